@@ -1,0 +1,284 @@
+import { RESERVED_LABELS, labelForAttribute } from "../dashboards/catalog";
+
+/**
+ * Everything a fork changes, in one place. Every field has a default in
+ * `DEFAULT_CONFIG`; a `stack.config.json` file overrides any subset of it
+ * (see README, "Configuration").
+ */
+export interface StackConfig {
+  /**
+   * Prefix of every Docker resource name (containers, network, volumes).
+   * @default "claude-code-monitoring"
+   */
+  readonly namePrefix: string;
+
+  /**
+   * Host address the published ports listen on. `0.0.0.0` opens them to the network.
+   * @default "127.0.0.1"
+   */
+  readonly bindAddress: string;
+
+  /** Host ports. Each must be unique. */
+  readonly ports: {
+    /** @default 4317 */
+    readonly otlpGrpc: number;
+    /** @default 4318 */
+    readonly otlpHttp: number;
+    /** @default 9090 */
+    readonly prometheus: number;
+    /** @default 3000 */
+    readonly grafana: number;
+  };
+
+  /** Pinned container images. A tag is required and `latest` is refused. */
+  readonly images: {
+    /** @default "otel/opentelemetry-collector-contrib:0.161.0" */
+    readonly collector: string;
+    /** @default "prom/prometheus:v3.15.1" */
+    readonly prometheus: string;
+    /** @default "grafana/grafana:13.2.0" */
+    readonly grafana: string;
+  };
+
+  readonly prometheus: {
+    /** How long samples are kept, as a Prometheus duration. @default "15d" */
+    readonly retentionTime: string;
+    /** Upper bound of the TSDB size, e.g. "10GB"; empty means no size limit. @default "" */
+    readonly retentionSize: string;
+    /** How often Prometheus scrapes the Collector. @default "10s" */
+    readonly scrapeInterval: string;
+  };
+
+  readonly collector: {
+    /**
+     * How long the Collector remembers a series that receives no new delta.
+     * Must outlast the longest pause within one Claude Code session, or that
+     * session's counters restart from zero. @default "24h"
+     */
+    readonly deltaMaxStale: string;
+    /**
+     * How long the exporter keeps serving a series that receives no update.
+     * Never shorter than `deltaMaxStale`. @default "24h"
+     */
+    readonly metricExpiration: string;
+    /** Memory the Collector may use before it refuses data. @default 512 */
+    readonly memoryLimitMiB: number;
+  };
+
+  /**
+   * Resource attributes that become labels and dashboard variables, with the value
+   * written into the Claude Code settings this stack outputs. Keys become labels
+   * with every character other than letters, digits and `_` replaced by `_`.
+   * @default { "team.id": "my-team", "department": "engineering" }
+   */
+  readonly teamAttributes: Readonly<Record<string, string>>;
+
+  readonly grafana: {
+    /**
+     * Where the admin password comes from: `generated` (random, kept in Terraform
+     * state) or `variable` (the Terraform variable `grafana_admin_password`, e.g.
+     * from the environment variable `TF_VAR_grafana_admin_password`).
+     * @default "generated"
+     */
+    readonly adminPassword: "generated" | "variable";
+  };
+
+  /** What the Claude Code settings this stack outputs ask clients to do. */
+  readonly claudeCode: {
+    /** OTLP protocol clients use. @default "grpc" */
+    readonly protocol: "grpc" | "http/protobuf";
+    /** OTEL_METRIC_EXPORT_INTERVAL in milliseconds. @default 30000 */
+    readonly metricExportIntervalMillis: number;
+  };
+}
+
+export const DEFAULT_CONFIG: StackConfig = {
+  namePrefix: "claude-code-monitoring",
+  bindAddress: "127.0.0.1",
+  ports: { otlpGrpc: 4317, otlpHttp: 4318, prometheus: 9090, grafana: 3000 },
+  images: {
+    collector: "otel/opentelemetry-collector-contrib:0.161.0",
+    prometheus: "prom/prometheus:v3.15.1",
+    grafana: "grafana/grafana:13.2.0",
+  },
+  prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s" },
+  collector: { deltaMaxStale: "24h", metricExpiration: "24h", memoryLimitMiB: 512 },
+  teamAttributes: { "team.id": "my-team", department: "engineering" },
+  grafana: { adminPassword: "generated" },
+  claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
+};
+
+/** Thrown for any configuration problem; the message lists every bad setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Merges `overrides` over the defaults and validates the result.
+ * Throws a `ConfigError` naming every bad setting and its accepted form.
+ */
+export function resolveConfig(overrides: unknown = {}): StackConfig {
+  const problems: string[] = [];
+  if (!isPlainObject(overrides)) {
+    throw new ConfigError([`the configuration must be a JSON object, got: ${JSON.stringify(overrides)}`]);
+  }
+  checkKnownKeys(overrides, DEFAULT_CONFIG, "", problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config = mergeConfig(DEFAULT_CONFIG, overrides);
+  validateConfig(config, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+const GO_DURATION = /^(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+const BYTE_SIZE = /^(\d+(\.\d+)?)(B|KB|MB|GB|TB|PB|EB)$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const ATTRIBUTE_KEY = /^[a-zA-Z_][a-zA-Z0-9_.]*$/;
+const PINNED_IMAGE = /^[a-z0-9]+([._\/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+function validateConfig(config: StackConfig, problems: string[]): void {
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(config.namePrefix)) {
+    problems.push(
+      `\`namePrefix\` must be 1-40 lower-case letters, digits or dashes starting with a letter, got: ${JSON.stringify(config.namePrefix)}`,
+    );
+  }
+  if (!IPV4.test(config.bindAddress)) {
+    problems.push(`\`bindAddress\` must be an IPv4 address such as 127.0.0.1 or 0.0.0.0, got: ${JSON.stringify(config.bindAddress)}`);
+  }
+
+  const seenPorts = new Map<number, string>();
+  for (const [name, port] of Object.entries(config.ports)) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      problems.push(`\`ports.${name}\` must be a whole number from 1 to 65535, got: ${JSON.stringify(port)}`);
+    } else if (seenPorts.has(port)) {
+      problems.push(`\`ports.${name}\` uses port ${port}, which \`ports.${seenPorts.get(port)}\` already uses; each port must be unique`);
+    } else {
+      seenPorts.set(port, name);
+    }
+  }
+
+  for (const [name, image] of Object.entries(config.images)) {
+    if (typeof image !== "string" || !PINNED_IMAGE.test(image) || image.endsWith(":latest")) {
+      problems.push(`\`images.${name}\` must be an image with an exact version tag such as repo/name:1.2.3 (not latest), got: ${JSON.stringify(image)}`);
+    }
+  }
+
+  checkDuration("prometheus.retentionTime", config.prometheus.retentionTime, problems);
+  checkDuration("prometheus.scrapeInterval", config.prometheus.scrapeInterval, problems);
+  checkGoDuration("collector.deltaMaxStale", config.collector.deltaMaxStale, problems);
+  checkGoDuration("collector.metricExpiration", config.collector.metricExpiration, problems);
+  if (config.prometheus.retentionSize !== "") {
+    const size = BYTE_SIZE.exec(String(config.prometheus.retentionSize));
+    if (!size || Number(size[1]) <= 0) {
+      problems.push(
+        `\`prometheus.retentionSize\` must be a positive size with a unit B, KB, MB, GB, TB, PB or EB (e.g. 10GB), or "" for no limit, got: ${JSON.stringify(config.prometheus.retentionSize)}`,
+      );
+    }
+  }
+  if (
+    GO_DURATION.test(config.collector.metricExpiration) &&
+    GO_DURATION.test(config.collector.deltaMaxStale) &&
+    durationSeconds(config.collector.metricExpiration) < durationSeconds(config.collector.deltaMaxStale)
+  ) {
+    problems.push(
+      `\`collector.metricExpiration\` (${config.collector.metricExpiration}) must not be shorter than \`collector.deltaMaxStale\` (${config.collector.deltaMaxStale})`,
+    );
+  }
+  const memory = config.collector.memoryLimitMiB;
+  if (!Number.isInteger(memory) || memory < 64) {
+    problems.push(`\`collector.memoryLimitMiB\` must be a whole number of MiB, at least 64, got: ${JSON.stringify(memory)}`);
+  }
+
+  validateTeamAttributes(config.teamAttributes, problems);
+
+  if (!["generated", "variable"].includes(config.grafana.adminPassword)) {
+    problems.push(`\`grafana.adminPassword\` must be "generated" or "variable", got: ${JSON.stringify(config.grafana.adminPassword)}`);
+  }
+  if (!["grpc", "http/protobuf"].includes(config.claudeCode.protocol)) {
+    problems.push(`\`claudeCode.protocol\` must be "grpc" or "http/protobuf", got: ${JSON.stringify(config.claudeCode.protocol)}`);
+  }
+  const interval = config.claudeCode.metricExportIntervalMillis;
+  if (!Number.isInteger(interval) || interval < 1000) {
+    problems.push(`\`claudeCode.metricExportIntervalMillis\` must be a whole number of milliseconds, at least 1000, got: ${JSON.stringify(interval)}`);
+  }
+}
+
+function validateTeamAttributes(attributes: Readonly<Record<string, string>>, problems: string[]): void {
+  const labels = new Map<string, string>();
+  for (const [key, value] of Object.entries(attributes)) {
+    const setting = `teamAttributes[${JSON.stringify(key)}]`;
+    const label = labelForAttribute(key);
+    if (!ATTRIBUTE_KEY.test(key) || label.startsWith("__")) {
+      problems.push(`\`${setting}\`: a team attribute key must be letters, digits, "_" or "." starting with a letter, and not start with "__"`);
+    } else if (RESERVED_LABELS.includes(label)) {
+      problems.push(`\`${setting}\` would become the label "${label}", which Claude Code or Prometheus already uses; choose another key`);
+    } else if (labels.has(label)) {
+      problems.push(`\`${setting}\` and \`teamAttributes[${JSON.stringify(labels.get(label))}]\` both become the label "${label}"`);
+    }
+    labels.set(label, key);
+    if (typeof value !== "string" || /[,=\s]/.test(value)) {
+      problems.push(`\`${setting}\` must be a string without commas, "=" or spaces (it goes into OTEL_RESOURCE_ATTRIBUTES), got: ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+function checkDuration(setting: string, value: string, problems: string[]): void {
+  if (typeof value !== "string" || value === "" || !PROMETHEUS_DURATION.test(value) || durationSeconds(value) <= 0) {
+    problems.push(`\`${setting}\` must be a positive duration made of units y, w, d, h, m, s, ms (e.g. 15d, 12h, 30s), got: ${JSON.stringify(value)}`);
+  }
+}
+
+function checkGoDuration(setting: string, value: string, problems: string[]): void {
+  if (typeof value !== "string" || value === "" || !GO_DURATION.test(value) || durationSeconds(value) <= 0) {
+    problems.push(`\`${setting}\` must be a positive duration made of units h, m, s, ms (e.g. 24h, 90m), got: ${JSON.stringify(value)}`);
+  }
+}
+
+const UNIT_SECONDS: Record<string, number> = { y: 31536000, w: 604800, d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
+
+/** Seconds in a Prometheus duration such as "1h30m". */
+export function durationSeconds(duration: string): number {
+  let total = 0;
+  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) {
+    total += Number(amount) * UNIT_SECONDS[unit];
+  }
+  return total;
+}
+
+function checkKnownKeys(given: Record<string, unknown>, defaults: object, path: string, problems: string[]): void {
+  const known = defaults as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    const setting = path === "" ? key : `${path}.${key}`;
+    if (!(key in known)) {
+      problems.push(`unknown setting \`${setting}\`; known settings here: ${Object.keys(known).join(", ")}`);
+      continue;
+    }
+    const isFreeForm = setting === "teamAttributes";
+    if (isPlainObject(known[key]) && !isFreeForm) {
+      if (!isPlainObject(given[key])) {
+        problems.push(`\`${setting}\` must be an object with the keys ${Object.keys(known[key] as object).join(", ")}`);
+      } else {
+        checkKnownKeys(given[key] as Record<string, unknown>, known[key] as object, setting, problems);
+      }
+    }
+  }
+}
+
+function mergeConfig<T>(defaults: T, overrides: Record<string, unknown>): T {
+  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overrides)) {
+    const base = merged[key];
+    // teamAttributes is replaced as a whole so a fork can remove the defaults.
+    merged[key] = isPlainObject(base) && isPlainObject(value) && key !== "teamAttributes" ? mergeConfig(base, value) : value;
+  }
+  return merged as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

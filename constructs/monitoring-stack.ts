@@ -1,0 +1,130 @@
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import * as path from "path";
+import { StackConfig, resolveConfig } from "../config/stack-config";
+import { dashboardConfig } from "../dashboards/config";
+import { allDashboards } from "../dashboards";
+import { claudeCodeEnv } from "../renderers/claude-code-env";
+import { AdminPassword } from "./admin-password";
+import { GrafanaContent } from "./grafana-content";
+import { GrafanaServer } from "./grafana-server";
+import { OtelCollector } from "./otel-collector";
+import { PrometheusServer } from "./prometheus-server";
+
+export interface MonitoringStackProps {
+  /**
+   * The fork's configuration, before defaults and validation.
+   * @default - all defaults (see config/stack-config.ts)
+   */
+  readonly config?: unknown;
+  /**
+   * Folder of the Terraform state file.
+   * @default - `state/` in the current working directory
+   */
+  readonly stateDir?: string;
+}
+
+/** Name of the one stack, as `cdktf deploy` and `cdktf destroy` see it. */
+export const STACK_NAME = "claude-code-monitoring";
+
+/**
+ * The whole monitoring stack on local Docker: network, volumes, Collector,
+ * Prometheus, Grafana with its datasource and dashboards, and the outputs a
+ * user needs to connect Claude Code.
+ */
+export class MonitoringStack extends TerraformStack {
+  readonly config: StackConfig;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
+    super(scope, id);
+    const config = resolveConfig(props.config ?? {});
+    this.config = config;
+    const name = (part: string) => `${config.namePrefix}-${part}`;
+
+    new LocalBackend(this, { path: path.join(props.stateDir ?? path.resolve("state"), "terraform.tfstate") });
+    new DockerProvider(this, "docker");
+    new RandomProvider(this, "random");
+
+    const network = new Network(this, "network", { name: name("net"), driver: "bridge" });
+    const prometheusData = new Volume(this, "prometheus-data", { name: name("prometheus-data") });
+    const grafanaData = new Volume(this, "grafana-data", { name: name("grafana-data") });
+    const teamAttributeKeys = Object.keys(config.teamAttributes);
+
+    const collector = new OtelCollector(this, "collector", {
+      network,
+      containerName: name("otel-collector"),
+      image: config.images.collector,
+      bindAddress: config.bindAddress,
+      otlpGrpcPort: config.ports.otlpGrpc,
+      otlpHttpPort: config.ports.otlpHttp,
+      teamAttributeKeys,
+      deltaMaxStale: config.collector.deltaMaxStale,
+      metricExpiration: config.collector.metricExpiration,
+      memoryLimitMiB: config.collector.memoryLimitMiB,
+    });
+
+    const prometheus = new PrometheusServer(this, "prometheus", {
+      network,
+      dataVolume: prometheusData,
+      containerName: name("prometheus"),
+      image: config.images.prometheus,
+      bindAddress: config.bindAddress,
+      port: config.ports.prometheus,
+      scrapeTarget: collector.metricsTarget,
+      scrapeInterval: config.prometheus.scrapeInterval,
+      retentionTime: config.prometheus.retentionTime,
+      retentionSize: config.prometheus.retentionSize,
+    });
+
+    const adminPassword = new AdminPassword(this, "grafana-admin-password", { source: config.grafana.adminPassword });
+    const grafana = new GrafanaServer(this, "grafana", {
+      network,
+      dataVolume: grafanaData,
+      containerName: name("grafana"),
+      image: config.images.grafana,
+      bindAddress: config.bindAddress,
+      port: config.ports.grafana,
+      adminPassword: adminPassword.value,
+    });
+
+    new GrafanaContent(this, "grafana-content", {
+      grafana,
+      adminPassword: adminPassword.value,
+      prometheusUrl: prometheus.internalUrl,
+      scrapeInterval: config.prometheus.scrapeInterval,
+      dashboards: allDashboards(dashboardConfig({ teamAttributeKeys, scrapeInterval: config.prometheus.scrapeInterval })),
+    });
+
+    const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
+    const grpcEndpoint = `http://${clientHost}:${config.ports.otlpGrpc}`;
+    const httpEndpoint = `http://${clientHost}:${config.ports.otlpHttp}`;
+    new TerraformOutput(this, "grafana_url", { value: grafana.url, description: "Grafana; log in as admin" });
+    new TerraformOutput(this, "grafana_admin_password", {
+      value: adminPassword.value,
+      sensitive: true,
+      description: "Grafana admin password: npm run grafana-password",
+    });
+    new TerraformOutput(this, "prometheus_url", { value: `http://${clientHost}:${config.ports.prometheus}` });
+    new TerraformOutput(this, "otlp_grpc_endpoint", { value: grpcEndpoint });
+    new TerraformOutput(this, "otlp_http_endpoint", { value: httpEndpoint });
+    new TerraformOutput(this, "claude_code_settings", {
+      description: "Paste into ~/.claude/settings.json",
+      value: JSON.stringify(
+        {
+          env: claudeCodeEnv({
+            protocol: config.claudeCode.protocol,
+            endpoint: config.claudeCode.protocol === "grpc" ? grpcEndpoint : httpEndpoint,
+            resourceAttributes: config.teamAttributes,
+            metricExportIntervalMillis: config.claudeCode.metricExportIntervalMillis,
+          }),
+        },
+        null,
+        2,
+      ),
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import { Container } from "@cdktf/provider-docker/lib/container";
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { Construct } from "constructs";
+import { renderCollectorConfig } from "../renderers/collector-config";
+import { PinnedImage } from "./pinned-image";
+
+export interface OtelCollectorProps {
+  /** Docker network the Collector joins; Prometheus reaches it there. */
+  readonly network: Network;
+  /** Container name, also its host name on the network. */
+  readonly containerName: string;
+  /** Collector contrib image with an exact version tag. */
+  readonly image: string;
+  /** Host address the OTLP ports are published on. */
+  readonly bindAddress: string;
+  /** Host port of the OTLP gRPC receiver. */
+  readonly otlpGrpcPort: number;
+  /** Host port of the OTLP HTTP receiver. */
+  readonly otlpHttpPort: number;
+  /** Resource attributes copied onto data points, so they become labels. */
+  readonly teamAttributeKeys: readonly string[];
+  /** How long the delta-to-cumulative state of an idle series is kept (Go duration). */
+  readonly deltaMaxStale: string;
+  /** How long the exporter serves a series with no update (Go duration). */
+  readonly metricExpiration: string;
+  /** Memory limit of the memory_limiter processor, in MiB. */
+  readonly memoryLimitMiB: number;
+}
+
+/** Ports inside the Collector container. */
+export const CollectorPorts = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8889, health: 13133 } as const;
+
+const CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
+
+/**
+ * OpenTelemetry Collector that receives OTLP from Claude Code and serves
+ * cumulative counters on a Prometheus endpoint inside the network. The image has
+ * no shell or HTTP client, so Docker cannot run a healthcheck inside it; its
+ * health_check extension answers on port 13133 inside the network.
+ */
+export class OtelCollector extends Construct {
+  readonly container: Container;
+  /** host:port Prometheus scrapes. */
+  readonly metricsTarget: string;
+  /** The rendered config.yaml uploaded into the container. */
+  readonly configYaml: string;
+
+  constructor(scope: Construct, id: string, props: OtelCollectorProps) {
+    super(scope, id);
+    if (props.otlpGrpcPort === props.otlpHttpPort) {
+      throw new Error(`\`otlpGrpcPort\` and \`otlpHttpPort\` must differ, both are ${props.otlpGrpcPort}`);
+    }
+
+    this.configYaml = renderCollectorConfig({
+      otlpGrpcPort: CollectorPorts.otlpGrpc,
+      otlpHttpPort: CollectorPorts.otlpHttp,
+      metricsPort: CollectorPorts.metrics,
+      healthPort: CollectorPorts.health,
+      teamAttributeKeys: props.teamAttributeKeys,
+      deltaMaxStale: props.deltaMaxStale,
+      metricExpiration: props.metricExpiration,
+      memoryLimitMiB: props.memoryLimitMiB,
+    });
+    const image = new PinnedImage(this, "image", { name: props.image });
+
+    this.container = new Container(this, "container", {
+      name: props.containerName,
+      image: image.imageId,
+      restart: "unless-stopped",
+      command: [`--config=${CONFIG_PATH}`],
+      networksAdvanced: [{ name: props.network.name, aliases: [props.containerName] }],
+      ports: [
+        { internal: CollectorPorts.otlpGrpc, external: props.otlpGrpcPort, ip: props.bindAddress },
+        { internal: CollectorPorts.otlpHttp, external: props.otlpHttpPort, ip: props.bindAddress },
+      ],
+      upload: [{ file: CONFIG_PATH, content: this.configYaml }],
+    });
+    this.metricsTarget = `${props.containerName}:${CollectorPorts.metrics}`;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The one catalog of what Claude Code exports, as Prometheus sees it behind the
+ * Collector's `prometheus` exporter. Every query in this project is built from
+ * these names; no metric or label name is written anywhere else.
+ */
+
+/** Labels that Claude Code puts on its data points (OTel attribute dots become underscores). */
+export const Label = {
+  sessionId: "session_id",
+  userId: "user_id",
+  model: "model",
+  type: "type",
+  startType: "start_type",
+  toolName: "tool_name",
+  decision: "decision",
+  source: "source",
+  language: "language",
+} as const;
+
+export type CatalogLabel = (typeof Label)[keyof typeof Label];
+
+export interface MetricDefinition {
+  /** Name of the OTel instrument in Claude Code. */
+  readonly otelName: string;
+  /** Series name in Prometheus. */
+  readonly name: string;
+  /** Labels of this metric that dashboards filter or group on (session_id is always there too). */
+  readonly labels: readonly CatalogLabel[];
+}
+
+function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {
+  return { otelName, name, labels: [Label.userId, ...labels] };
+}
+
+export const Metric = {
+  sessions: metric("claude_code.session.count", "claude_code_session_count_total", [Label.startType]),
+  tokens: metric("claude_code.token.usage", "claude_code_token_usage_tokens_total", [Label.type, Label.model]),
+  cost: metric("claude_code.cost.usage", "claude_code_cost_usage_USD_total", [Label.model]),
+  activeTime: metric("claude_code.active_time.total", "claude_code_active_time_seconds_total", [Label.type]),
+  linesOfCode: metric("claude_code.lines_of_code.count", "claude_code_lines_of_code_count_total", [Label.type, Label.model]),
+  commits: metric("claude_code.commit.count", "claude_code_commit_count_total", []),
+  pullRequests: metric("claude_code.pull_request.count", "claude_code_pull_request_count_total", []),
+  editDecisions: metric("claude_code.code_edit_tool.decision", "claude_code_code_edit_tool_decision_total", [
+    Label.toolName,
+    Label.decision,
+    Label.source,
+    Label.language,
+  ]),
+} as const;
+
+export type MetricKey = keyof typeof Metric;
+
+/** Values of the `type` label of claude_code.token.usage (camelCase, as Claude Code sends them). */
+export const TokenType = {
+  input: "input",
+  output: "output",
+  cacheRead: "cacheRead",
+  cacheCreation: "cacheCreation",
+} as const;
+
+/** Values of the `type` label of claude_code.active_time.total. */
+export const ActiveTimeType = { user: "user", cli: "cli" } as const;
+
+/** Values of the `type` label of claude_code.lines_of_code.count. */
+export const LinesType = { added: "added", removed: "removed" } as const;
+
+/** Values of the `decision` label of claude_code.code_edit_tool.decision. */
+export const EditDecision = { accept: "accept", reject: "reject" } as const;
+
+/** Labels that every series carries and that must never be used by a team attribute. */
+export const RESERVED_LABELS: readonly string[] = [
+  ...Object.values(Label),
+  "job",
+  "instance",
+  "le",
+  "quantile",
+  "otel_scope_name",
+  "otel_scope_version",
+  "otel_scope_schema_url",
+  "user_account_uuid",
+  "user_email",
+  "organization_id",
+  "terminal_type",
+  "app_version",
+  "query_source",
+  "effort",
+  "speed",
+];
+
+/** Prometheus label name for an OTel attribute key (the exporter replaces every non-alphanumeric character). */
+export function labelForAttribute(attributeKey: string): string {
+  return attributeKey.replace(/[^a-zA-Z0-9_]/g, "_");
+}

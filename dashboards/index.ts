@@ -1,0 +1,17 @@
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { activityDashboard } from "./activity";
+import { DashboardConfig } from "./config";
+import { mainDashboard } from "./main";
+
+/** Every dashboard of the project, by the file name it is written to under dashboards/json/. */
+export function allDashboards(config: DashboardConfig): Record<string, dashboard.Dashboard> {
+  return {
+    "claude-code.json": mainDashboard(config),
+    "claude-code-activity.json": activityDashboard(config),
+  };
+}
+
+/** The dashboard model as Grafana stores it, with a trailing newline for files. */
+export function dashboardJson(model: dashboard.Dashboard): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
+}

@@ -1,0 +1,77 @@
+import { Label, MetricDefinition } from "./catalog";
+import { DashboardConfig } from "./config";
+
+/** An exact-match label condition added to a selector, e.g. { type: "input" }. */
+export type Matchers = Readonly<Record<string, string>>;
+
+/**
+ * Builds every PromQL expression of the dashboards from the metric catalog and
+ * the dashboard configuration, so the filter variables reach every selector.
+ *
+ * Counters are read with `increase(...[window] anchored)`: no extrapolation, so
+ * a stat over the dashboard range and the sum of a time series' steps both equal
+ * what Claude Code counted. Prometheus injects a zero at each series' start
+ * (created-timestamp-zero-ingestion), so a series' first value counts too.
+ */
+export class QueryBuilder {
+  constructor(private readonly config: DashboardConfig) {}
+
+  /** `metric{filters..., matchers...}`, with the filters that apply to this metric. */
+  selector(metric: MetricDefinition, matchers: Matchers = {}): string {
+    const filters = this.config.filters
+      .filter((filter) => appliesTo(filter.label, metric))
+      .map((filter) => `${filter.label}=~"$${filter.name}"`);
+    const exact = Object.entries(matchers).map(([label, value]) => `${label}="${value}"`);
+    return `${metric.name}{${[...exact, ...filters].join(", ")}}`;
+  }
+
+  /** How much the counter grew over `window`, per series. */
+  increase(metric: MetricDefinition, matchers: Matchers = {}, window = "$__range"): string {
+    return `increase(${this.selector(metric, matchers)}[${window}] anchored)`;
+  }
+
+  /** Total growth over the dashboard range; 0 when nothing was counted. */
+  total(metric: MetricDefinition, matchers: Matchers = {}): string {
+    return `sum(${this.increase(metric, matchers)}) or vector(0)`;
+  }
+
+  /** Growth over the dashboard range, summed per value of `by`. */
+  totalBy(metric: MetricDefinition, by: readonly string[], matchers: Matchers = {}): string {
+    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers)})`;
+  }
+
+  /** Growth in each time series step, summed per value of `by`. */
+  perStepBy(metric: MetricDefinition, by: readonly string[], matchers: Matchers = {}): string {
+    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, "$__interval")})`;
+  }
+
+  /** numerator / denominator over the dashboard range, empty when the denominator is 0. */
+  ratio(numerator: string, denominator: string): string {
+    return `(${numerator}) / (${denominator} > 0)`;
+  }
+
+  /** Sum of the counter's growth over the dashboard range (no `or vector(0)`), for use inside ratios. */
+  sumIncrease(metric: MetricDefinition, matchers: Matchers = {}, window = "$__range"): string {
+    return `sum(${this.increase(metric, matchers, window)})`;
+  }
+
+  /** Highest value of `expression` over the range, evaluated at every step. */
+  maxOverRange(expression: string): string {
+    return `max_over_time((${expression})[$__range:$__interval])`;
+  }
+
+  /** Query of a template variable: the values `label` takes on `metric`. */
+  labelValues(metric: MetricDefinition, label: string): string {
+    return `label_values(${metric.name}, ${label})`;
+  }
+}
+
+const CATALOG_LABELS: readonly string[] = Object.values(Label);
+
+/**
+ * Whether a filter applies to a metric: Claude Code's own labels only where the
+ * metric has them (model is only on some), team labels everywhere.
+ */
+function appliesTo(label: string, metric: MetricDefinition): boolean {
+  return !CATALOG_LABELS.includes(label) || (metric.labels as readonly string[]).includes(label);
+}

@@ -1,0 +1,31 @@
+/** What the Claude Code settings depend on. */
+export interface ClaudeCodeEnvOptions {
+  /** OTLP protocol the clients use. */
+  readonly protocol: "grpc" | "http/protobuf";
+  /** OTLP endpoint as clients reach it, e.g. http://localhost:4317. */
+  readonly endpoint: string;
+  /** Resource attributes (team attributes) each client sends. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** OTEL_METRIC_EXPORT_INTERVAL in milliseconds. */
+  readonly metricExportIntervalMillis: number;
+}
+
+/**
+ * The `env` block for ~/.claude/settings.json. Temporality is stated explicitly
+ * as delta (Claude Code's default), which the Collector converts to cumulative.
+ */
+export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, string> {
+  const attributes = Object.entries(options.resourceAttributes)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+  return {
+    CLAUDE_CODE_ENABLE_TELEMETRY: "1",
+    OTEL_METRICS_EXPORTER: "otlp",
+    OTEL_LOGS_EXPORTER: "otlp",
+    OTEL_EXPORTER_OTLP_PROTOCOL: options.protocol,
+    OTEL_EXPORTER_OTLP_ENDPOINT: options.endpoint,
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
+    OTEL_METRIC_EXPORT_INTERVAL: String(options.metricExportIntervalMillis),
+    ...(attributes ? { OTEL_RESOURCE_ATTRIBUTES: attributes } : {}),
+  };
+}
