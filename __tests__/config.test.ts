@@ -1,0 +1,113 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadConfig } from "../config/load-config";
+import { ConfigError, DEFAULT_CONFIG, resolveConfig } from "../config/stack-config";
+import { synthStack } from "./helpers";
+
+function problemsOf(overrides: unknown): readonly string[] {
+  try {
+    resolveConfig(overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("stack configuration", () => {
+  test("all defaults", () => {
+    expect(resolveConfig({})).toEqual(DEFAULT_CONFIG);
+    expect(DEFAULT_CONFIG.bindAddress).toBe("127.0.0.1");
+    expect(DEFAULT_CONFIG.prometheus.retentionTime).toBe("15d");
+  });
+
+  test("overrides merge into the defaults", () => {
+    const config = resolveConfig({ prometheus: { retentionTime: "90d" }, ports: { grafana: 3300 } });
+    expect(config.prometheus).toEqual({ ...DEFAULT_CONFIG.prometheus, retentionTime: "90d" });
+    expect(config.ports).toEqual({ ...DEFAULT_CONFIG.ports, grafana: 3300 });
+  });
+
+  test("teamAttributes replace the defaults as a whole", () => {
+    expect(resolveConfig({ teamAttributes: { project: "billing" } }).teamAttributes).toEqual({ project: "billing" });
+  });
+
+  test.each([
+    ["an unknown duration unit", { prometheus: { retentionTime: "15days" } }, /`prometheus.retentionTime` must be a positive duration made of units y, w, d, h, m, s, ms \(e.g. 15d, 12h, 30s\), got: "15days"/],
+    ["a zero duration", { prometheus: { scrapeInterval: "0s" } }, /`prometheus.scrapeInterval` must be a positive duration/],
+    ["days in a Collector duration", { collector: { deltaMaxStale: "1d" } }, /`collector.deltaMaxStale` must be a positive duration made of units h, m, s, ms/],
+    ["a negative size", { prometheus: { retentionSize: "-5GB" } }, /`prometheus.retentionSize` must be a positive size with a unit B, KB, MB, GB, TB, PB or EB \(e.g. 10GB\), or "" for no limit, got: "-5GB"/],
+    ["a zero size", { prometheus: { retentionSize: "0GB" } }, /`prometheus.retentionSize` must be a positive size/],
+    ["a size without unit", { prometheus: { retentionSize: "10" } }, /`prometheus.retentionSize` must be a positive size/],
+    ["a port out of range", { ports: { grafana: 70000 } }, /`ports.grafana` must be a whole number from 1 to 65535, got: 70000/],
+    ["a port of zero", { ports: { prometheus: 0 } }, /`ports.prometheus` must be a whole number from 1 to 65535, got: 0/],
+    ["a port used twice", { ports: { grafana: 9090 } }, /`ports.grafana` uses port 9090, which `ports.prometheus` already uses; each port must be unique/],
+    ["a team attribute that cannot become a label", { teamAttributes: { "9team": "x" } }, /`teamAttributes\["9team"\]`: a team attribute key must be letters, digits/],
+    ["a team attribute with a dash", { teamAttributes: { "team-id": "x" } }, /`teamAttributes\["team-id"\]`: a team attribute key must be/],
+    ["a team attribute reserved by Prometheus", { teamAttributes: { __name: "x" } }, /`teamAttributes\["__name"\]`: a team attribute key must be.*not start with "__"/],
+    ["a team attribute that collides with a Claude Code label", { teamAttributes: { "session.id": "x" } }, /`teamAttributes\["session.id"\]` would become the label "session_id"/],
+    ["two team attributes with the same label", { teamAttributes: { "team.id": "a", team_id: "b" } }, /both become the label "team_id"/],
+    ["a team attribute value with a comma", { teamAttributes: { "team.id": "a,b" } }, /must be a string without commas/],
+    ["an unknown top-level key", { retention: "15d" }, /unknown setting `retention`; known settings here: namePrefix, bindAddress/],
+    ["an unknown nested key", { prometheus: { retention: "15d" } }, /unknown setting `prometheus.retention`; known settings here: retentionTime, retentionSize, scrapeInterval/],
+    ["a section that is not an object", { ports: 3000 }, /`ports` must be an object with the keys otlpGrpc, otlpHttp, prometheus, grafana/],
+    ["an image tagged latest", { images: { grafana: "grafana/grafana:latest" } }, /`images.grafana` must be an image with an exact version tag/],
+    ["an image without tag", { images: { prometheus: "prom/prometheus" } }, /`images.prometheus` must be an image with an exact version tag/],
+    ["a bind address that is not IPv4", { bindAddress: "localhost" }, /`bindAddress` must be an IPv4 address such as 127.0.0.1 or 0.0.0.0, got: "localhost"/],
+    ["an exporter expiration shorter than the delta state", { collector: { deltaMaxStale: "2h", metricExpiration: "1h" } }, /`collector.metricExpiration` \(1h\) must not be shorter than `collector.deltaMaxStale` \(2h\)/],
+    ["an unknown password source", { grafana: { adminPassword: "admin" } }, /`grafana.adminPassword` must be "generated" or "variable", got: "admin"/],
+    ["a too small memory limit", { collector: { memoryLimitMiB: 0 } }, /`collector.memoryLimitMiB` must be a whole number of MiB, at least 64, got: 0/],
+    ["an unknown protocol", { claudeCode: { protocol: "http/json" } }, /`claudeCode.protocol` must be "grpc" or "http\/protobuf"/],
+  ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
+    const problems = problemsOf(overrides);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  test("lists every bad setting in one error", () => {
+    expect(() => resolveConfig({ ports: { grafana: -1 }, prometheus: { retentionTime: "forever" } })).toThrow(
+      /Invalid stack configuration:\n  - `ports.grafana` must be .*\n  - `prometheus.retentionTime` must be/,
+    );
+  });
+
+  test("bad configuration fails synth before any resource exists", () => {
+    expect(() => synthStack({ prometheus: { retentionSize: "0GB" } })).toThrow(/`prometheus.retentionSize` must be a positive size/);
+  });
+});
+
+describe("configuration file", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("defaults when there is no stack.config.json", () => {
+    expect(loadConfig(dir, {})).toEqual(DEFAULT_CONFIG);
+  });
+
+  test("reads stack.config.json beside main.ts", () => {
+    fs.writeFileSync(path.join(dir, "stack.config.json"), JSON.stringify({ prometheus: { retentionTime: "30d" } }));
+    expect(loadConfig(dir, {}).prometheus.retentionTime).toBe("30d");
+  });
+
+  test("reads the file STACK_CONFIG_FILE names", () => {
+    const file = path.join(dir, "team.json");
+    fs.writeFileSync(file, JSON.stringify({ teamAttributes: { "team.id": "platform" } }));
+    expect(loadConfig(dir, { STACK_CONFIG_FILE: file }).teamAttributes).toEqual({ "team.id": "platform" });
+  });
+
+  test("refuses a STACK_CONFIG_FILE that does not exist", () => {
+    expect(() => loadConfig(dir, { STACK_CONFIG_FILE: path.join(dir, "missing.json") })).toThrow(/`STACK_CONFIG_FILE` names .*missing.json, which does not exist/);
+  });
+
+  test("refuses a file that is not JSON", () => {
+    fs.writeFileSync(path.join(dir, "stack.config.json"), "retention: 15d");
+    expect(() => loadConfig(dir, {})).toThrow(/stack.config.json is not valid JSON/);
+  });
+
+  test("the example file in the repository is valid", () => {
+    const example = path.join(__dirname, "..", "stack.config.example.json");
+    expect(() => loadConfig(dir, { STACK_CONFIG_FILE: example })).not.toThrow();
+  });
+});

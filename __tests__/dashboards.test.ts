@@ -1,0 +1,188 @@
+import * as fs from "fs";
+import * as path from "path";
+import { loadConfig } from "../config/load-config";
+import { allDashboards, dashboardJson } from "../dashboards";
+import { Label, Metric } from "../dashboards/catalog";
+import { dashboardConfig } from "../dashboards/config";
+import { parsePromQL } from "./promql";
+
+const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], scrapeInterval: "10s" });
+const dashboards = allDashboards(config);
+const main = dashboards["claude-code.json"] as any;
+const activity = dashboards["claude-code-activity.json"] as any;
+
+function panelsOf(model: any): any[] {
+  return (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
+}
+
+function rowsOf(model: any): any[] {
+  return (model.panels as any[]).filter((panel) => panel.type === "row");
+}
+
+const CATALOG_NAMES = Object.values(Metric).map((metric) => metric.name);
+
+describe("main dashboard", () => {
+  const panels = panelsOf(main);
+
+  test("has exactly 22 panels in 4 rows with the design's titles", () => {
+    expect(panels).toHaveLength(22);
+    expect(rowsOf(main).map((row) => row.title)).toEqual(["Token Stats", "Breakdowns", "Time Tracking", "Time Series"]);
+    expect(panels.map((panel) => panel.title)).toEqual([
+      "Total Cost", "Input Tokens", "Output Tokens", "Cache Read Tokens", "Cache Creation Tokens", "Cache Efficiency", "Cost per 1K Output Tokens",
+      "Tokens by Type", "Tokens by Model", "Cost by Model",
+      "Sessions", "Commits", "Lines of Code", "Active Time (You)", "Active Time (CLI)", "Peak Leverage", "Active Time Distribution", "Productivity Ratio",
+      "Token Usage Over Time", "Token Usage by Model Over Time", "Cost Over Time", "Active Time Over Time",
+    ]);
+  });
+
+  test("panel types: 12 stat, 2 gauge, 3 pie, 1 bar gauge, 4 time series", () => {
+    const counts: Record<string, number> = {};
+    for (const panel of panels) counts[panel.type] = (counts[panel.type] ?? 0) + 1;
+    expect(counts).toEqual({ stat: 12, gauge: 2, piechart: 3, bargauge: 1, timeseries: 4 });
+  });
+
+  test("units fit each panel", () => {
+    const unitOf = (title: string) => panels.find((panel) => panel.title === title).fieldConfig.defaults.unit;
+    expect(unitOf("Total Cost")).toBe("currencyUSD");
+    expect(unitOf("Cost per 1K Output Tokens")).toBe("currencyUSD");
+    expect(unitOf("Cost by Model")).toBe("currencyUSD");
+    expect(unitOf("Cost Over Time")).toBe("currencyUSD");
+    expect(unitOf("Cache Efficiency")).toBe("percentunit");
+    expect(unitOf("Active Time (You)")).toBe("s");
+    expect(unitOf("Active Time (CLI)")).toBe("s");
+    expect(unitOf("Peak Leverage")).toBe("suffix:x");
+    expect(unitOf("Productivity Ratio")).toBe("suffix:x");
+    expect(unitOf("Input Tokens")).toBe("short");
+    expect(unitOf("Sessions")).toBe("short");
+  });
+
+  test("Commits counts commits, not edit decisions", () => {
+    const commits = panels.find((panel) => panel.title === "Commits");
+    expect(commits.targets[0].expr).toContain(Metric.commits.name);
+    expect(commits.targets[0].expr).not.toContain(Metric.editDecisions.name);
+  });
+
+  test("stats are instant queries over the range; time series are range queries per step", () => {
+    for (const panel of panels) {
+      for (const target of panel.targets) {
+        if (panel.type === "timeseries") {
+          expect(target.range).toBe(true);
+          expect(target.expr).toContain("[$__interval] anchored");
+        } else {
+          expect(target.instant).toBe(true);
+          expect(target.expr).toContain("$__range");
+        }
+      }
+    }
+  });
+
+  test("stable uid, sensible refresh and default range", () => {
+    expect(main.uid).toBe("claude-code-overview");
+    expect(main.refresh).toBe("1m");
+    expect(main.time).toEqual({ from: "now-24h", to: "now" });
+  });
+});
+
+describe("activity dashboard", () => {
+  const panels = panelsOf(activity);
+  const exprs = panels.flatMap((panel) => panel.targets.map((target: any) => target.expr)).join("\n");
+
+  test("shows edit decisions by tool and language, pull requests, lines and leaderboards", () => {
+    expect(activity.uid).toBe("claude-code-activity");
+    expect(exprs).toContain(`by (${Label.toolName}, ${Label.decision})`);
+    expect(exprs).toContain(`by (${Label.language}, ${Label.decision})`);
+    expect(exprs).toContain(Metric.pullRequests.name);
+    expect(exprs).toContain(`${Metric.linesOfCode.name}{`);
+    const titles = panels.map((panel) => panel.title);
+    expect(titles).toEqual(
+      expect.arrayContaining(["Cost by User", "Tokens by User", "Cost by team.id", "Tokens by team.id", "Cost by department", "Tokens by department"]),
+    );
+  });
+});
+
+describe.each([
+  ["main", main],
+  ["activity", activity],
+])("%s dashboard structure", (_name, model) => {
+  const panels = panelsOf(model);
+
+  test("every panel has a unique title, a description and a unit", () => {
+    expect(new Set(panels.map((panel) => panel.title)).size).toBe(panels.length);
+    for (const panel of panels) {
+      expect(panel.description).toMatch(/\w/);
+      expect(panel.fieldConfig.defaults.unit).toMatch(/\w/);
+    }
+  });
+
+  test("no two panels overlap and all fit the 24-column grid", () => {
+    const all = model.panels as any[];
+    for (const panel of all) expect(panel.gridPos.x + panel.gridPos.w).toBeLessThanOrEqual(24);
+    for (let i = 0; i < all.length; i++) {
+      for (let j = i + 1; j < all.length; j++) {
+        const a = all[i].gridPos;
+        const b = all[j].gridPos;
+        const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+        expect(overlap ? `${all[i].title} overlaps ${all[j].title}` : "").toBe("");
+      }
+    }
+  });
+
+  test("rows can be collapsed", () => {
+    for (const row of rowsOf(model)) expect(row.collapsed).toBe(false);
+  });
+
+  test("variables: datasource, user, model and each team attribute", () => {
+    const variables = model.templating.list as any[];
+    expect(variables.map((variable) => variable.name)).toEqual(["datasource", "user", "model", "team_id", "department"]);
+    for (const variable of variables.slice(1)) {
+      expect(variable).toMatchObject({ type: "query", multi: true, includeAll: true, allValue: ".*" });
+      expect(variable.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
+    }
+  });
+
+  const targets = panels.flatMap((panel) => panel.targets.map((target: any) => ({ panel: panel.title, target })));
+
+  test.each(targets.map(({ panel, target }) => [panel, target.refId, target]))(
+    "%s (%s): valid PromQL over catalog metrics that honours every variable",
+    (_panel, _refId, target: any) => {
+      expect(target.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
+      const query = parsePromQL(target.expr);
+      expect(query.errors).toEqual([]);
+      expect(query.selectors.length).toBeGreaterThan(0);
+      for (const selector of query.selectors) {
+        expect(CATALOG_NAMES).toContain(selector.metric);
+        const metric = Object.values(Metric).find((m) => m.name === selector.metric)!;
+        expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
+        if ((metric.labels as readonly string[]).includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
+        expect(selector.rangeFunction).toBe("increase");
+      }
+      expect(query.groupingLabels).not.toContain(Label.sessionId);
+      expect(target.expr).toMatch(/^(sum|max_over_time|\()/);
+    },
+  );
+});
+
+describe("team attributes from the configuration", () => {
+  test("become variables and filters of every query", () => {
+    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], scrapeInterval: "10s" }));
+    const model = custom["claude-code.json"] as any;
+    expect(model.templating.list.map((variable: any) => variable.name)).toEqual(["datasource", "user", "model", "cost_center"]);
+    for (const panel of panelsOf(model)) {
+      for (const target of panel.targets) expect(target.expr).toContain('cost_center=~"$cost_center"');
+    }
+  });
+});
+
+describe("plain JSON files", () => {
+  test("match the dashboards built from code (run `npm run dashboards` after a change)", () => {
+    const projectDir = path.join(__dirname, "..");
+    const stackConfig = loadConfig(projectDir);
+    const built = allDashboards(
+      dashboardConfig({ teamAttributeKeys: Object.keys(stackConfig.teamAttributes), scrapeInterval: stackConfig.prometheus.scrapeInterval }),
+    );
+    for (const [file, model] of Object.entries(built)) {
+      const onDisk = fs.readFileSync(path.join(projectDir, "dashboards", "json", file), "utf8");
+      expect(onDisk).toBe(dashboardJson(model));
+    }
+  });
+});

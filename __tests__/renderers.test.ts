@@ -1,0 +1,189 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { claudeCodeEnv } from "../renderers/claude-code-env";
+import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/collector-config";
+import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
+import { dedent } from "./dedent";
+
+const collectorOptions: CollectorConfigOptions = {
+  otlpGrpcPort: 4317,
+  otlpHttpPort: 4318,
+  metricsPort: 8889,
+  healthPort: 13133,
+  teamAttributeKeys: ["team.id", "department"],
+  deltaMaxStale: "24h",
+  metricExpiration: "24h",
+  memoryLimitMiB: 512,
+};
+
+describe("Collector configuration", () => {
+  test("all defaults render to this text", () => {
+    expect(renderCollectorConfig(collectorOptions)).toBe(
+      dedent(`
+        extensions:
+          health_check:
+            endpoint: 0.0.0.0:13133
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+                endpoint: 0.0.0.0:4317
+              http:
+                endpoint: 0.0.0.0:4318
+        processors:
+          memory_limiter:
+            check_interval: 1s
+            limit_mib: 512
+            spike_limit_mib: 102
+          transform/team_attributes:
+            error_mode: ignore
+            metric_statements:
+              - context: datapoint
+                statements:
+                  - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
+                  - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
+          deltatocumulative:
+            max_stale: 24h
+          batch:
+            send_batch_size: 8192
+            timeout: 1s
+        exporters:
+          prometheus:
+            endpoint: 0.0.0.0:8889
+            metric_expiration: 24h
+            resource_to_telemetry_conversion:
+              enabled: false
+          nop: {}
+        service:
+          extensions:
+            - health_check
+          pipelines:
+            metrics:
+              receivers:
+                - otlp
+              processors:
+                - memory_limiter
+                - transform/team_attributes
+                - deltatocumulative
+                - batch
+              exporters:
+                - prometheus
+            logs:
+              receivers:
+                - otlp
+              processors:
+                - memory_limiter
+              exporters:
+                - nop
+          telemetry:
+            logs:
+              level: info
+      `),
+    );
+  });
+
+  test("parses back, and every component it names is used by a pipeline", () => {
+    const config = parse(renderCollectorConfig(collectorOptions));
+    const used = Object.values(config.service.pipelines as Record<string, Record<string, string[]>>).flatMap((pipeline) => [
+      ...pipeline.receivers,
+      ...pipeline.processors,
+      ...pipeline.exporters,
+    ]);
+    for (const section of ["receivers", "processors", "exporters"]) {
+      for (const component of Object.keys(config[section])) expect(used).toContain(component);
+    }
+  });
+
+  test("without team attributes there is no transform processor", () => {
+    const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: [] }));
+    expect(config.processors["transform/team_attributes"]).toBeUndefined();
+    expect(config.service.pipelines.metrics.processors).toEqual(["memory_limiter", "deltatocumulative", "batch"]);
+  });
+
+  test("quotes attribute keys inside OTTL strings", () => {
+    const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: ["cost_center"] }));
+    expect(config.processors["transform/team_attributes"].metric_statements[0].statements).toEqual([
+      'set(attributes["cost_center"], resource.attributes["cost_center"]) where attributes["cost_center"] == nil and resource.attributes["cost_center"] != nil',
+    ]);
+  });
+});
+
+describe("Prometheus configuration", () => {
+  const rendered = renderPrometheusConfig({ scrapeInterval: "10s", collectorTarget: "otel-collector:8889" });
+
+  test("renders to this text", () => {
+    expect(rendered).toBe(
+      dedent(`
+        global:
+          scrape_interval: 10s
+          scrape_timeout: 10s
+          evaluation_interval: 10s
+        scrape_configs:
+          - job_name: otel-collector
+            honor_labels: true
+            static_configs:
+              - targets:
+                  - otel-collector:8889
+      `),
+    );
+  });
+
+  test("passes promtool check config", () => {
+    const promtool = spawnSync("promtool", ["--version"]);
+    if (promtool.error) {
+      throw new Error("promtool is missing: install it with `apt-get install prometheus` (Debian) to validate the Prometheus configuration");
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
+    const file = path.join(dir, "prometheus.yml");
+    fs.writeFileSync(file, rendered);
+    const output = execFileSync("promtool", ["check", "config", file], { encoding: "utf8" });
+    expect(output).toMatch(/SUCCESS/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("flags keep the admin API and lifecycle endpoint off and set retention", () => {
+    const flags = prometheusFlags({ configFile: "/c.yml", dataDir: "/prometheus", retentionTime: "15d", retentionSize: "", port: 9090 });
+    expect(flags).toEqual([
+      "--config.file=/c.yml",
+      "--storage.tsdb.path=/prometheus",
+      "--storage.tsdb.retention.time=15d",
+      "--web.listen-address=:9090",
+      "--enable-feature=created-timestamp-zero-ingestion,promql-extended-range-selectors",
+    ]);
+  });
+
+  test("a retention size adds its flag", () => {
+    const flags = prometheusFlags({ configFile: "/c.yml", dataDir: "/p", retentionTime: "15d", retentionSize: "10GB", port: 9090 });
+    expect(flags).toContain("--storage.tsdb.retention.size=10GB");
+  });
+});
+
+describe("Claude Code settings", () => {
+  test("point clients at the stack with delta temporality and the team attributes", () => {
+    expect(
+      claudeCodeEnv({
+        protocol: "grpc",
+        endpoint: "http://127.0.0.1:4317",
+        resourceAttributes: { "team.id": "platform", department: "eng" },
+        metricExportIntervalMillis: 30000,
+      }),
+    ).toEqual({
+      CLAUDE_CODE_ENABLE_TELEMETRY: "1",
+      OTEL_METRICS_EXPORTER: "otlp",
+      OTEL_LOGS_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
+      OTEL_METRIC_EXPORT_INTERVAL: "30000",
+      OTEL_RESOURCE_ATTRIBUTES: "team.id=platform,department=eng",
+    });
+  });
+
+  test("leave out OTEL_RESOURCE_ATTRIBUTES without team attributes", () => {
+    const env = claudeCodeEnv({ protocol: "http/protobuf", endpoint: "http://127.0.0.1:4318", resourceAttributes: {}, metricExportIntervalMillis: 60000 });
+    expect(env.OTEL_RESOURCE_ATTRIBUTES).toBeUndefined();
+  });
+});

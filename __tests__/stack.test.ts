@@ -1,0 +1,170 @@
+import { ADMIN_PASSWORD_VARIABLE } from "../constructs/admin-password";
+import { escapeTerraformTemplate } from "../constructs/grafana-content";
+import { DEFAULT_CONFIG } from "../config/stack-config";
+import { logicalIdOf, resourceOf, synthStack } from "./helpers";
+
+describe("monitoring stack", () => {
+  const stack = synthStack();
+  const collector = resourceOf(stack, "docker_container", "collector");
+  const prometheus = resourceOf(stack, "docker_container", "prometheus");
+  const grafana = resourceOf(stack, "docker_container", "grafana");
+  const containers = [collector, prometheus, grafana];
+
+  test("one bridge network that every container joins", () => {
+    const network = resourceOf(stack, "docker_network", "network");
+    expect(network).toMatchObject({ name: "claude-code-monitoring-net", driver: "bridge" });
+    for (const container of containers) {
+      expect(container.networks_advanced).toEqual([
+        { name: "${docker_network.network.name}", aliases: [container.name] },
+      ]);
+    }
+  });
+
+  test("named volumes hold the Prometheus TSDB and Grafana's data", () => {
+    expect(resourceOf(stack, "docker_volume", "prometheus-data")).toEqual({ name: "claude-code-monitoring-prometheus-data" });
+    expect(resourceOf(stack, "docker_volume", "grafana-data")).toEqual({ name: "claude-code-monitoring-grafana-data" });
+    expect(prometheus.volumes).toEqual([{ volume_name: "${docker_volume.prometheus-data.name}", container_path: "/prometheus" }]);
+    expect(grafana.volumes).toEqual([{ volume_name: "${docker_volume.grafana-data.name}", container_path: "/var/lib/grafana" }]);
+    for (const container of containers) {
+      for (const volume of container.volumes ?? []) expect(volume.host_path).toBeUndefined();
+    }
+  });
+
+  test("images are pinned to exact versions and kept on destroy", () => {
+    const images = Object.values(stack.resource.docker_image).map((image: any) => image.name);
+    expect(images.sort()).toEqual([DEFAULT_CONFIG.images.grafana, DEFAULT_CONFIG.images.collector, DEFAULT_CONFIG.images.prometheus].sort());
+    for (const image of Object.values(stack.resource.docker_image)) {
+      expect(image.name).toMatch(/:v?\d+\.\d+\.\d+$/);
+      expect(image.keep_locally).toBe(true);
+    }
+  });
+
+  test("every published port is bound to 127.0.0.1", () => {
+    const published = containers.flatMap((container) => container.ports);
+    expect(published.map((port: any) => port.external).sort()).toEqual([3000, 4317, 4318, 9090]);
+    for (const port of published) expect(port.ip).toBe("127.0.0.1");
+  });
+
+  test("the bind address can be opened", () => {
+    const open = synthStack({ bindAddress: "0.0.0.0" });
+    for (const port of resourceOf(open, "docker_container", "grafana").ports) expect(port.ip).toBe("0.0.0.0");
+    expect(resourceOf(open, "docker_container", "grafana").env).toContain("GF_SERVER_ROOT_URL=http://127.0.0.1:3000/");
+  });
+
+  test("containers restart unless stopped", () => {
+    for (const container of containers) expect(container.restart).toBe("unless-stopped");
+  });
+
+  test("Prometheus and Grafana have healthchecks; Grafana is waited for", () => {
+    expect(prometheus.healthcheck.test).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost:9090/-/ready"]);
+    expect(grafana.healthcheck.test).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost:3000/api/health"]);
+    expect(grafana.wait).toBe(true);
+    expect(grafana.wait_timeout).toBeGreaterThanOrEqual(60);
+  });
+
+  test("configuration files are uploaded into the containers, not bind-mounted", () => {
+    expect(collector.upload.map((u: any) => u.file)).toEqual(["/etc/otelcol-contrib/config.yaml"]);
+    expect(collector.command).toEqual(["--config=/etc/otelcol-contrib/config.yaml"]);
+    expect(prometheus.upload.map((u: any) => u.file)).toEqual(["/etc/prometheus/prometheus.yml"]);
+    expect(prometheus.upload[0].content).toContain("otel-collector:8889");
+    expect(collector.upload[0].content).toContain("deltatocumulative");
+    expect(grafana.upload.map((u: any) => u.file)).toEqual(["/etc/grafana/secrets/admin_password"]);
+  });
+
+  test("Prometheus keeps 15 days by default, with no admin API and no lifecycle endpoint", () => {
+    expect(prometheus.command).toContain("--storage.tsdb.retention.time=15d");
+    expect(prometheus.command.join(" ")).not.toMatch(/admin-api|enable-lifecycle/);
+    expect(prometheus.command).toContain("--enable-feature=created-timestamp-zero-ingestion,promql-extended-range-selectors");
+  });
+
+  test("retention size and time come from the configuration", () => {
+    const custom = synthStack({ prometheus: { retentionTime: "90d", retentionSize: "20GB" } });
+    const command = resourceOf(custom, "docker_container", "prometheus").command;
+    expect(command).toContain("--storage.tsdb.retention.time=90d");
+    expect(command).toContain("--storage.tsdb.retention.size=20GB");
+  });
+
+  test("a retention or scrape change replaces only the Prometheus container, never a volume", () => {
+    const changed = synthStack({ prometheus: { retentionTime: "30d", scrapeInterval: "5s" } });
+    expect(changed.resource.docker_volume).toEqual(stack.resource.docker_volume);
+    expect(changed.resource.docker_network).toEqual(stack.resource.docker_network);
+    expect(resourceOf(changed, "docker_container", "collector")).toEqual(collector);
+    expect(resourceOf(changed, "docker_container", "prometheus")).not.toEqual(prometheus);
+  });
+
+  test("Grafana: no default password, anonymous access and sign-up off", () => {
+    expect(grafana.env).toEqual(
+      expect.arrayContaining([
+        "GF_SECURITY_ADMIN_PASSWORD__FILE=/etc/grafana/secrets/admin_password",
+        "GF_AUTH_ANONYMOUS_ENABLED=false",
+        "GF_USERS_ALLOW_SIGN_UP=false",
+      ]),
+    );
+    expect(grafana.env.join("\n")).not.toMatch(/GF_SECURITY_ADMIN_PASSWORD=/);
+    const password = resourceOf(stack, "random_password", "grafana-admin-password");
+    expect(password.length).toBeGreaterThanOrEqual(24);
+    const passwordRef = `\${random_password.${logicalIdOf(stack, "random_password", "grafana-admin-password")}.result}`;
+    expect(grafana.upload[0].content).toBe(passwordRef);
+    expect(stack.provider.grafana[0].auth).toBe(`admin:${passwordRef}`);
+    expect(stack.output.grafana_admin_password).toEqual({ value: passwordRef, sensitive: true, description: expect.any(String) });
+  });
+
+  test("a password from a sensitive variable replaces the generated one", () => {
+    const fromVariable = synthStack({ grafana: { adminPassword: "variable" } });
+    expect(fromVariable.resource.random_password).toBeUndefined();
+    expect(fromVariable.variable?.[ADMIN_PASSWORD_VARIABLE]).toMatchObject({ sensitive: true, nullable: false, type: "string" });
+    expect(fromVariable.provider.grafana[0].auth).toBe(`admin:\${var.${ADMIN_PASSWORD_VARIABLE}}`);
+  });
+
+  test("datasource, folder and dashboards wait for a healthy Grafana", () => {
+    const grafanaId = `docker_container.${logicalIdOf(stack, "docker_container", "grafana")}`;
+    const provisioned = [
+      ...Object.values(stack.resource.grafana_data_source),
+      ...Object.values(stack.resource.grafana_folder),
+      ...Object.values(stack.resource.grafana_dashboard),
+    ];
+    expect(provisioned).toHaveLength(4);
+    for (const resource of provisioned) expect(resource.depends_on).toContain(grafanaId);
+    expect(stack.provider.grafana[0].url).toBe("http://127.0.0.1:3000");
+  });
+
+  test("the datasource has a fixed uid and points at Prometheus inside the network", () => {
+    expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus")).toMatchObject({
+      type: "prometheus",
+      uid: "claude-code-prometheus",
+      url: "http://claude-code-monitoring-prometheus:9090",
+      is_default: true,
+    });
+  });
+
+  test("dashboards are escaped for Terraform and land in the folder", () => {
+    const dashboards = Object.values(stack.resource.grafana_dashboard) as any[];
+    for (const dashboard of dashboards) {
+      expect(dashboard.folder).toMatch(/^\$\{grafana_folder\..*\.uid\}$/);
+      expect(dashboard.config_json).not.toMatch(/(^|[^$])\$\{datasource\}/);
+      const model = JSON.parse(dashboard.config_json.replace(/\$\$\{/g, "${"));
+      expect(["claude-code-overview", "claude-code-activity"]).toContain(model.uid);
+    }
+    expect(escapeTerraformTemplate('{"uid":"${datasource}","t":"%{x}"}')).toBe('{"uid":"$${datasource}","t":"%%{x}"}');
+  });
+
+  test("outputs: URLs, endpoints and the Claude Code settings", () => {
+    expect(stack.output.grafana_url.value).toBe("http://127.0.0.1:3000");
+    expect(stack.output.otlp_grpc_endpoint.value).toBe("http://127.0.0.1:4317");
+    expect(stack.output.otlp_http_endpoint.value).toBe("http://127.0.0.1:4318");
+    const settings = JSON.parse(stack.output.claude_code_settings.value);
+    expect(settings.env).toMatchObject({
+      CLAUDE_CODE_ENABLE_TELEMETRY: "1",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
+      OTEL_RESOURCE_ATTRIBUTES: "team.id=my-team,department=engineering",
+    });
+  });
+
+  test("local state in a stable place", () => {
+    expect(stack.terraform.backend.local.path).toMatch(/state\/terraform\.tfstate$/);
+    expect(Object.keys(stack.terraform.required_providers).sort()).toEqual(["docker", "grafana", "random"]);
+    expect(stack.terraform.required_providers.grafana).toEqual({ source: "grafana/grafana", version: "4.24.0" });
+  });
+});
