@@ -1,20 +1,12 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
-import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { PinnedImage } from "./pinned-image";
+import { ServiceProps, networkAttachment } from "./service-props";
 
-export interface GrafanaServerProps {
-  /** Docker network shared with Prometheus. */
-  readonly network: Network;
+export interface GrafanaServerProps extends ServiceProps {
   /** Named volume for Grafana's database; it outlives the container. */
   readonly dataVolume: Volume;
-  /** Container name, also its host name on the network. */
-  readonly containerName: string;
-  /** Grafana OSS image with an exact version tag. */
-  readonly image: string;
-  /** Host address the web port is published on. */
-  readonly bindAddress: string;
   /** Host port of the web UI. */
   readonly port: number;
   /** Admin password (sensitive). Grafana applies it when its database is first created. */
@@ -47,7 +39,7 @@ export class GrafanaServer extends Construct {
       name: props.containerName,
       image: image.imageId,
       restart: "unless-stopped",
-      networksAdvanced: [{ name: props.network.name, aliases: [props.containerName] }],
+      networksAdvanced: networkAttachment(props),
       ports: [{ internal: WEB_PORT, external: props.port, ip: props.bindAddress }],
       volumes: [{ volumeName: props.dataVolume.name, containerPath: "/var/lib/grafana" }],
       upload: [{ file: PASSWORD_FILE, content: props.adminPassword, permissions: "0444" }],

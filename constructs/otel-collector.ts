@@ -1,18 +1,10 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
-import { Network } from "@cdktf/provider-docker/lib/network";
 import { Construct } from "constructs";
 import { renderCollectorConfig } from "../renderers/collector-config";
 import { PinnedImage } from "./pinned-image";
+import { ServiceProps, networkAttachment } from "./service-props";
 
-export interface OtelCollectorProps {
-  /** Docker network the Collector joins; Prometheus reaches it there. */
-  readonly network: Network;
-  /** Container name, also its host name on the network. */
-  readonly containerName: string;
-  /** Collector contrib image with an exact version tag. */
-  readonly image: string;
-  /** Host address the OTLP ports are published on. */
-  readonly bindAddress: string;
+export interface OtelCollectorProps extends ServiceProps {
   /** Host port of the OTLP gRPC receiver. */
   readonly otlpGrpcPort: number;
   /** Host port of the OTLP HTTP receiver. */
@@ -68,7 +60,7 @@ export class OtelCollector extends Construct {
       image: image.imageId,
       restart: "unless-stopped",
       command: [`--config=${CONFIG_PATH}`],
-      networksAdvanced: [{ name: props.network.name, aliases: [props.containerName] }],
+      networksAdvanced: networkAttachment(props),
       ports: [
         { internal: CollectorPorts.otlpGrpc, external: props.otlpGrpcPort, ip: props.bindAddress },
         { internal: CollectorPorts.otlpHttp, external: props.otlpHttpPort, ip: props.bindAddress },

@@ -1,21 +1,13 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
-import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
 import { PinnedImage } from "./pinned-image";
+import { ServiceProps, networkAttachment } from "./service-props";
 
-export interface PrometheusServerProps {
-  /** Docker network shared with the Collector and Grafana. */
-  readonly network: Network;
+export interface PrometheusServerProps extends ServiceProps {
   /** Named volume that holds the TSDB; it outlives the container. */
   readonly dataVolume: Volume;
-  /** Container name, also its host name on the network. */
-  readonly containerName: string;
-  /** Prometheus 3.x image with an exact version tag. */
-  readonly image: string;
-  /** Host address the web port is published on. */
-  readonly bindAddress: string;
   /** Host port of the web UI and API. */
   readonly port: number;
   /** host:port of the Collector's metrics endpoint. */
@@ -68,7 +60,7 @@ export class PrometheusServer extends Construct {
       image: image.imageId,
       restart: "unless-stopped",
       command: this.flags,
-      networksAdvanced: [{ name: props.network.name, aliases: [props.containerName] }],
+      networksAdvanced: networkAttachment(props),
       ports: [{ internal: WEB_PORT, external: props.port, ip: props.bindAddress }],
       volumes: [{ volumeName: props.dataVolume.name, containerPath: DATA_DIR }],
       upload: [{ file: CONFIG_PATH, content: this.configYaml }],

@@ -1,7 +1,7 @@
 // Hand-written in the shape of `cdktf get` output; see ../provider/index.ts.
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GRAFANA_PROVIDER } from "../versions";
+import { grafanaResourceOptions } from "../versions";
 
 export interface DashboardConfig extends cdktf.TerraformMetaArguments {
   /** The complete dashboard model JSON (`config_json`). */
@@ -21,17 +21,7 @@ export class Dashboard extends cdktf.TerraformResource {
   private readonly config: DashboardConfig;
 
   constructor(scope: Construct, id: string, config: DashboardConfig) {
-    super(scope, id, {
-      terraformResourceType: "grafana_dashboard",
-      terraformGeneratorMetadata: GRAFANA_PROVIDER,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, grafanaResourceOptions("grafana_dashboard", config));
     this.config = config;
   }
 

@@ -1,7 +1,7 @@
 // Hand-written in the shape of `cdktf get` output; see ../provider/index.ts.
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GRAFANA_PROVIDER } from "../versions";
+import { grafanaResourceOptions } from "../versions";
 
 export interface DataSourceConfig extends cdktf.TerraformMetaArguments {
   /** A unique name for the data source (`name`). */
@@ -27,17 +27,7 @@ export class DataSource extends cdktf.TerraformResource {
   private readonly config: DataSourceConfig;
 
   constructor(scope: Construct, id: string, config: DataSourceConfig) {
-    super(scope, id, {
-      terraformResourceType: "grafana_data_source",
-      terraformGeneratorMetadata: GRAFANA_PROVIDER,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, grafanaResourceOptions("grafana_data_source", config));
     this.config = config;
   }
 

@@ -1,7 +1,7 @@
 // Hand-written in the shape of `cdktf get` output; see ../provider/index.ts.
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GRAFANA_PROVIDER } from "../versions";
+import { grafanaResourceOptions } from "../versions";
 
 export interface FolderConfig extends cdktf.TerraformMetaArguments {
   /** The title of the folder (`title`). */
@@ -17,17 +17,7 @@ export class Folder extends cdktf.TerraformResource {
   private readonly config: FolderConfig;
 
   constructor(scope: Construct, id: string, config: FolderConfig) {
-    super(scope, id, {
-      terraformResourceType: "grafana_folder",
-      terraformGeneratorMetadata: GRAFANA_PROVIDER,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, grafanaResourceOptions("grafana_folder", config));
     this.config = config;
   }
 
