@@ -54,7 +54,7 @@ describe("stack configuration", () => {
     ["an image tagged latest", { images: { grafana: "grafana/grafana:latest" } }, /`images.grafana` must be an image with an exact version tag/],
     ["an image without tag", { images: { prometheus: "prom/prometheus" } }, /`images.prometheus` must be an image with an exact version tag/],
     ["a bind address that is not IPv4", { bindAddress: "localhost" }, /`bindAddress` must be an IPv4 address such as 127.0.0.1 or 0.0.0.0, got: "localhost"/],
-    ["an exporter expiration shorter than the delta state", { collector: { deltaMaxStale: "2h", metricExpiration: "1h" } }, /`collector.metricExpiration` \(1h\) must not be shorter than `collector.deltaMaxStale` \(2h\)/],
+    ["an exporter expiration longer than the delta state", { collector: { deltaMaxStale: "1h", metricExpiration: "2h" } }, /`collector.metricExpiration` \(2h\) must not be longer than `collector.deltaMaxStale` \(1h\)/],
     ["an unknown password source", { grafana: { adminPassword: "admin" } }, /`grafana.adminPassword` must be "generated" or "variable", got: "admin"/],
     ["a too small memory limit", { collector: { memoryLimitMiB: 0 } }, /`collector.memoryLimitMiB` must be a whole number of MiB, at least 64, got: 0/],
     ["an unknown protocol", { claudeCode: { protocol: "http/json" } }, /`claudeCode.protocol` must be "grpc" or "http\/protobuf"/],

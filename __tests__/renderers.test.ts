@@ -45,7 +45,7 @@ describe("Collector configuration", () => {
                 statements:
                   - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
                   - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
-          deltatocumulative:
+          delta_to_cumulative:
             max_stale: 24h
           batch:
             send_batch_size: 8192
@@ -67,7 +67,7 @@ describe("Collector configuration", () => {
               processors:
                 - memory_limiter
                 - transform/team_attributes
-                - deltatocumulative
+                - delta_to_cumulative
                 - batch
               exporters:
                 - prometheus
@@ -100,7 +100,7 @@ describe("Collector configuration", () => {
   test("without team attributes there is no transform processor", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: [] }));
     expect(config.processors["transform/team_attributes"]).toBeUndefined();
-    expect(config.service.pipelines.metrics.processors).toEqual(["memory_limiter", "deltatocumulative", "batch"]);
+    expect(config.service.pipelines.metrics.processors).toEqual(["memory_limiter", "delta_to_cumulative", "batch"]);
   });
 
   test("quotes attribute keys inside OTTL strings", () => {

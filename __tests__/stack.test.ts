@@ -67,7 +67,7 @@ describe("monitoring stack", () => {
     expect(collector.command).toEqual(["--config=/etc/otelcol-contrib/config.yaml"]);
     expect(prometheus.upload.map((u: any) => u.file)).toEqual(["/etc/prometheus/prometheus.yml"]);
     expect(prometheus.upload[0].content).toContain("otel-collector:8889");
-    expect(collector.upload[0].content).toContain("deltatocumulative");
+    expect(collector.upload[0].content).toContain("delta_to_cumulative");
     expect(grafana.upload.map((u: any) => u.file)).toEqual(["/etc/grafana/secrets/admin_password"]);
   });
 

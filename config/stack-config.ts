@@ -58,7 +58,9 @@ export interface StackConfig {
     readonly deltaMaxStale: string;
     /**
      * How long the exporter keeps serving a series that receives no update.
-     * Never shorter than `deltaMaxStale`. @default "24h"
+     * Never longer than `deltaMaxStale`: a running total that restarts from zero
+     * must not replace a value the exporter still serves, or Prometheus would
+     * not see the restart. @default "24h"
      */
     readonly metricExpiration: string;
     /** Memory the Collector may use before it refuses data. @default 512 */
@@ -183,10 +185,10 @@ function validateConfig(config: StackConfig, problems: string[]): void {
   if (
     GO_DURATION.test(config.collector.metricExpiration) &&
     GO_DURATION.test(config.collector.deltaMaxStale) &&
-    durationSeconds(config.collector.metricExpiration) < durationSeconds(config.collector.deltaMaxStale)
+    durationSeconds(config.collector.metricExpiration) > durationSeconds(config.collector.deltaMaxStale)
   ) {
     problems.push(
-      `\`collector.metricExpiration\` (${config.collector.metricExpiration}) must not be shorter than \`collector.deltaMaxStale\` (${config.collector.deltaMaxStale})`,
+      `\`collector.metricExpiration\` (${config.collector.metricExpiration}) must not be longer than \`collector.deltaMaxStale\` (${config.collector.deltaMaxStale})`,
     );
   }
   const memory = config.collector.memoryLimitMiB;

@@ -12,7 +12,7 @@ export interface CollectorConfigOptions {
   readonly healthPort: number;
   /** Resource attribute keys copied onto every data point that lacks them. */
   readonly teamAttributeKeys: readonly string[];
-  /** deltatocumulative `max_stale`, a Go duration such as "24h". */
+  /** delta_to_cumulative `max_stale`, a Go duration such as "24h". */
   readonly deltaMaxStale: string;
   /** prometheus exporter `metric_expiration`, a Go duration. */
   readonly metricExpiration: string;
@@ -24,7 +24,7 @@ export interface CollectorConfigOptions {
  * Renders the Collector's config.yaml.
  *
  * Metrics: memory_limiter -> transform (team attributes from the resource onto
- * data points) -> deltatocumulative (Claude Code sends deltas by default) ->
+ * data points) -> delta_to_cumulative (Claude Code sends deltas by default) ->
  * batch -> prometheus exporter. Resource attributes are not converted to labels,
  * so only the team attributes and Claude Code's own data point attributes are.
  * Logs (Claude Code events) are accepted and dropped, so clients that export
@@ -38,7 +38,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   const metricProcessors = [
     "memory_limiter",
     ...(promoteTeamAttributes.length > 0 ? ["transform/team_attributes"] : []),
-    "deltatocumulative",
+    "delta_to_cumulative",
     "batch",
   ];
 
@@ -68,7 +68,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
             },
           }
         : {}),
-      deltatocumulative: { max_stale: options.deltaMaxStale },
+      delta_to_cumulative: { max_stale: options.deltaMaxStale },
       batch: { send_batch_size: 8192, timeout: "1s" },
     },
     exporters: {
