@@ -157,9 +157,21 @@ describe.each([
         expect(selector.rangeFunction).toBe("increase");
       }
       expect(query.groupingLabels).not.toContain(Label.sessionId);
+      // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
+      expect(target.expr).not.toMatch(/\)\)\s*\+\s*sum\(/);
       expect(target.expr).toMatch(/^(sum|max_over_time|\()/);
     },
   );
+});
+
+describe("query builder", () => {
+  test("a list of values matches any of them in one selector", () => {
+    const { QueryBuilder } = require("../dashboards/queries");
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], scrapeInterval: "10s" }));
+    expect(q.selector(Metric.tokens, { type: ["cacheRead", "input"] })).toBe(
+      'claude_code_token_usage_tokens_total{type=~"cacheRead|input", user_id=~"$user", model=~"$model"}',
+    );
+  });
 });
 
 describe("team attributes from the configuration", () => {

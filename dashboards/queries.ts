@@ -1,8 +1,11 @@
 import { Label, MetricDefinition } from "./catalog";
 import { DashboardConfig } from "./config";
 
-/** An exact-match label condition added to a selector, e.g. { type: "input" }. */
-export type Matchers = Readonly<Record<string, string>>;
+/**
+ * Label conditions added to a selector: a string matches exactly, a list matches
+ * any of its values, e.g. { type: "input" } or { type: ["input", "cacheRead"] }.
+ */
+export type Matchers = Readonly<Record<string, string | readonly string[]>>;
 
 /**
  * Builds every PromQL expression of the dashboards from the metric catalog and
@@ -21,7 +24,9 @@ export class QueryBuilder {
     const filters = this.config.filters
       .filter((filter) => appliesTo(filter.label, metric))
       .map((filter) => `${filter.label}=~"$${filter.name}"`);
-    const exact = Object.entries(matchers).map(([label, value]) => `${label}="${value}"`);
+    const exact = Object.entries(matchers).map(([label, value]) =>
+      typeof value === "string" ? `${label}="${value}"` : `${label}=~"${value.join("|")}"`,
+    );
     return `${metric.name}{${[...exact, ...filters].join(", ")}}`;
   }
 

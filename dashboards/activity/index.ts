@@ -20,7 +20,8 @@ export function activityDashboard(config: DashboardConfig): dashboard.Dashboard 
 function codeEditsRow(kit: DashboardKit): RowSpec {
   const q = kit.queries;
   const accepted = q.sumIncrease(Metric.editDecisions, { decision: EditDecision.accept });
-  const rejected = q.sumIncrease(Metric.editDecisions, { decision: EditDecision.reject });
+  // One selector for both decisions: a sum of two would be empty when either has no series.
+  const decided = q.sumIncrease(Metric.editDecisions, { decision: [EditDecision.accept, EditDecision.reject] });
   const decisionLegend = `{{${Label.decision}}}`;
   return {
     title: "Code Edits",
@@ -40,7 +41,7 @@ function codeEditsRow(kit: DashboardKit): RowSpec {
           "Acceptance Rate",
           "Accepted edit proposals / all decided edit proposals.",
           Unit.percent,
-          { expr: q.ratio(accepted, `${accepted} + ${rejected}`), legend: "Acceptance rate" },
+          { expr: q.ratio(accepted, decided), legend: "Acceptance rate" },
           { min: 0, max: 1, decimals: 1, steps: [["red", null], ["orange", 0.5], ["green", 0.8]] },
         ),
         4,

@@ -33,12 +33,12 @@ function tokenStat(kit: DashboardKit, title: string, type: string, description: 
 function cacheEfficiency(kit: DashboardKit) {
   const q = kit.queries;
   const cacheRead = q.sumIncrease(Metric.tokens, { type: TokenType.cacheRead });
-  const input = q.sumIncrease(Metric.tokens, { type: TokenType.input });
+  const cacheReadAndInput = q.sumIncrease(Metric.tokens, { type: [TokenType.cacheRead, TokenType.input] });
   return kit.gauge(
     "Cache Efficiency",
     "Share of input served from the prompt cache: cache read / (cache read + input).",
     Unit.percent,
-    { expr: q.ratio(cacheRead, `${cacheRead} + ${input}`), legend: "Cache efficiency" },
+    { expr: q.ratio(cacheRead, cacheReadAndInput), legend: "Cache efficiency" },
     { min: 0, max: 1, decimals: 1, steps: [["red", null], ["orange", 0.5], ["green", 0.8]] },
   );
 }

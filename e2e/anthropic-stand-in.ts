@@ -1,0 +1,152 @@
+/**
+ * A scripted stand-in for the Anthropic Messages API, the one part of the test
+ * that is not the real program. It answers POST /v1/messages with the streaming
+ * events the real API sends, following a script per session, and records the
+ * usage numbers of every answer: that record is the token oracle.
+ */
+import * as http from "http";
+import { AddressInfo } from "net";
+
+export interface Usage {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead: number;
+  readonly cacheCreation: number;
+}
+
+/** One answer of the model: text, or a tool call the CLI will run. */
+export type Turn =
+  | { readonly text: string; readonly usage: Usage }
+  | { readonly tool: string; readonly input: Record<string, unknown>; readonly usage: Usage };
+
+/** What the stand-in answered, for the oracle. */
+export interface ServedAnswer {
+  /** Session tag found in the prompt, or "untagged". */
+  readonly tag: string;
+  readonly model: string;
+  readonly usage: Usage;
+}
+
+/** Usage of answers to requests that no script covers (none were seen with Claude Code 2.1.332). */
+export const UNTAGGED_USAGE: Usage = { input: 17, output: 5, cacheRead: 0, cacheCreation: 0 };
+
+const TAG = /\[e2e:([a-z0-9-]+)\]/;
+
+export class AnthropicStandIn {
+  readonly served: ServedAnswer[] = [];
+  private readonly scripts = new Map<string, readonly Turn[]>();
+  private server?: http.Server;
+  private counter = 0;
+
+  /** Answers to requests whose prompt carries `[e2e:tag]`: the nth answer of a conversation is turns[n]. */
+  script(tag: string, turns: readonly Turn[]): void {
+    this.scripts.set(tag, turns);
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((request, response) => this.handle(request, response));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      if (request.method !== "POST" || !request.url?.startsWith("/v1/messages")) {
+        response.writeHead(404, { "content-type": "application/json" });
+        response.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "not scripted" } }));
+        return;
+      }
+      if (request.url.startsWith("/v1/messages/count_tokens")) {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify({ input_tokens: 0 }));
+        return;
+      }
+      const message = JSON.parse(body);
+      const turn = this.turnFor(message);
+      this.served.push({ tag: turn.tag, model: message.model, usage: turn.turn.usage });
+      if (message.stream) this.stream(response, message.model, turn.turn);
+      else this.reply(response, message.model, turn.turn);
+    });
+  }
+
+  private turnFor(message: any): { tag: string; turn: Turn } {
+    const tag = TAG.exec(JSON.stringify(message.messages ?? []))?.[1];
+    const turns = tag ? this.scripts.get(tag) : undefined;
+    // Only the main conversation carries tools; side requests get a plain answer.
+    if (!tag || !turns || !(message.tools?.length > 0)) {
+      return { tag: tag ?? "untagged", turn: { text: "OK.", usage: UNTAGGED_USAGE } };
+    }
+    const answered = (message.messages as any[]).filter((m) => m.role === "assistant").length;
+    const turn = turns[answered];
+    if (!turn) throw new Error(`session ${tag} asked for answer ${answered + 1}, the script has ${turns.length}`);
+    return { tag, turn };
+  }
+
+  private stream(response: http.ServerResponse, model: string, turn: Turn): void {
+    const id = `msg_e2e_${++this.counter}`;
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (type: string, data: object) => response.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    send("message_start", {
+      message: {
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: turn.usage.input,
+          output_tokens: 1,
+          cache_read_input_tokens: turn.usage.cacheRead,
+          cache_creation_input_tokens: turn.usage.cacheCreation,
+        },
+      },
+    });
+    if ("tool" in turn) {
+      send("content_block_start", { index: 0, content_block: { type: "tool_use", id: `toolu_e2e_${this.counter}`, name: turn.tool, input: {} } });
+      send("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: JSON.stringify(turn.input) } });
+    } else {
+      send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+      send("content_block_delta", { index: 0, delta: { type: "text_delta", text: turn.text } });
+    }
+    send("content_block_stop", { index: 0 });
+    send("message_delta", {
+      delta: { stop_reason: "tool" in turn ? "tool_use" : "end_turn", stop_sequence: null },
+      usage: { output_tokens: turn.usage.output },
+    });
+    send("message_stop", {});
+    response.end();
+  }
+
+  private reply(response: http.ServerResponse, model: string, turn: Turn): void {
+    const content =
+      "tool" in turn
+        ? [{ type: "tool_use", id: `toolu_e2e_${this.counter}`, name: turn.tool, input: turn.input }]
+        : [{ type: "text", text: turn.text }];
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify({
+        id: `msg_e2e_${++this.counter}`,
+        type: "message",
+        role: "assistant",
+        model,
+        content,
+        stop_reason: "tool" in turn ? "tool_use" : "end_turn",
+        stop_sequence: null,
+        usage: {
+          input_tokens: turn.usage.input,
+          output_tokens: turn.usage.output,
+          cache_read_input_tokens: turn.usage.cacheRead,
+          cache_creation_input_tokens: turn.usage.cacheCreation,
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * What every panel must show, computed without Prometheus: token numbers from
+ * what the stand-in API answered, cost from the CLI's own api_request events,
+ * sessions, lines, commits, pull requests and edit decisions from the script,
+ * active time from the CLI's own metric dumps.
+ */
+import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../dashboards/catalog";
+import { ServedAnswer } from "./anthropic-stand-in";
+import { consoleTotal } from "./console-metrics";
+import { ClaudeEvent } from "./event-receiver";
+import { MODELS, SessionRun, TEAMS, Team } from "./scenario";
+
+/** A single number, or numbers by series name. */
+export type Value = number | Readonly<Record<string, number>>;
+
+/** An expected panel value; `atLeast` marks a lower bound (exclusive) where no exact oracle exists. */
+export interface Expectation {
+  readonly value: Value;
+  readonly atLeast?: boolean;
+}
+
+export interface OracleInput {
+  readonly runs: readonly SessionRun[];
+  readonly served: readonly ServedAnswer[];
+  readonly events: readonly ClaudeEvent[];
+  /** Restrict to one team, or all when undefined. */
+  readonly team?: Team;
+}
+
+/** Expected values by panel title, for the main and the activity dashboard. */
+export function expectations(input: OracleInput): Record<string, Expectation> {
+  const runs = input.runs.filter((run) => !input.team || run.plan.team === input.team);
+  const teamOfTag = new Map(input.runs.map((run) => [run.plan.tag, run.plan.team]));
+  const served = input.served.filter((answer) => !input.team || teamOfTag.get(answer.tag) === input.team);
+  const requests = input.events.filter((event) => event.name === "api_request" && (!input.team || teamOf(event) === input.team));
+
+  const tokens = {
+    [TokenType.input]: sum(served.map((a) => a.usage.input)),
+    [TokenType.output]: sum(served.map((a) => a.usage.output)),
+    [TokenType.cacheRead]: sum(served.map((a) => a.usage.cacheRead)),
+    [TokenType.cacheCreation]: sum(served.map((a) => a.usage.cacheCreation)),
+  };
+  const tokensByModel = groupSum(served, (a) => a.model, (a) => a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation);
+  const cost = sum(requests.map((e) => Number(e.attributes.cost_usd)));
+  const costByModel = groupSum(requests, (e) => String(e.attributes.model), (e) => Number(e.attributes.cost_usd));
+  const active = {
+    [ActiveTimeType.cli]: sum(runs.map((run) => consoleTotal(run.console, Metric.activeTime.otelName, { type: ActiveTimeType.cli }))),
+    [ActiveTimeType.user]: sum(runs.map((run) => consoleTotal(run.console, Metric.activeTime.otelName, { type: ActiveTimeType.user }))),
+  };
+  const lines = {
+    [LinesType.added]: sum(runs.map((run) => run.plan.expected.linesAdded)),
+    [LinesType.removed]: sum(runs.map((run) => run.plan.expected.linesRemoved)),
+  };
+  const decisions = runs.flatMap((run) => run.plan.expected.decisions);
+  const accepted = decisions.filter((d) => d.decision === EditDecision.accept).length;
+  const rejected = decisions.filter((d) => d.decision === EditDecision.reject).length;
+  const teams = (Object.keys(TEAMS) as Team[]).filter((team) => !input.team || team === input.team);
+  const userOfTeam = (team: Team) => String(input.events.find((e) => teamOf(e) === team && e.attributes["user.id"])?.attributes["user.id"]);
+  const perTeam = (key: (team: Team) => string, value: (team: Team) => number) =>
+    Object.fromEntries(teams.map((team) => [key(team), value(team)]));
+  const teamTokens = (team: Team) => totalTokens(input.served.filter((a) => teamOfTag.get(a.tag) === team));
+  const teamCost = (team: Team) => sum(input.events.filter((e) => e.name === "api_request" && teamOf(e) === team).map((e) => Number(e.attributes.cost_usd)));
+
+  return {
+    // Claude Code
+    "Total Cost": { value: cost },
+    "Input Tokens": { value: tokens.input },
+    "Output Tokens": { value: tokens.output },
+    "Cache Read Tokens": { value: tokens.cacheRead },
+    "Cache Creation Tokens": { value: tokens.cacheCreation },
+    "Cache Efficiency": { value: tokens.cacheRead / (tokens.cacheRead + tokens.input) },
+    "Cost per 1K Output Tokens": { value: cost / (tokens.output / 1000) },
+    "Tokens by Type": { value: tokens },
+    "Tokens by Model": { value: tokensByModel },
+    "Cost by Model": { value: costByModel },
+    Sessions: { value: runs.length },
+    Commits: { value: sum(runs.map((run) => run.plan.expected.commits)) },
+    "Lines of Code": { value: { Added: lines.added, Removed: lines.removed } },
+    "Active Time (You)": { value: active.user },
+    "Active Time (CLI)": { value: active.cli },
+    "Peak Leverage": { value: 0, atLeast: true },
+    "Active Time Distribution": { value: active },
+    "Productivity Ratio": { value: active.cli / active.user },
+    "Token Usage Over Time": { value: tokens },
+    "Token Usage by Model Over Time": { value: tokensByModel },
+    "Cost Over Time": { value: costByModel },
+    "Active Time Over Time": { value: active },
+    // Claude Code Activity
+    "Edit Decisions": { value: { Accepted: accepted, Rejected: rejected } },
+    "Acceptance Rate": { value: accepted / (accepted + rejected) },
+    "Decisions by Tool": { value: countBy(decisions, (d) => `${d.tool} ${d.decision}`) },
+    "Decisions by Language": { value: countBy(decisions, (d) => `${d.language} ${d.decision}`) },
+    "Pull Requests": { value: sum(runs.map((run) => run.plan.expected.pullRequests)) },
+    "Lines Added vs Removed": { value: lines },
+    "Cost by User": { value: perTeam(userOfTeam, teamCost) },
+    "Tokens by User": { value: perTeam(userOfTeam, teamTokens) },
+    "Cost by team.id": { value: perTeam((team) => TEAMS[team]["team.id"], teamCost) },
+    "Tokens by team.id": { value: perTeam((team) => TEAMS[team]["team.id"], teamTokens) },
+    "Cost by department": { value: perTeam((team) => TEAMS[team].department, teamCost) },
+    "Tokens by department": { value: perTeam((team) => TEAMS[team].department, teamTokens) },
+  };
+}
+
+/** Total tokens the stand-in answered for one session, for freshness checks. */
+export function sessionTokens(served: readonly ServedAnswer[], tag: string): number {
+  return totalTokens(served.filter((answer) => answer.tag === tag));
+}
+
+export function teamOf(event: ClaudeEvent): Team | undefined {
+  const id = event.resource["team.id"] ?? event.attributes["team.id"];
+  return (Object.keys(TEAMS) as Team[]).find((team) => TEAMS[team]["team.id"] === id);
+}
+
+/** The models the scenario uses, for a sanity check of the stand-in's record. */
+export const SCENARIO_MODELS: readonly string[] = Object.values(MODELS);
+
+function totalTokens(answers: readonly ServedAnswer[]): number {
+  return sum(answers.map((a) => a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation));
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function groupSum<T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const item of items) result[key(item)] = (result[key(item)] ?? 0) + value(item);
+  return result;
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  return groupSum(items, key, () => 1);
+}

@@ -1,0 +1,73 @@
+/** Starting, restarting and stopping the real Collector and Prometheus on loopback. */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+
+export class ManagedProcess {
+  private child?: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    private readonly command: string,
+    private readonly args: readonly string[],
+    private readonly logFile: string,
+    private readonly readyUrl: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const log = fs.openSync(this.logFile, "a");
+    this.child = spawn(this.command, this.args, { stdio: ["ignore", log, log] });
+    fs.closeSync(log);
+    const child = this.child;
+    let exited = false;
+    child.once("exit", () => (exited = true));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`${this.name} exited at start; see ${this.logFile}`);
+      if (await isReady(this.readyUrl)) return;
+      await sleep(200);
+    }
+    throw new Error(`${this.name} was not ready within 60 s; see ${this.logFile}`);
+  }
+
+  /** Graceful stop (SIGTERM), as `docker restart` does. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timeout = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    await exited;
+    clearTimeout(timeout);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url);
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,266 @@
+/**
+ * End-to-end proof of the dashboards' numbers: the real Claude Code CLI talks to
+ * a scripted stand-in of the Anthropic API and exports its telemetry to a real
+ * Collector and a real Prometheus, both running the very files the synthesized
+ * stack uploads into its containers. Every query of every panel of both
+ * dashboards is then evaluated like Grafana does and compared with an oracle
+ * that never touches Prometheus. Run with `npm run test:e2e`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Metric } from "../dashboards/catalog";
+import { AnthropicStandIn } from "./anthropic-stand-in";
+import { EventReceiver } from "./event-receiver";
+import { expectations, sessionTokens } from "./oracle";
+import { VariableValues, evaluateDashboard, formatValue, matches } from "./panels";
+import { ManagedProcess, freePort, sleep } from "./processes";
+import {
+  SessionEnvironment,
+  SessionRun,
+  prepareWorkspace,
+  runInteractiveSession,
+  runPrintSession,
+  sessionPlans,
+} from "./scenario";
+import { LocalPorts, SynthesizedFiles, localCollectorYaml, localPrometheusFlags, localPrometheusYaml, synthesize } from "./stack-files";
+import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
+
+/**
+ * The stack configuration under test: the defaults, with the Collector's
+ * staleness settings shortened from 24h to 1m so an idle gap longer than them
+ * takes minutes, not days.
+ */
+const STALENESS = "1m";
+const STALENESS_SECONDS = 60;
+const E2E_CONFIG = {
+  collector: { deltaMaxStale: STALENESS, metricExpiration: STALENESS },
+  teamAttributes: { "team.id": "alpha", department: "eng" },
+};
+/** The idle gap in the interactive session: 2.5 times the staleness settings (60 hours against the default 24h). */
+const IDLE_GAP_MS = 2.5 * STALENESS_SECONDS * 1000;
+/** Export interval of the CLI in the test (the stack recommends 30 s); the CLI also flushes at exit. */
+const EXPORT_INTERVAL_MS = 2000;
+
+interface Check {
+  readonly run: string;
+  readonly view: string;
+  readonly dashboard: string;
+  readonly panel: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly passed: boolean;
+}
+
+interface Freshness {
+  readonly run: string;
+  readonly session: string;
+  readonly seconds: number;
+}
+
+const log = (line: string) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function main(): Promise<number> {
+  checkPrerequisites();
+  const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-e2e-"));
+  log(`work folder ${workRoot}`);
+  const files = synthesize(E2E_CONFIG, workRoot);
+  const collectorBinary = buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log);
+  const { prometheus: prometheusBinary } = buildPrometheus(imageVersion(files.prometheusImage), log);
+  log(`Collector ${imageVersion(files.collectorImage)} and Prometheus ${imageVersion(files.prometheusImage)} ready`);
+
+  const checks: Check[] = [];
+  const freshness: Freshness[] = [];
+  for (const temporality of ["delta", "cumulative"] as const) {
+    const result = await runScenario(temporality, files, collectorBinary, prometheusBinary, path.join(workRoot, temporality));
+    checks.push(...result.checks);
+    freshness.push(...result.freshness);
+  }
+
+  printTable(
+    ["run", "view", "dashboard", "panel", "found", "expected", "ok"],
+    checks.map((c) => [c.run, c.view, c.dashboard, c.panel, c.found, c.expected, c.passed ? "yes" : "NO"]),
+  );
+  console.log("");
+  printTable(
+    ["run", "session", "seconds from CLI exit to numbers in Prometheus"],
+    freshness.map((f) => [f.run, f.session, f.seconds.toFixed(1)]),
+  );
+  const failed = checks.filter((c) => !c.passed).length;
+  console.log(`\ne2e: ${checks.length - failed} passed, ${failed} failed`);
+  if (failed === 0) fs.rmSync(workRoot, { recursive: true, force: true });
+  else console.log(`logs and data kept in ${workRoot}`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function runScenario(
+  temporality: "delta" | "cumulative",
+  files: SynthesizedFiles,
+  collectorBinary: string,
+  prometheusBinary: string,
+  dir: string,
+): Promise<{ checks: Check[]; freshness: Freshness[] }> {
+  fs.mkdirSync(dir, { recursive: true });
+  const ports: LocalPorts = {
+    otlpGrpc: await freePort(),
+    otlpHttp: await freePort(),
+    collectorMetrics: await freePort(),
+    collectorHealth: await freePort(),
+    prometheus: await freePort(),
+  };
+  const collectorFile = path.join(dir, "collector.yaml");
+  const prometheusFile = path.join(dir, "prometheus.yml");
+  fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
+  fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports));
+  const collector = new ManagedProcess("Collector", collectorBinary, ["--config", collectorFile], path.join(dir, "collector.log"), `http://127.0.0.1:${ports.collectorHealth}/`);
+  const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
+  const prometheus = new ManagedProcess(
+    "Prometheus",
+    prometheusBinary,
+    localPrometheusFlags(files.prometheusFlags, prometheusFile, path.join(dir, "tsdb"), ports),
+    path.join(dir, "prometheus.log"),
+    `${prometheusUrl}/-/ready`,
+  );
+  const standIn = new AnthropicStandIn();
+  const receiver = new EventReceiver();
+  const runs: SessionRun[] = [];
+  const freshness: Freshness[] = [];
+  const label = temporality === "delta" ? "delta (default)" : "cumulative";
+
+  try {
+    await collector.start();
+    await prometheus.start();
+    const apiUrl = await standIn.start();
+    const eventsEndpoint = await receiver.start();
+    const workspace = prepareWorkspace(dir);
+    const env: SessionEnvironment = {
+      stackEnv: { ...files.claudeCodeEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlpGrpc}` },
+      apiUrl,
+      eventsEndpoint,
+      ...workspace,
+      exportIntervalMillis: EXPORT_INTERVAL_MS,
+      extra: temporality === "cumulative" ? { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative" } : {},
+    };
+    const plans = sessionPlans(workspace.repo);
+    const from = Math.floor(Date.now() / 1000) - 30;
+
+    const visible = async (run: SessionRun) => {
+      const seconds = await secondsUntilVisible(prometheusUrl, run, sessionTokens(standIn.served, run.plan.tag));
+      freshness.push({ run: label, session: run.plan.tag, seconds });
+      log(`${label}: session ${run.plan.tag} visible ${seconds.toFixed(1)} s after exit`);
+    };
+
+    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) {
+      const run = await runPrintSession(plan, standIn, env);
+      runs.push(run);
+      await visible(run);
+    }
+
+    const parallel = await Promise.all([runPrintSession(plans.parallelA, standIn, env), runPrintSession(plans.parallelB, standIn, env)]);
+    runs.push(...parallel);
+    for (const run of parallel) await visible(run);
+
+    // Faults while the interactive session lives: a Collector restart after its
+    // first answer, then an idle gap longer than the staleness settings with a
+    // Prometheus restart in the middle of it.
+    const interactive = await runInteractiveSession(plans.interactive, standIn, env, dir, async (answer) => {
+      if (answer === 1) {
+        log(`${label}: restarting the Collector during the interactive session`);
+        await collector.restart();
+      } else {
+        log(`${label}: idle for ${IDLE_GAP_MS / 1000} s, restarting Prometheus half way`);
+        await sleep(IDLE_GAP_MS / 2);
+        await prometheus.restart();
+        await sleep(IDLE_GAP_MS / 2);
+      }
+    });
+    runs.push(interactive);
+    await visible(interactive);
+    await sleep(12_000);
+
+    const range = { from, to: Math.floor(Date.now() / 1000), step: 10 };
+    const views: [string, VariableValues, "alpha" | undefined][] = [
+      ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
+      ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
+    ];
+    const checks: Check[] = [];
+    for (const [view, variables, team] of views) {
+      const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
+      for (const model of files.dashboards) {
+        for (const panel of await evaluateDashboard(prometheusUrl, model, variables, range)) {
+          const expectation = expected[panel.title];
+          if (!expectation) throw new Error(`no oracle for panel "${panel.title}"`);
+          checks.push({
+            run: label,
+            view,
+            dashboard: model.title,
+            panel: panel.title,
+            found: formatValue(panel.value),
+            expected: `${expectation.atLeast ? "> " : ""}${formatValue(expectation.value)}`,
+            passed: matches(panel.value, expectation.value, expectation.atLeast),
+          });
+        }
+      }
+    }
+    checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
+    return { checks, freshness };
+  } finally {
+    await standIn.stop();
+    await receiver.stop();
+    await collector.stop();
+    await prometheus.stop();
+  }
+}
+
+/** Checks of the oracle itself: the scenario did what its script says. */
+function consistencyChecks(label: string, runs: SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver, repo: string): Check[] {
+  const commitsInRepo = Number(require("child_process").execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: repo }).toString()) - 1;
+  const scriptedCommits = runs.reduce((total, run) => total + run.plan.expected.commits, 0);
+  const requests = receiver.named("api_request").length;
+  const untagged = standIn.served.filter((answer) => answer.tag === "untagged").length;
+  const row = (panel: string, found: number, expected: number): Check => ({
+    run: label,
+    view: "oracle",
+    dashboard: "-",
+    panel,
+    found: String(found),
+    expected: String(expected),
+    passed: found === expected,
+  });
+  return [
+    row("commits in the git repository = scripted commits", commitsInRepo, scriptedCommits),
+    row("api_request events = answers of the stand-in", requests, standIn.served.length),
+    row("answers outside the script", untagged, 0),
+  ];
+}
+
+/** Seconds from the session's exit until Prometheus shows all its tokens. */
+async function secondsUntilVisible(prometheusUrl: string, run: SessionRun, tokens: number): Promise<number> {
+  const query = `sum(increase(${Metric.tokens.name}{session_id="${run.sessionId}"}[30m] anchored))`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
+    const body: any = response?.ok ? await response.json() : undefined;
+    const value = Number(body?.data?.result?.[0]?.value?.[1] ?? NaN);
+    if (value === tokens) return (Date.now() - run.exitedAt) / 1000;
+    await sleep(250);
+  }
+  throw new Error(`session ${run.plan.tag}: Prometheus did not show its ${tokens} tokens within 120 s`);
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`e2e: ${error instanceof Error ? error.message : String(error)}`);
+    console.log("e2e: 0 passed, 1 failed");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,315 @@
+/**
+ * The sessions the real Claude Code CLI goes through, what the stand-in API
+ * answers in each, and what each session should count. Every metric the two
+ * dashboards use is produced: tokens and cost on two models and two teams,
+ * accepted and rejected edits, a commit and a pull request, two sessions at the
+ * same time, and an interactive session (user active time) with an idle gap.
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { AnthropicStandIn, Turn, Usage } from "./anthropic-stand-in";
+import { ConsolePoint, parseConsoleMetrics } from "./console-metrics";
+import { sleep } from "./processes";
+import { claudeBinary } from "./toolchain";
+
+export const TEAMS = {
+  alpha: { "team.id": "alpha", department: "eng" },
+  beta: { "team.id": "beta", department: "research" },
+} as const;
+export type Team = keyof typeof TEAMS;
+
+/** Claude Code's model aliases and the model ids it sends for them. */
+export const MODELS = { sonnet: "claude-sonnet-5-5", haiku: "claude-haiku-5-5" } as const;
+type ModelAlias = keyof typeof MODELS;
+
+export interface Decision {
+  readonly tool: string;
+  readonly decision: "accept" | "reject";
+  readonly language: string;
+}
+
+/** What a session should count, known from the script alone. */
+export interface Expected {
+  readonly linesAdded: number;
+  readonly linesRemoved: number;
+  readonly commits: number;
+  readonly pullRequests: number;
+  readonly decisions: readonly Decision[];
+}
+
+export interface SessionPlan {
+  readonly tag: string;
+  readonly team: Team;
+  readonly model: ModelAlias;
+  readonly prompts: readonly string[];
+  readonly turns: readonly Turn[];
+  readonly cliArgs: readonly string[];
+  readonly expected: Expected;
+}
+
+/** A session that ran: its plan, its id and the CLI's own metric dumps. */
+export interface SessionRun {
+  readonly plan: SessionPlan;
+  readonly sessionId: string;
+  readonly exitedAt: number;
+  readonly console: readonly ConsolePoint[];
+}
+
+const NOTHING: Expected = { linesAdded: 0, linesRemoved: 0, commits: 0, pullRequests: 0, decisions: [] };
+
+/** Distinct numbers per answer, so a token counted twice or lost shows. */
+function usage(seed: number): Usage {
+  return { input: 1000 + 37 * seed, output: 200 + 11 * seed, cacheRead: 5000 + 101 * seed, cacheCreation: 700 + 13 * seed };
+}
+
+export function sessionPlans(repo: string): Record<string, SessionPlan> {
+  const file = path.join(repo, "app.py");
+  return {
+    write: {
+      tag: "write",
+      team: "alpha",
+      model: "sonnet",
+      prompts: ["Create app.py [e2e:write]"],
+      turns: [
+        { tool: "Write", input: { file_path: file, content: "print(1)\nprint(2)\nprint(3)" }, usage: usage(1) },
+        { text: "Created app.py.", usage: usage(2) },
+      ],
+      cliArgs: ["--permission-mode", "acceptEdits"],
+      expected: { ...NOTHING, linesAdded: 3, decisions: [{ tool: "Write", decision: "accept", language: "Python" }] },
+    },
+    edit: {
+      tag: "edit",
+      team: "alpha",
+      model: "haiku",
+      prompts: ["Split the second print [e2e:edit]"],
+      turns: [
+        { tool: "Read", input: { file_path: file }, usage: usage(3) },
+        { tool: "Edit", input: { file_path: file, old_string: "print(2)", new_string: "print(20)\nprint(21)" }, usage: usage(4) },
+        { text: "Done.", usage: usage(5) },
+      ],
+      cliArgs: ["--permission-mode", "acceptEdits"],
+      expected: { ...NOTHING, linesAdded: 2, linesRemoved: 1, decisions: [{ tool: "Edit", decision: "accept", language: "Python" }] },
+    },
+    reject: {
+      tag: "reject",
+      team: "beta",
+      model: "sonnet",
+      prompts: ["Change the last print [e2e:reject]"],
+      turns: [
+        { tool: "Read", input: { file_path: file }, usage: usage(6) },
+        { tool: "Edit", input: { file_path: file, old_string: "print(3)", new_string: "print(30)" }, usage: usage(7) },
+        { text: "I was not allowed to edit.", usage: usage(8) },
+      ],
+      cliArgs: ["--permission-mode", "default"],
+      expected: { ...NOTHING, decisions: [{ tool: "Edit", decision: "reject", language: "Python" }] },
+    },
+    commit: {
+      tag: "commit",
+      team: "beta",
+      model: "haiku",
+      prompts: ["Commit and open a pull request [e2e:commit]"],
+      turns: [
+        { tool: "Bash", input: { command: 'git add -A && git commit -q -m "Add app.py"', description: "Commit" }, usage: usage(9) },
+        { tool: "Bash", input: { command: 'gh pr create --title "Add app.py" --body "e2e"', description: "Open a pull request" }, usage: usage(10) },
+        { text: "Committed and opened a pull request.", usage: usage(11) },
+      ],
+      cliArgs: ["--allowedTools", "Bash"],
+      expected: { ...NOTHING, commits: 1, pullRequests: 1 },
+    },
+    parallelA: {
+      tag: "parallel-a",
+      team: "alpha",
+      model: "sonnet",
+      prompts: ["Explain the file [e2e:parallel-a]"],
+      turns: [{ text: "It prints numbers.", usage: usage(12) }],
+      cliArgs: [],
+      expected: NOTHING,
+    },
+    parallelB: {
+      tag: "parallel-b",
+      team: "beta",
+      model: "haiku",
+      prompts: ["Summarise the repository [e2e:parallel-b]"],
+      turns: [{ text: "One Python file.", usage: usage(13) }],
+      cliArgs: [],
+      expected: NOTHING,
+    },
+    interactive: {
+      tag: "interactive",
+      team: "alpha",
+      model: "sonnet",
+      prompts: ["What does app.py print? [e2e:interactive]", "And in reverse?", "Thanks."],
+      turns: [
+        { text: "1, 20, 21 and 3.", usage: usage(14) },
+        { text: "3, 21, 20 and 1.", usage: usage(15) },
+        { text: "You are welcome.", usage: usage(16) },
+      ],
+      cliArgs: [],
+      expected: NOTHING,
+    },
+  };
+}
+
+/** Everything a session's environment needs besides the stack's own settings. */
+export interface SessionEnvironment {
+  /** The `env` block the stack outputs, endpoints already on this machine. */
+  readonly stackEnv: Readonly<Record<string, string>>;
+  readonly apiUrl: string;
+  readonly eventsEndpoint: string;
+  readonly homes: Readonly<Record<Team, string>>;
+  readonly repo: string;
+  /** Folder with the `gh` stand-in, first on PATH. */
+  readonly binDir: string;
+  readonly exportIntervalMillis: number;
+  /** Extra variables of this run, e.g. a temporality preference. */
+  readonly extra: Readonly<Record<string, string>>;
+}
+
+const API_KEY = "sk-ant-e2e-0000000000000000000000";
+
+/** The CLI's environment: the stack's settings plus only what the test needs. */
+export function sessionEnv(env: SessionEnvironment, team: Team): NodeJS.ProcessEnv {
+  const attributes = Object.entries(TEAMS[team])
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+  return {
+    PATH: `${env.binDir}:${process.env.PATH}`,
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    ...env.stackEnv,
+    HOME: env.homes[team],
+    OTEL_RESOURCE_ATTRIBUTES: attributes,
+    OTEL_METRIC_EXPORT_INTERVAL: String(env.exportIntervalMillis),
+    // Test only: the CLI's own metric dumps (oracle of active time) beside OTLP,
+    // and its events to the test's receiver (oracle of cost).
+    OTEL_METRICS_EXPORTER: `${env.stackEnv.OTEL_METRICS_EXPORTER},console`,
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: env.eventsEndpoint,
+    OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: "http/json",
+    OTEL_LOGS_EXPORT_INTERVAL: "500",
+    ANTHROPIC_BASE_URL: env.apiUrl,
+    ANTHROPIC_API_KEY: API_KEY,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    ...env.extra,
+  };
+}
+
+/** Homes for the two teams (so they have distinct user ids), a git repository and a `gh` stand-in. */
+export function prepareWorkspace(workDir: string): { homes: Record<Team, string>; repo: string; binDir: string } {
+  const repo = path.join(workDir, "repo");
+  fs.mkdirSync(repo, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+  git("init", "-q", "-b", "main");
+  git("config", "user.email", "e2e@example.invalid");
+  git("config", "user.name", "e2e");
+  fs.writeFileSync(path.join(repo, "README.md"), "e2e\n");
+  git("add", "-A");
+  git("commit", "-q", "-m", "Initial commit");
+
+  const homes = {} as Record<Team, string>;
+  for (const team of Object.keys(TEAMS) as Team[]) {
+    const home = path.join(workDir, `home-${team}`);
+    fs.mkdirSync(home, { recursive: true });
+    // Skip first-run screens of the interactive UI: onboarding, folder trust, API key approval.
+    fs.writeFileSync(
+      path.join(home, ".claude.json"),
+      JSON.stringify({
+        hasCompletedOnboarding: true,
+        theme: "dark",
+        customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
+        projects: { [repo]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+      }),
+    );
+    homes[team] = home;
+  }
+  const binDir = path.join(workDir, "bin");
+  fs.mkdirSync(binDir, { recursive: true });
+  fs.writeFileSync(path.join(binDir, "gh"), '#!/bin/sh\necho "https://github.com/example/e2e/pull/1"\n', { mode: 0o755 });
+  return { homes, repo, binDir };
+}
+
+/** Runs one `claude -p` session to its end. */
+export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStandIn, env: SessionEnvironment): Promise<SessionRun> {
+  standIn.script(plan.tag, plan.turns);
+  const sessionId = randomUUID();
+  const args = ["-p", plan.prompts[0], "--model", plan.model, "--session-id", sessionId, ...plan.cliArgs];
+  const child = spawn(claudeBinary(), args, { cwd: env.repo, env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
+  const output = await collectOutput(child, 120_000, plan.tag);
+  return { plan, sessionId, exitedAt: Date.now(), console: parseConsoleMetrics(output) };
+}
+
+/**
+ * Runs the interactive session in tmux: types each prompt, waits for the answer,
+ * calls `afterAnswer(n)` after the nth answer but the last, then types /exit.
+ */
+export async function runInteractiveSession(
+  plan: SessionPlan,
+  standIn: AnthropicStandIn,
+  env: SessionEnvironment,
+  logDir: string,
+  afterAnswer: (answer: number) => Promise<void>,
+): Promise<SessionRun> {
+  standIn.script(plan.tag, plan.turns);
+  const sessionId = randomUUID();
+  const tmuxSession = `e2e-${sessionId.slice(0, 8)}`;
+  const paneLog = path.join(logDir, `${tmuxSession}.log`);
+  const exitFile = path.join(logDir, `${tmuxSession}.exit`);
+  const variables = Object.entries(sessionEnv(env, plan.team)).map(([key, value]) => `${key}=${shellQuote(String(value))}`);
+  const command = `env -i ${variables.join(" ")} ${shellQuote(claudeBinary())} --model ${plan.model} --session-id ${sessionId}; echo $? > ${shellQuote(exitFile)}; sleep 600`;
+  const tmux = (...args: string[]) => execFileSync("tmux", args, { stdio: "pipe" }).toString();
+  tmux("new-session", "-d", "-s", tmuxSession, "-x", "160", "-y", "50", "-c", env.repo, command);
+  try {
+    tmux("pipe-pane", "-t", tmuxSession, "-o", `cat >> ${shellQuote(paneLog)}`);
+    await waitFor(() => tmux("capture-pane", "-p", "-t", tmuxSession).includes("❯"), 60_000, "the interactive prompt");
+    for (const [index, prompt] of plan.prompts.entries()) {
+      const answered = standIn.served.filter((answer) => answer.tag === plan.tag).length;
+      await sleep(500);
+      tmux("send-keys", "-t", tmuxSession, "-l", prompt);
+      await sleep(700);
+      tmux("send-keys", "-t", tmuxSession, "Enter");
+      await waitFor(() => standIn.served.filter((answer) => answer.tag === plan.tag).length > answered, 60_000, `answer ${index + 1}`);
+      await sleep(3000);
+      if (index < plan.prompts.length - 1) await afterAnswer(index + 1);
+    }
+    tmux("send-keys", "-t", tmuxSession, "-l", "/exit");
+    await sleep(500);
+    tmux("send-keys", "-t", tmuxSession, "Enter");
+    await waitFor(() => fs.existsSync(exitFile), 60_000, "the interactive session to exit");
+    const exitedAt = Date.now();
+    await sleep(500);
+    return { plan, sessionId, exitedAt, console: parseConsoleMetrics(fs.readFileSync(paneLog, "utf8")) };
+  } finally {
+    spawn("tmux", ["kill-session", "-t", tmuxSession], { stdio: "ignore" });
+  }
+}
+
+function collectOutput(child: ChildProcess, timeoutMs: number, tag: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`session ${tag} did not finish within ${timeoutMs / 1000} s:\n${output.slice(-2000)}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`session ${tag} exited with ${code}:\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return;
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,91 @@
+/**
+ * Reads what the synthesized stack uploads into its containers (the Collector
+ * and Prometheus configuration files, Prometheus's flags) and the Claude Code
+ * settings it outputs, from a real `cdktf synth`. The only changes made to them
+ * map container host names, ports and paths to this machine.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "./toolchain";
+
+export interface SynthesizedFiles {
+  readonly collectorYaml: string;
+  readonly prometheusYaml: string;
+  readonly prometheusFlags: readonly string[];
+  readonly collectorImage: string;
+  readonly prometheusImage: string;
+  readonly claudeCodeEnv: Readonly<Record<string, string>>;
+  /** The dashboards exactly as the stack provisions them into Grafana. */
+  readonly dashboards: readonly any[];
+}
+
+/** Runs `cdktf synth` with `config` as the stack configuration and reads the result. */
+export function synthesize(config: object, workDir: string): SynthesizedFiles {
+  const configFile = path.join(workDir, "stack.config.json");
+  const outDir = path.join(workDir, "cdktf.out");
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  execFileSync(path.join(PROJECT_DIR, "node_modules", ".bin", "cdktf"), ["synth", "--output", outDir], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, STACK_CONFIG_FILE: configFile, CHECKPOINT_DISABLE: "1", CI: "1" },
+    stdio: "pipe",
+  });
+  const stack = JSON.parse(fs.readFileSync(path.join(outDir, "stacks", "claude-code-monitoring", "cdk.tf.json"), "utf8"));
+  const containers = Object.entries(stack.resource.docker_container) as [string, any][];
+  const container = (prefix: string) => containers.find(([id]) => id.startsWith(prefix))![1];
+  const images = Object.values(stack.resource.docker_image).map((image: any) => image.name as string);
+  const collector = container("collector");
+  const prometheus = container("prometheus");
+  return {
+    collectorYaml: collector.upload[0].content,
+    prometheusYaml: prometheus.upload[0].content,
+    prometheusFlags: prometheus.command,
+    collectorImage: images.find((name) => name.includes("collector"))!,
+    prometheusImage: images.find((name) => name.includes("prometheus"))!,
+    claudeCodeEnv: JSON.parse(stack.output.claude_code_settings.value).env,
+    dashboards: Object.values(stack.resource.grafana_dashboard).map((d: any) => JSON.parse(d.config_json.replace(/\$\$\{/g, "${"))),
+  };
+}
+
+/** Loopback ports the test's Collector and Prometheus listen on. */
+export interface LocalPorts {
+  readonly otlpGrpc: number;
+  readonly otlpHttp: number;
+  readonly collectorMetrics: number;
+  readonly collectorHealth: number;
+  readonly prometheus: number;
+}
+
+/** The Collector file with every listen address moved to 127.0.0.1 and the given ports. */
+export function localCollectorYaml(yaml: string, ports: LocalPorts): string {
+  return replaceAll(yaml, {
+    "0.0.0.0:4317": `127.0.0.1:${ports.otlpGrpc}`,
+    "0.0.0.0:4318": `127.0.0.1:${ports.otlpHttp}`,
+    "0.0.0.0:8889": `127.0.0.1:${ports.collectorMetrics}`,
+    "0.0.0.0:13133": `127.0.0.1:${ports.collectorHealth}`,
+  });
+}
+
+/** The Prometheus file with the Collector's container host name replaced by loopback. */
+export function localPrometheusYaml(yaml: string, ports: LocalPorts): string {
+  return yaml.replace(/- [a-z0-9-]+:8889/, `- 127.0.0.1:${ports.collectorMetrics}`);
+}
+
+/** Prometheus's flags with the container's paths and listen address moved to this machine. */
+export function localPrometheusFlags(flags: readonly string[], configFile: string, dataDir: string, ports: LocalPorts): string[] {
+  return flags.map((flag) => {
+    if (flag.startsWith("--config.file=")) return `--config.file=${configFile}`;
+    if (flag.startsWith("--storage.tsdb.path=")) return `--storage.tsdb.path=${dataDir}`;
+    if (flag.startsWith("--web.listen-address=")) return `--web.listen-address=127.0.0.1:${ports.prometheus}`;
+    return flag;
+  });
+}
+
+function replaceAll(text: string, replacements: Record<string, string>): string {
+  let result = text;
+  for (const [from, to] of Object.entries(replacements)) {
+    if (!result.includes(from)) throw new Error(`expected ${from} in the synthesized Collector configuration`);
+    result = result.split(from).join(to);
+  }
+  return result;
+}

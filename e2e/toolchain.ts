@@ -1,0 +1,135 @@
+/**
+ * The real programs the end-to-end test runs: an OpenTelemetry Collector built
+ * with the Collector Builder from exactly the components the stack's Collector
+ * configuration uses, Prometheus built from source, both at the releases of the
+ * images the stack pins, and the Claude Code CLI from npm. Builds are cached in
+ * .cache/e2e so a second run does not rebuild.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const PROJECT_DIR = path.join(__dirname, "..");
+export const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "e2e");
+
+/** Go module of each Collector component this project may configure, by component type. */
+const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
+  otlp: { kind: "receivers", module: "go.opentelemetry.io/collector/receiver/otlpreceiver" },
+  memory_limiter: { kind: "processors", module: "go.opentelemetry.io/collector/processor/memorylimiterprocessor" },
+  batch: { kind: "processors", module: "go.opentelemetry.io/collector/processor/batchprocessor" },
+  transform: { kind: "processors", module: "github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor" },
+  delta_to_cumulative: {
+    kind: "processors",
+    module: "github.com/open-telemetry/opentelemetry-collector-contrib/processor/deltatocumulativeprocessor",
+  },
+  prometheus: { kind: "exporters", module: "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" },
+  nop: { kind: "exporters", module: "go.opentelemetry.io/collector/exporter/nopexporter" },
+  health_check: { kind: "extensions", module: "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension" },
+};
+
+/** Fails with what to install when a program the test needs is missing. */
+export function checkPrerequisites(): void {
+  const missing: string[] = [];
+  const has = (command: string, args: string[]) => !spawnSync(command, args, { stdio: "ignore" }).error;
+  if (!has("go", ["version"])) missing.push("Go 1.24 or newer (https://go.dev/dl, or `apt-get install golang`), to build the Collector and Prometheus");
+  if (!has("tmux", ["-V"])) missing.push("tmux (`apt-get install tmux`), to drive an interactive Claude Code session");
+  if (!has("git", ["--version"])) missing.push("git (`apt-get install git`), for the commits Claude Code makes");
+  if (!fs.existsSync(claudeBinary())) missing.push("the Claude Code CLI: run `npm ci` (it is a devDependency, @anthropic-ai/claude-code)");
+  if (missing.length > 0) {
+    throw new Error(`The end-to-end test needs:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
+  }
+}
+
+export function claudeBinary(): string {
+  return path.join(PROJECT_DIR, "node_modules", ".bin", "claude");
+}
+
+/** The version tag of an image reference: otel/x:0.161.0 -> 0.161.0. */
+export function imageVersion(image: string): string {
+  return image.slice(image.lastIndexOf(":") + 1).replace(/^v/, "");
+}
+
+/**
+ * Builds (or reuses) a Collector with exactly the components `collectorYaml`
+ * uses, every one at `version`.
+ */
+export function buildCollector(collectorYaml: string, version: string, log: (line: string) => void): string {
+  const config = parse(collectorYaml);
+  const manifest: Record<string, string[]> = { receivers: [], processors: [], exporters: [], extensions: [] };
+  for (const kind of Object.keys(manifest)) {
+    for (const id of Object.keys(config[kind] ?? {})) {
+      const type = id.split("/")[0];
+      const component = COLLECTOR_COMPONENTS[type];
+      if (!component || component.kind !== kind) {
+        throw new Error(`the Collector configuration uses ${kind} "${type}", which e2e/toolchain.ts does not know how to build; add its Go module`);
+      }
+      const line = `${component.module} v${version}`;
+      if (!manifest[kind].includes(line)) manifest[kind].push(line);
+    }
+  }
+  const key = Object.values(manifest).flat().sort().join("\n");
+  const buildDir = path.join(CACHE_DIR, `otelcol-${version}-${hash(key)}`);
+  const binary = path.join(buildDir, "out", "otelcol-e2e");
+  if (fs.existsSync(binary)) return binary;
+
+  fs.mkdirSync(buildDir, { recursive: true });
+  const yaml = [
+    "dist:",
+    "  name: otelcol-e2e",
+    "  description: Collector for the Claude Code monitoring stack's end-to-end test",
+    "  output_path: ./out",
+    ...Object.entries(manifest).flatMap(([kind, lines]) => [`${kind}:`, ...lines.map((gomod) => `  - gomod: ${gomod}`)]),
+    "",
+  ].join("\n");
+  fs.writeFileSync(path.join(buildDir, "manifest.yaml"), yaml);
+  const gobin = path.join(CACHE_DIR, "bin");
+  const builder = path.join(gobin, `builder-${version}`);
+  if (!fs.existsSync(builder)) {
+    log(`installing the Collector Builder v${version}`);
+    run("go", ["install", `go.opentelemetry.io/collector/cmd/builder@v${version}`], buildDir, { GOBIN: buildDir });
+    fs.mkdirSync(gobin, { recursive: true });
+    fs.renameSync(path.join(buildDir, "builder"), builder);
+  }
+  log(`building the Collector v${version} (${Object.values(manifest).flat().length} components); the first build takes several minutes`);
+  run(builder, ["--config", "manifest.yaml"], buildDir);
+  return binary;
+}
+
+/** Builds (or reuses) Prometheus and promtool at `version` (3.15.1 is module v0.315.1). */
+export function buildPrometheus(version: string, log: (line: string) => void): { prometheus: string; promtool: string } {
+  const [major, minor, patch] = version.split(".").map(Number);
+  if (major !== 3) throw new Error(`the test builds Prometheus 3.x; the stack pins ${version}`);
+  const moduleVersion = `v0.${300 + minor}.${patch}`;
+  const buildDir = path.join(CACHE_DIR, `prometheus-${version}`);
+  const prometheus = path.join(buildDir, "bin", "prometheus");
+  const promtool = path.join(buildDir, "bin", "promtool");
+  if (fs.existsSync(prometheus) && fs.existsSync(promtool)) return { prometheus, promtool };
+
+  fs.mkdirSync(buildDir, { recursive: true });
+  fs.writeFileSync(path.join(buildDir, "go.mod"), `module prometheuse2e\n\ngo 1.24\n\nrequire github.com/prometheus/prometheus ${moduleVersion}\n`);
+  fs.writeFileSync(
+    path.join(buildDir, "tools.go"),
+    '//go:build tools\n\npackage tools\n\nimport (\n\t_ "github.com/prometheus/prometheus/cmd/prometheus"\n\t_ "github.com/prometheus/prometheus/cmd/promtool"\n)\n',
+  );
+  log(`building Prometheus ${version} (module ${moduleVersion}); the first build takes several minutes`);
+  run("go", ["mod", "tidy"], buildDir);
+  // Service discovery plugins are left out: the stack scrapes one static target.
+  for (const program of ["prometheus", "promtool"]) {
+    run("go", ["build", "-tags", "remove_all_sd", "-o", `bin/${program}`, `github.com/prometheus/prometheus/cmd/${program}`], buildDir);
+  }
+  return { prometheus, promtool };
+}
+
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
+  try {
+    execFileSync(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const failure = error as { stderr?: Buffer; stdout?: Buffer };
+    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${failure.stderr?.toString() ?? ""}${failure.stdout?.toString() ?? ""}`);
+  }
+}
+
+function hash(text: string): string {
+  return require("crypto").createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
