@@ -6,6 +6,7 @@ import { MonitoringStack, STACK_NAME } from "./constructs/monitoring-stack";
 const app = new App();
 new MonitoringStack(app, STACK_NAME, {
   config: loadConfig(__dirname),
-  stateDir: path.join(__dirname, "state"),
+  // STACK_STATE_DIR lets a second deployment (the end-to-end test's) keep its own state.
+  stateDir: process.env.STACK_STATE_DIR ?? path.join(__dirname, "state"),
 });
 app.synth();

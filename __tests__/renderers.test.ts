@@ -162,7 +162,7 @@ describe("Prometheus configuration", () => {
 });
 
 describe("Claude Code settings", () => {
-  test("point clients at the stack with delta temporality and the team attributes", () => {
+  test("point clients at the stack with cumulative temporality and the team attributes", () => {
     expect(
       claudeCodeEnv({
         protocol: "grpc",
@@ -176,7 +176,7 @@ describe("Claude Code settings", () => {
       OTEL_LOGS_EXPORTER: "otlp",
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
-      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
       OTEL_METRIC_EXPORT_INTERVAL: "30000",
       OTEL_RESOURCE_ATTRIBUTES: "team.id=platform,department=eng",
     });

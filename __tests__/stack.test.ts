@@ -157,7 +157,7 @@ describe("monitoring stack", () => {
       CLAUDE_CODE_ENABLE_TELEMETRY: "1",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
-      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
       OTEL_RESOURCE_ATTRIBUTES: "team.id=my-team,department=engineering",
     });
   });

@@ -14,7 +14,7 @@ import { AnthropicStandIn } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, sessionTokens } from "./oracle";
 import { VariableValues, evaluateDashboard, formatValue, matches } from "./panels";
-import { ManagedProcess, freePort, sleep } from "./processes";
+import { sleep } from "./processes";
 import {
   SessionEnvironment,
   SessionRun,
@@ -23,7 +23,8 @@ import {
   runPrintSession,
   sessionPlans,
 } from "./scenario";
-import { LocalPorts, SynthesizedFiles, localCollectorYaml, localPrometheusFlags, localPrometheusYaml, synthesize } from "./stack-files";
+import { synthesize } from "./stack-files";
+import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "./targets";
 import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
 
 /**
@@ -39,6 +40,10 @@ const E2E_CONFIG = {
 };
 /** The idle gap in the interactive session: 2.5 times the staleness settings (60 hours against the default 24h). */
 const IDLE_GAP_MS = 2.5 * STALENESS_SECONDS * 1000;
+/** The stack's default scrape interval, which the test keeps. */
+const SCRAPE_INTERVAL_MS = 10_000;
+/** How long the Collector is down in the outage measurement. */
+const OUTAGE_MS = 20_000;
 /** Export interval of the CLI in the test (the stack recommends 30 s); the CLI also flushes at exit. */
 const EXPORT_INTERVAL_MS = 2000;
 
@@ -60,21 +65,39 @@ interface Freshness {
 
 const log = (line: string) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-async function main(): Promise<number> {
+async function main(deployed: boolean): Promise<number> {
   checkPrerequisites();
+  if (deployed) await checkDeployPrerequisites();
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-e2e-"));
   log(`work folder ${workRoot}`);
-  const files = synthesize(E2E_CONFIG, workRoot);
-  const collectorBinary = buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log);
-  const { prometheus: prometheusBinary } = buildPrometheus(imageVersion(files.prometheusImage), log);
-  log(`Collector ${imageVersion(files.collectorImage)} and Prometheus ${imageVersion(files.prometheusImage)} ready`);
+  const config = deployed ? { ...E2E_CONFIG, ...DEPLOYED_STACK } : E2E_CONFIG;
+  const files = synthesize(config, workRoot);
+
+  let startStack: (dir: string) => Promise<StackUnderTest>;
+  if (deployed) {
+    startStack = (dir) => deployStack(path.join(workRoot, "stack.config.json"), dir);
+  } else {
+    const binaries = {
+      collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
+      prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
+    };
+    log(`Collector ${imageVersion(files.collectorImage)} and Prometheus ${imageVersion(files.prometheusImage)} ready`);
+    startStack = (dir) => startLocalStack(files, binaries, dir);
+  }
 
   const checks: Check[] = [];
   const freshness: Freshness[] = [];
   for (const temporality of ["delta", "cumulative"] as const) {
-    const result = await runScenario(temporality, files, collectorBinary, prometheusBinary, path.join(workRoot, temporality));
-    checks.push(...result.checks);
-    freshness.push(...result.freshness);
+    const dir = path.join(workRoot, temporality);
+    fs.mkdirSync(dir, { recursive: true });
+    const stack = await startStack(dir);
+    try {
+      const result = await runScenario(temporality, files.claudeCodeEnv, files.dashboards, stack, dir);
+      checks.push(...result.checks);
+      freshness.push(...result.freshness);
+    } finally {
+      await stack.stop();
+    }
   }
 
   printTable(
@@ -95,32 +118,12 @@ async function main(): Promise<number> {
 
 async function runScenario(
   temporality: "delta" | "cumulative",
-  files: SynthesizedFiles,
-  collectorBinary: string,
-  prometheusBinary: string,
+  stackEnv: Readonly<Record<string, string>>,
+  dashboards: readonly any[],
+  stack: StackUnderTest,
   dir: string,
 ): Promise<{ checks: Check[]; freshness: Freshness[] }> {
-  fs.mkdirSync(dir, { recursive: true });
-  const ports: LocalPorts = {
-    otlpGrpc: await freePort(),
-    otlpHttp: await freePort(),
-    collectorMetrics: await freePort(),
-    collectorHealth: await freePort(),
-    prometheus: await freePort(),
-  };
-  const collectorFile = path.join(dir, "collector.yaml");
-  const prometheusFile = path.join(dir, "prometheus.yml");
-  fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
-  fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports));
-  const collector = new ManagedProcess("Collector", collectorBinary, ["--config", collectorFile], path.join(dir, "collector.log"), `http://127.0.0.1:${ports.collectorHealth}/`);
-  const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
-  const prometheus = new ManagedProcess(
-    "Prometheus",
-    prometheusBinary,
-    localPrometheusFlags(files.prometheusFlags, prometheusFile, path.join(dir, "tsdb"), ports),
-    path.join(dir, "prometheus.log"),
-    `${prometheusUrl}/-/ready`,
-  );
+  const prometheusUrl = stack.prometheusUrl;
   const standIn = new AnthropicStandIn();
   const receiver = new EventReceiver();
   const runs: SessionRun[] = [];
@@ -128,13 +131,13 @@ async function runScenario(
   const label = temporality === "delta" ? "delta (default)" : "cumulative";
 
   try {
-    await collector.start();
-    await prometheus.start();
     const apiUrl = await standIn.start();
     const eventsEndpoint = await receiver.start();
     const workspace = prepareWorkspace(dir);
+    const { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: _preference, ...withoutPreference } = stackEnv;
     const env: SessionEnvironment = {
-      stackEnv: { ...files.claudeCodeEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlpGrpc}` },
+      // The delta run leaves the preference out: Claude Code's default.
+      stackEnv: { ...(temporality === "delta" ? withoutPreference : stackEnv), OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpEndpoint },
       apiUrl,
       eventsEndpoint,
       ...workspace,
@@ -165,12 +168,15 @@ async function runScenario(
     // Prometheus restart in the middle of it.
     const interactive = await runInteractiveSession(plans.interactive, standIn, env, dir, async (answer) => {
       if (answer === 1) {
+        // Once Prometheus has scraped the first answer; what it had not scraped
+        // yet is the outage measurement's subject.
+        await sleep(SCRAPE_INTERVAL_MS + EXPORT_INTERVAL_MS);
         log(`${label}: restarting the Collector during the interactive session`);
-        await collector.restart();
+        await stack.restartCollector();
       } else {
         log(`${label}: idle for ${IDLE_GAP_MS / 1000} s, restarting Prometheus half way`);
         await sleep(IDLE_GAP_MS / 2);
-        await prometheus.restart();
+        await stack.restartPrometheus();
         await sleep(IDLE_GAP_MS / 2);
       }
     });
@@ -186,7 +192,7 @@ async function runScenario(
     const checks: Check[] = [];
     for (const [view, variables, team] of views) {
       const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
-      for (const model of files.dashboards) {
+      for (const model of dashboards) {
         for (const panel of await evaluateDashboard(prometheusUrl, model, variables, range)) {
           const expectation = expected[panel.title];
           if (!expectation) throw new Error(`no oracle for panel "${panel.title}"`);
@@ -203,13 +209,72 @@ async function runScenario(
       }
     }
     checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
+    checks.push(await collectorOutage(label, temporality, plans, standIn, env, stack, dir));
     return { checks, freshness };
   } finally {
     await standIn.stop();
     await receiver.stop();
-    await collector.stop();
-    await prometheus.stop();
   }
+}
+
+/**
+ * What a Collector outage loses: the Collector stops right after a live
+ * session's first answer (before Prometheus scrapes it), stays down while the
+ * session answers a second prompt, and comes back before the third. With
+ * cumulative temporality the client's next export carries its full totals, so
+ * nothing may be lost; with delta, at most the first two answers: what the
+ * Collector held unscraped and what was sent while it was down.
+ */
+async function collectorOutage(
+  label: string,
+  temporality: "delta" | "cumulative",
+  plans: ReturnType<typeof sessionPlans>,
+  standIn: AnthropicStandIn,
+  env: SessionEnvironment,
+  stack: StackUnderTest,
+  dir: string,
+): Promise<Check> {
+  log(`${label}: Collector down for ${OUTAGE_MS / 1000} s while a session answers a prompt`);
+  const run = await runInteractiveSession(plans.outage, standIn, env, dir, async (answer) => {
+    if (answer === 1) {
+      await stack.stopCollector();
+    } else {
+      await sleep(OUTAGE_MS);
+      await stack.startCollector();
+    }
+  });
+  const sent = sessionTokens(standIn.served, plans.outage.tag);
+  const sentAroundOutage = standIn.served
+    .filter((a) => a.tag === plans.outage.tag)
+    .slice(0, 2)
+    .reduce((total, a) => total + a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation, 0);
+  const seen = await settledTokens(stack.prometheusUrl, run.sessionId);
+  const lost = sent - seen;
+  const bound = temporality === "cumulative" ? 0 : sentAroundOutage;
+  return {
+    run: label,
+    view: "fault",
+    dashboard: "-",
+    panel: `tokens lost to a ${OUTAGE_MS / 1000} s Collector outage in a live session`,
+    found: String(lost),
+    expected: temporality === "cumulative" ? "0" : `0 to ${bound} (unscraped or sent during the outage)`,
+    passed: lost >= 0 && lost <= bound,
+  };
+}
+
+/** The session's token total in Prometheus once it stops changing. */
+async function settledTokens(prometheusUrl: string, sessionId: string): Promise<number> {
+  const query = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`;
+  let last = NaN;
+  for (let stableFor = 0, waited = 0; stableFor < 15_000 && waited < 90_000; waited += 1000) {
+    await sleep(1000);
+    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
+    const body: any = response?.ok ? await response.json() : undefined;
+    const value = Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
+    stableFor = value === last ? stableFor + 1000 : 0;
+    last = value;
+  }
+  return last;
 }
 
 /** Checks of the oracle itself: the scenario did what its script says. */
@@ -256,7 +321,7 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
-main().then(
+main(process.argv.includes("--deployed")).then(
   (code) => process.exit(code),
   (error) => {
     console.error(`e2e: ${error instanceof Error ? error.message : String(error)}`);

@@ -136,6 +136,19 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       cliArgs: [],
       expected: NOTHING,
     },
+    outage: {
+      tag: "outage",
+      team: "beta",
+      model: "haiku",
+      prompts: ["Count the lines of app.py [e2e:outage]", "Now the words.", "Thanks."],
+      turns: [
+        { text: "Four lines.", usage: usage(17) },
+        { text: "Four words.", usage: usage(18) },
+        { text: "You are welcome.", usage: usage(19) },
+      ],
+      cliArgs: [],
+      expected: NOTHING,
+    },
     interactive: {
       tag: "interactive",
       team: "alpha",

@@ -11,8 +11,10 @@ export interface ClaudeCodeEnvOptions {
 }
 
 /**
- * The `env` block for ~/.claude/settings.json. Temporality is stated explicitly
- * as delta (Claude Code's default), which the Collector converts to cumulative.
+ * The `env` block for ~/.claude/settings.json. It asks for cumulative
+ * temporality: every export then carries the client's totals, so a Collector
+ * restart or outage loses nothing. Clients that keep Claude Code's default
+ * (delta) are converted to cumulative by the Collector.
  */
 export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, string> {
   const attributes = Object.entries(options.resourceAttributes)
@@ -24,7 +26,7 @@ export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, str
     OTEL_LOGS_EXPORTER: "otlp",
     OTEL_EXPORTER_OTLP_PROTOCOL: options.protocol,
     OTEL_EXPORTER_OTLP_ENDPOINT: options.endpoint,
-    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
     OTEL_METRIC_EXPORT_INTERVAL: String(options.metricExportIntervalMillis),
     ...(attributes ? { OTEL_RESOURCE_ATTRIBUTES: attributes } : {}),
   };

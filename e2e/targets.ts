@@ -1,0 +1,141 @@
+/**
+ * Where the scenario's telemetry goes: the stack's Collector and Prometheus run
+ * as local processes from the synthesized files (the default), or the whole
+ * stack deployed with `cdktf deploy` on Docker, reached through its published
+ * ports.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { ManagedProcess, freePort, sleep } from "./processes";
+import { LocalPorts, SynthesizedFiles, localCollectorYaml, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
+import { PROJECT_DIR } from "./toolchain";
+
+export interface StackUnderTest {
+  readonly prometheusUrl: string;
+  /** OTLP gRPC endpoint for Claude Code. */
+  readonly otlpEndpoint: string;
+  restartCollector(): Promise<void>;
+  stopCollector(): Promise<void>;
+  startCollector(): Promise<void>;
+  restartPrometheus(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The Collector and Prometheus binaries running the stack's files on loopback. */
+export async function startLocalStack(files: SynthesizedFiles, binaries: { collector: string; prometheus: string }, dir: string): Promise<StackUnderTest> {
+  const ports: LocalPorts = {
+    otlpGrpc: await freePort(),
+    otlpHttp: await freePort(),
+    collectorMetrics: await freePort(),
+    collectorHealth: await freePort(),
+    prometheus: await freePort(),
+  };
+  const collectorFile = path.join(dir, "collector.yaml");
+  const prometheusFile = path.join(dir, "prometheus.yml");
+  fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
+  fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports));
+  const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
+  const collector = new ManagedProcess(
+    "Collector",
+    binaries.collector,
+    ["--config", collectorFile],
+    path.join(dir, "collector.log"),
+    `http://127.0.0.1:${ports.collectorHealth}/`,
+  );
+  const prometheus = new ManagedProcess(
+    "Prometheus",
+    binaries.prometheus,
+    localPrometheusFlags(files.prometheusFlags, prometheusFile, path.join(dir, "tsdb"), ports),
+    path.join(dir, "prometheus.log"),
+    `${prometheusUrl}/-/ready`,
+  );
+  await collector.start();
+  await prometheus.start();
+  return {
+    prometheusUrl,
+    otlpEndpoint: `http://127.0.0.1:${ports.otlpGrpc}`,
+    restartCollector: () => collector.restart(),
+    stopCollector: () => collector.stop(),
+    startCollector: () => collector.start(),
+    restartPrometheus: () => prometheus.restart(),
+    stop: async () => {
+      await collector.stop();
+      await prometheus.stop();
+    },
+  };
+}
+
+/** Settings of the deployed stack under test: its own names and ports, beside any stack the user runs. */
+export const DEPLOYED_STACK = {
+  namePrefix: "claude-code-e2e",
+  ports: { otlpGrpc: 14317, otlpHttp: 14318, prometheus: 19090, grafana: 13000 },
+} as const;
+
+/**
+ * Refuses, with what is missing, where Docker or the registries `cdktf deploy`
+ * needs (Terraform registry, Docker Hub) cannot be reached.
+ */
+export async function checkDeployPrerequisites(): Promise<void> {
+  const problems: string[] = [];
+  if (spawnSync("docker", ["info"], { stdio: "ignore" }).status !== 0) problems.push("a running Docker engine (`docker info` fails)");
+  if (spawnSync("terraform", ["version"], { stdio: "ignore" }).error) problems.push("Terraform 1.5 or newer on PATH");
+  for (const [name, url] of [
+    ["the Terraform registry", "https://registry.terraform.io/.well-known/terraform.json"],
+    ["Docker Hub", "https://registry-1.docker.io/v2/"],
+  ]) {
+    const reachable = await fetch(url, { signal: AbortSignal.timeout(5000) }).then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) problems.push(`${name} (${url} does not answer)`);
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `The deployed-stack path of the end-to-end test needs ${problems.join(", ")}. ` +
+        "Run it where Docker and the public registries are reachable, or run `npm run test:e2e` for the local path.",
+    );
+  }
+}
+
+/** `cdktf deploy` of the stack with `configFile`, its state in `dir`; `stop()` destroys it. */
+export async function deployStack(configFile: string, dir: string): Promise<StackUnderTest> {
+  const env = { ...process.env, STACK_CONFIG_FILE: configFile, STACK_STATE_DIR: path.join(dir, "state"), CHECKPOINT_DISABLE: "1", CI: "1" };
+  const cdktf = (command: string) =>
+    execFileSync(path.join(PROJECT_DIR, "node_modules", ".bin", "cdktf"), [command, "--auto-approve", "--output", path.join(dir, "cdktf.out")], {
+      cwd: PROJECT_DIR,
+      env,
+      stdio: "inherit",
+    });
+  cdktf("deploy");
+  const prometheusUrl = `http://127.0.0.1:${DEPLOYED_STACK.ports.prometheus}`;
+  const container = (part: string) => `${DEPLOYED_STACK.namePrefix}-${part}`;
+  const docker = async (command: string, part: string, ready: () => Promise<boolean>) => {
+    execFileSync("docker", [command, container(part)], { stdio: "ignore" });
+    for (let attempt = 0; attempt < 120 && !(await ready()); attempt++) await sleep(500);
+  };
+  const collectorUp = () => portOpen(DEPLOYED_STACK.ports.otlpGrpc);
+  return {
+    prometheusUrl,
+    otlpEndpoint: `http://127.0.0.1:${DEPLOYED_STACK.ports.otlpGrpc}`,
+    restartCollector: () => docker("restart", "otel-collector", collectorUp),
+    stopCollector: () => docker("stop", "otel-collector", async () => true),
+    startCollector: () => docker("start", "otel-collector", collectorUp),
+    restartPrometheus: () => docker("restart", "prometheus", () => fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)),
+    stop: async () => {
+      cdktf("destroy");
+    },
+  };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
