@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { Label, Metric } from "../dashboards/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig } from "../dashboards/config";
 import { parsePromQL } from "./promql";
 
@@ -162,6 +162,13 @@ describe.each([
       expect(target.expr).toMatch(/^(sum|max_over_time|\()/);
     },
   );
+});
+
+describe("catalog", () => {
+  test("the Collector keeps every attribute behind a label the dashboards use", () => {
+    const keptLabels = KEPT_ATTRIBUTES.map(labelForAttribute);
+    for (const label of Object.values(Label)) expect(keptLabels).toContain(label);
+  });
 });
 
 describe("query builder", () => {

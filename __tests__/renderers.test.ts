@@ -14,6 +14,7 @@ const collectorOptions: CollectorConfigOptions = {
   metricsPort: 8889,
   healthPort: 13133,
   teamAttributeKeys: ["team.id", "department"],
+  keptAttributeKeys: ["session.id", "model"],
   deltaMaxStale: "24h",
   metricExpiration: "24h",
   memoryLimitMiB: 512,
@@ -38,13 +39,15 @@ describe("Collector configuration", () => {
             check_interval: 1s
             limit_mib: 512
             spike_limit_mib: 102
-          transform/team_attributes:
+          transform/labels:
             error_mode: ignore
             metric_statements:
               - context: datapoint
                 statements:
+                  - set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA
                   - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
                   - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
+                  - keep_keys(attributes, ["session.id", "model", "team.id", "department"])
           delta_to_cumulative:
             max_stale: 24h
           batch:
@@ -56,6 +59,7 @@ describe("Collector configuration", () => {
             metric_expiration: 24h
             resource_to_telemetry_conversion:
               enabled: false
+            without_scope_info: true
           nop: {}
         service:
           extensions:
@@ -66,7 +70,7 @@ describe("Collector configuration", () => {
                 - otlp
               processors:
                 - memory_limiter
-                - transform/team_attributes
+                - transform/labels
                 - delta_to_cumulative
                 - batch
               exporters:
@@ -97,16 +101,19 @@ describe("Collector configuration", () => {
     }
   });
 
-  test("without team attributes there is no transform processor", () => {
+  test("without team attributes only the kept attributes stay", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: [] }));
-    expect(config.processors["transform/team_attributes"]).toBeUndefined();
-    expect(config.service.pipelines.metrics.processors).toEqual(["memory_limiter", "delta_to_cumulative", "batch"]);
+    expect(config.processors["transform/labels"].metric_statements[0].statements).toEqual([
+      "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA",
+      'keep_keys(attributes, ["session.id", "model"])',
+    ]);
   });
 
   test("quotes attribute keys inside OTTL strings", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: ["cost_center"] }));
-    expect(config.processors["transform/team_attributes"].metric_statements[0].statements).toEqual([
+    expect(config.processors["transform/labels"].metric_statements[0].statements.slice(1)).toEqual([
       'set(attributes["cost_center"], resource.attributes["cost_center"]) where attributes["cost_center"] == nil and resource.attributes["cost_center"] != nil',
+      'keep_keys(attributes, ["session.id", "model", "cost_center"])',
     ]);
   });
 });

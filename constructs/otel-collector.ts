@@ -1,5 +1,6 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
+import { KEPT_ATTRIBUTES } from "../dashboards/catalog";
 import { renderCollectorConfig } from "../renderers/collector-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
@@ -49,6 +50,7 @@ export class OtelCollector extends Construct {
       metricsPort: CollectorPorts.metrics,
       healthPort: CollectorPorts.health,
       teamAttributeKeys: props.teamAttributeKeys,
+      keptAttributeKeys: KEPT_ATTRIBUTES,
       deltaMaxStale: props.deltaMaxStale,
       metricExpiration: props.metricExpiration,
       memoryLimitMiB: props.memoryLimitMiB,

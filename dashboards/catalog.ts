@@ -67,6 +67,26 @@ export const LinesType = { added: "added", removed: "removed" } as const;
 /** Values of the `decision` label of claude_code.code_edit_tool.decision. */
 export const EditDecision = { accept: "accept", reject: "reject" } as const;
 
+/**
+ * Data point attributes the Collector keeps (besides the team attributes); it
+ * drops every other one, so per-request values (prompt ids, effort, query
+ * source), client details (terminal, app version) and anything a future client
+ * adds never become labels. session.id stays: each Claude Code process must
+ * write its own series, or parallel sessions would overwrite each other.
+ */
+export const KEPT_ATTRIBUTES: readonly string[] = [
+  "session.id",
+  "user.id",
+  "user.email",
+  "model",
+  "type",
+  "start_type",
+  "tool_name",
+  "decision",
+  "source",
+  "language",
+];
+
 /** Labels that every series carries and that must never be used by a team attribute. */
 export const RESERVED_LABELS: readonly string[] = [
   ...Object.values(Label),

@@ -12,6 +12,8 @@ export interface CollectorConfigOptions {
   readonly healthPort: number;
   /** Resource attribute keys copied onto every data point that lacks them. */
   readonly teamAttributeKeys: readonly string[];
+  /** Data point attributes kept besides the team attributes; all others are dropped. */
+  readonly keptAttributeKeys: readonly string[];
   /** delta_to_cumulative `max_stale`, a Go duration such as "24h". */
   readonly deltaMaxStale: string;
   /** prometheus exporter `metric_expiration`, a Go duration. */
@@ -23,10 +25,11 @@ export interface CollectorConfigOptions {
 /**
  * Renders the Collector's config.yaml.
  *
- * Metrics: memory_limiter -> transform (team attributes from the resource onto
- * data points) -> delta_to_cumulative (Claude Code sends deltas by default) ->
- * batch -> prometheus exporter. Resource attributes are not converted to labels,
- * so only the team attributes and Claude Code's own data point attributes are.
+ * Metrics: memory_limiter -> transform (deltas start when received, team
+ * attributes from the resource onto data points, then every attribute dropped
+ * but the kept ones and the team attributes) -> delta_to_cumulative (Claude Code sends deltas by default) ->
+ * batch -> prometheus exporter. Resource attributes and instrumentation scope
+ * are not converted to labels.
  * Logs (Claude Code events) are accepted and dropped, so clients that export
  * them see no errors.
  */
@@ -35,12 +38,13 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     (key) =>
       `set(attributes[${quote(key)}], resource.attributes[${quote(key)}]) where attributes[${quote(key)}] == nil and resource.attributes[${quote(key)}] != nil`,
   );
-  const metricProcessors = [
-    "memory_limiter",
-    ...(promoteTeamAttributes.length > 0 ? ["transform/team_attributes"] : []),
-    "delta_to_cumulative",
-    "batch",
-  ];
+  const keptKeys = [...options.keptAttributeKeys, ...options.teamAttributeKeys].map(quote).join(", ");
+  // A delta's window may start before Prometheus last scraped the running total
+  // that a Collector restart (or an expired series) just threw away. Starting
+  // it when the Collector receives it puts the new total's start after every
+  // sample of the old one, so Prometheus sees the reset (a zero at the start).
+  const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
+  const metricProcessors = ["memory_limiter", "transform/labels", "delta_to_cumulative", "batch"];
 
   const config = {
     extensions: {
@@ -60,14 +64,12 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         limit_mib: options.memoryLimitMiB,
         spike_limit_mib: Math.floor(options.memoryLimitMiB / 5),
       },
-      ...(promoteTeamAttributes.length > 0
-        ? {
-            "transform/team_attributes": {
-              error_mode: "ignore",
-              metric_statements: [{ context: "datapoint", statements: promoteTeamAttributes }],
-            },
-          }
-        : {}),
+      "transform/labels": {
+        error_mode: "ignore",
+        metric_statements: [
+          { context: "datapoint", statements: [startDeltasOnReceipt, ...promoteTeamAttributes, `keep_keys(attributes, [${keptKeys}])`] },
+        ],
+      },
       delta_to_cumulative: { max_stale: options.deltaMaxStale },
       batch: { send_batch_size: 8192, timeout: "1s" },
     },
@@ -76,6 +78,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         endpoint: `0.0.0.0:${options.metricsPort}`,
         metric_expiration: options.metricExpiration,
         resource_to_telemetry_conversion: { enabled: false },
+        without_scope_info: true,
       },
       nop: {},
     },
