@@ -13,6 +13,7 @@ const collectorOptions: CollectorConfigOptions = {
   otlpHttpPort: 4318,
   metricsPort: 8889,
   healthPort: 13133,
+  telemetryPort: 8888,
   teamAttributeKeys: ["team.id", "department"],
   keptAttributeKeys: ["session.id", "model"],
   deltaMaxStale: "24h",
@@ -85,6 +86,14 @@ describe("Collector configuration", () => {
           telemetry:
             logs:
               level: info
+            metrics:
+              level: normal
+              readers:
+                - pull:
+                    exporter:
+                      prometheus:
+                        host: 0.0.0.0
+                        port: 8888
       `),
     );
   });

@@ -21,7 +21,7 @@ export interface OtelCollectorProps extends ServiceProps {
 }
 
 /** Ports inside the Collector container. */
-export const CollectorPorts = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8889, health: 13133 } as const;
+export const CollectorPorts = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8889, health: 13133, telemetry: 8888 } as const;
 
 const CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 
@@ -49,6 +49,7 @@ export class OtelCollector extends Construct {
       otlpHttpPort: CollectorPorts.otlpHttp,
       metricsPort: CollectorPorts.metrics,
       healthPort: CollectorPorts.health,
+      telemetryPort: CollectorPorts.telemetry,
       teamAttributeKeys: props.teamAttributeKeys,
       keptAttributeKeys: KEPT_ATTRIBUTES,
       deltaMaxStale: props.deltaMaxStale,

@@ -14,6 +14,11 @@ export class ManagedProcess {
     private readonly readyUrl: string,
   ) {}
 
+  /** Process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const log = fs.openSync(this.logFile, "a");
     this.child = spawn(this.command, this.args, { stdio: ["ignore", log, log] });

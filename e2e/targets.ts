@@ -21,6 +21,8 @@ export interface StackUnderTest {
   startCollector(): Promise<void>;
   restartPrometheus(): Promise<void>;
   stop(): Promise<void>;
+  /** Process ids where the programs run on this machine (local stack only). */
+  readonly pids?: () => { collector?: number; prometheus?: number };
 }
 
 /** The Collector and Prometheus binaries running the stack's files on loopback. */
@@ -30,6 +32,7 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
     otlpHttp: await freePort(),
     collectorMetrics: await freePort(),
     collectorHealth: await freePort(),
+    collectorTelemetry: await freePort(),
     prometheus: await freePort(),
   };
   const collectorFile = path.join(dir, "collector.yaml");
@@ -60,6 +63,7 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
     stopCollector: () => collector.stop(),
     startCollector: () => collector.start(),
     restartPrometheus: () => prometheus.restart(),
+    pids: () => ({ collector: collector.pid, prometheus: prometheus.pid }),
     stop: async () => {
       await collector.stop();
       await prometheus.stop();

@@ -10,6 +10,8 @@ export interface CollectorConfigOptions {
   readonly metricsPort: number;
   /** Port of the health check extension. */
   readonly healthPort: number;
+  /** Port the Collector serves its own metrics on. */
+  readonly telemetryPort: number;
   /** Resource attribute keys copied onto every data point that lacks them. */
   readonly teamAttributeKeys: readonly string[];
   /** Data point attributes kept besides the team attributes; all others are dropped. */
@@ -88,7 +90,10 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         metrics: { receivers: ["otlp"], processors: metricProcessors, exporters: ["prometheus"] },
         logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["nop"] },
       },
-      telemetry: { logs: { level: "info" } },
+      telemetry: {
+        logs: { level: "info" },
+        metrics: { level: "normal", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: options.telemetryPort } } } }] },
+      },
     },
   };
   return stringify(config, { lineWidth: 0 });
