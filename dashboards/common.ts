@@ -185,9 +185,12 @@ export interface GaugeLimits {
   readonly steps: readonly [string, number | null][];
 }
 
+/** Any panel builder of the SDK: they all build a Panel and take a grid position. */
+export type PanelBuilder = cog.Builder<dashboard.Panel> & { gridPos(gridPos: dashboard.GridPos): unknown };
+
 /** A panel and the size it takes in its row. */
 export interface PlacedPanel {
-  readonly panel: cog.Builder<dashboard.Panel>;
+  readonly panel: PanelBuilder;
   readonly width: number;
   readonly height: number;
 }
@@ -198,7 +201,7 @@ export interface RowSpec {
   readonly panels: readonly PlacedPanel[];
 }
 
-export function placed(panel: cog.Builder<dashboard.Panel>, width: number, height: number): PlacedPanel {
+export function placed(panel: PanelBuilder, width: number, height: number): PlacedPanel {
   return { panel, width, height };
 }
 
@@ -221,7 +224,7 @@ export function addRows(builder: dashboard.DashboardBuilder, rows: readonly RowS
         x = 0;
         lineHeight = 0;
       }
-      (panel as unknown as { gridPos(pos: dashboard.GridPos): unknown }).gridPos({ x, y, w: width, h: height });
+      panel.gridPos({ x, y, w: width, h: height });
       builder.withPanel(panel);
       x += width;
       lineHeight = Math.max(lineHeight, height);

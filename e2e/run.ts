@@ -6,6 +6,7 @@
  * dashboards is then evaluated like Grafana does and compared with an oracle
  * that never touches Prometheus. Run with `npm run test:e2e`.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -44,6 +45,8 @@ const IDLE_GAP_MS = 2.5 * STALENESS_SECONDS * 1000;
 const SCRAPE_INTERVAL_MS = 10_000;
 /** How long the Collector is down in the outage measurement. */
 const OUTAGE_MS = 20_000;
+/** Time given to a delta client to reconnect after the outage (cumulative clients took 18 s). */
+const RECONNECT_GRACE_MS = 45_000;
 /** Export interval of the CLI in the test (the stack recommends 30 s); the CLI also flushes at exit. */
 const EXPORT_INTERVAL_MS = 2000;
 
@@ -221,9 +224,10 @@ async function runScenario(
  * What a Collector outage loses: the Collector stops right after a live
  * session's first answer (before Prometheus scrapes it), stays down while the
  * session answers a second prompt, and comes back before the third. With
- * cumulative temporality the client's next export carries its full totals, so
- * nothing may be lost; with delta, at most the first two answers: what the
- * Collector held unscraped and what was sent while it was down.
+ * cumulative temporality the client's next successful export carries its full
+ * totals, so once it has reconnected nothing may be lost; with delta, at most
+ * the first two answers: what the Collector held unscraped and what was sent
+ * while it was down.
  */
 async function collectorOutage(
   label: string,
@@ -235,31 +239,55 @@ async function collectorOutage(
   dir: string,
 ): Promise<Check> {
   log(`${label}: Collector down for ${OUTAGE_MS / 1000} s while a session answers a prompt`);
-  const run = await runInteractiveSession(plans.outage, standIn, env, dir, async (answer) => {
+  const tokensOf = (answers: number) =>
+    standIn.served
+      .filter((a) => a.tag === plans.outage.tag)
+      .slice(0, answers)
+      .reduce((total, a) => total + a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation, 0);
+  let reconnectSeconds = NaN;
+  const run = await runInteractiveSession(plans.outage, standIn, env, dir, async (answer, sessionId) => {
     if (answer === 1) {
       await stack.stopCollector();
+      return;
+    }
+    await sleep(OUTAGE_MS);
+    const back = Date.now();
+    await stack.startCollector();
+    // The client's exporter reconnects on its own schedule (gRPC backoff):
+    // cumulative shows when by resending its totals; delta gets a fixed grace.
+    if (temporality === "cumulative") {
+      await waitForTokens(stack.prometheusUrl, sessionId, tokensOf(2), 300_000);
+      reconnectSeconds = (Date.now() - back) / 1000;
     } else {
-      await sleep(OUTAGE_MS);
-      await stack.startCollector();
+      await sleep(RECONNECT_GRACE_MS);
     }
   });
   const sent = sessionTokens(standIn.served, plans.outage.tag);
-  const sentAroundOutage = standIn.served
-    .filter((a) => a.tag === plans.outage.tag)
-    .slice(0, 2)
-    .reduce((total, a) => total + a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation, 0);
   const seen = await settledTokens(stack.prometheusUrl, run.sessionId);
   const lost = sent - seen;
-  const bound = temporality === "cumulative" ? 0 : sentAroundOutage;
+  const bound = temporality === "cumulative" ? 0 : tokensOf(2);
+  const recovery = Number.isNaN(reconnectSeconds) ? "" : `, totals back ${reconnectSeconds.toFixed(0)} s after the Collector`;
   return {
     run: label,
     view: "fault",
     dashboard: "-",
-    panel: `tokens lost to a ${OUTAGE_MS / 1000} s Collector outage in a live session`,
+    panel: `tokens lost to a ${OUTAGE_MS / 1000} s Collector outage in a live session${recovery}`,
     found: String(lost),
     expected: temporality === "cumulative" ? "0" : `0 to ${bound} (unscraped or sent during the outage)`,
     passed: lost >= 0 && lost <= bound,
   };
+}
+
+/** Waits until Prometheus shows at least `tokens` for the session. */
+async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
+  const query = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
+    const body: any = response?.ok ? await response.json() : undefined;
+    if (Number(body?.data?.result?.[0]?.value?.[1] ?? 0) >= tokens) return;
+    await sleep(1000);
+  }
 }
 
 /** The session's token total in Prometheus once it stops changing. */
@@ -279,7 +307,7 @@ async function settledTokens(prometheusUrl: string, sessionId: string): Promise<
 
 /** Checks of the oracle itself: the scenario did what its script says. */
 function consistencyChecks(label: string, runs: SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver, repo: string): Check[] {
-  const commitsInRepo = Number(require("child_process").execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: repo }).toString()) - 1;
+  const commitsInRepo = Number(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: repo }).toString()) - 1;
   const scriptedCommits = runs.reduce((total, run) => total + run.plan.expected.commits, 0);
   const requests = receiver.named("api_request").length;
   const untagged = standIn.served.filter((answer) => answer.tag === "untagged").length;

@@ -261,7 +261,7 @@ export async function runInteractiveSession(
   standIn: AnthropicStandIn,
   env: SessionEnvironment,
   logDir: string,
-  afterAnswer: (answer: number) => Promise<void>,
+  afterAnswer: (answer: number, sessionId: string) => Promise<void>,
 ): Promise<SessionRun> {
   standIn.script(plan.tag, plan.turns);
   const sessionId = randomUUID();
@@ -283,7 +283,7 @@ export async function runInteractiveSession(
       tmux("send-keys", "-t", tmuxSession, "Enter");
       await waitFor(() => standIn.served.filter((answer) => answer.tag === plan.tag).length > answered, 60_000, `answer ${index + 1}`);
       await sleep(3000);
-      if (index < plan.prompts.length - 1) await afterAnswer(index + 1);
+      if (index < plan.prompts.length - 1) await afterAnswer(index + 1, sessionId);
     }
     tmux("send-keys", "-t", tmuxSession, "-l", "/exit");
     await sleep(500);

@@ -6,6 +6,7 @@
  * .cache/e2e so a second run does not rebuild.
  */
 import { execFileSync, spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -131,5 +132,5 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
 }
 
 function hash(text: string): string {
-  return require("crypto").createHash("sha256").update(text).digest("hex").slice(0, 12);
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }

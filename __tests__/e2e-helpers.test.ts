@@ -1,0 +1,62 @@
+import { consoleTotal, parseConsoleMetrics } from "../e2e/console-metrics";
+import { matches, resolveVariables } from "../e2e/panels";
+
+const dump = (start: number, end: number, value: number) => `
+{
+  descriptor: {
+    name: "claude_code.active_time.total",
+    type: "COUNTER",
+  },
+  dataPointType: 3,
+  dataPoints: [
+    {
+      attributes: {
+        "user.id": "u1",
+        "session.id": "s1",
+        type: "cli",
+      },
+      startTime: [ ${start}, 500000000 ],
+      endTime: [ ${end}, 0 ],
+      value: ${value},
+    }
+  ],
+}`;
+
+describe("console metric dumps (the active time oracle)", () => {
+  test("parses points with their attributes, through terminal escape codes", () => {
+    const points = parseConsoleMetrics(`\x1b[2K\x1b[1A${dump(100, 102, 1.25)}\r\n`);
+    expect(points).toEqual([
+      { metric: "claude_code.active_time.total", attributes: { "user.id": "u1", "session.id": "s1", type: "cli" }, start: 100.5, end: 102, value: 1.25 },
+    ]);
+  });
+
+  test("cumulative exports share a start time: the last one is the total", () => {
+    const points = parseConsoleMetrics(dump(100, 102, 1) + dump(100, 104, 3));
+    expect(consoleTotal(points, "claude_code.active_time.total", { type: "cli" })).toBe(3);
+  });
+
+  test("delta exports start anew: each one counts", () => {
+    const points = parseConsoleMetrics(dump(100, 102, 1) + dump(102, 104, 2));
+    expect(consoleTotal(points, "claude_code.active_time.total", { type: "cli" })).toBe(3);
+    expect(consoleTotal(points, "claude_code.active_time.total", { type: "user" })).toBe(0);
+  });
+});
+
+describe("Grafana-like evaluation", () => {
+  test("resolves template and built-in variables as Grafana does", () => {
+    const expr = 'sum(increase(x{user_id=~"$user", team_id=~"${team_id}"}[$__range] anchored)) + max_over_time(y[$__range:$__interval])';
+    expect(resolveVariables(expr, { user: ".*", team_id: "alpha" }, { from: 1000, to: 4600, step: 10 })).toBe(
+      'sum(increase(x{user_id=~".*", team_id=~"alpha"}[3600s] anchored)) + max_over_time(y[3600s:10s])',
+    );
+  });
+
+  test("compares numbers to floating-point precision and series by name", () => {
+    expect(matches(0.1 + 0.2, 0.3)).toBe(true);
+    expect(matches(1.001, 1)).toBe(false);
+    expect(matches({ a: 1, b: 2 }, { a: 1, b: 2 })).toBe(true);
+    expect(matches({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(matches(undefined, 0)).toBe(false);
+    expect(matches(0.5, 0, true)).toBe(true);
+    expect(matches(0, 0, true)).toBe(false);
+  });
+});
