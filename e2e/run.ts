@@ -280,25 +280,16 @@ async function collectorOutage(
 
 /** Waits until Prometheus shows at least `tokens` for the session. */
 async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
-  const query = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`;
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
-    const body: any = response?.ok ? await response.json() : undefined;
-    if (Number(body?.data?.result?.[0]?.value?.[1] ?? 0) >= tokens) return;
-    await sleep(1000);
-  }
+  while (Date.now() < deadline && (await tokensInPrometheus(prometheusUrl, sessionId)) < tokens) await sleep(1000);
 }
 
 /** The session's token total in Prometheus once it stops changing. */
 async function settledTokens(prometheusUrl: string, sessionId: string): Promise<number> {
-  const query = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`;
   let last = NaN;
   for (let stableFor = 0, waited = 0; stableFor < 15_000 && waited < 90_000; waited += 1000) {
     await sleep(1000);
-    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
-    const body: any = response?.ok ? await response.json() : undefined;
-    const value = Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
+    const value = await tokensInPrometheus(prometheusUrl, sessionId);
     stableFor = value === last ? stableFor + 1000 : 0;
     last = value;
   }
@@ -329,16 +320,20 @@ function consistencyChecks(label: string, runs: SessionRun[], standIn: Anthropic
 
 /** Seconds from the session's exit until Prometheus shows all its tokens. */
 async function secondsUntilVisible(prometheusUrl: string, run: SessionRun, tokens: number): Promise<number> {
-  const query = `sum(increase(${Metric.tokens.name}{session_id="${run.sessionId}"}[30m] anchored))`;
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
-    const body: any = response?.ok ? await response.json() : undefined;
-    const value = Number(body?.data?.result?.[0]?.value?.[1] ?? NaN);
-    if (value === tokens) return (Date.now() - run.exitedAt) / 1000;
+    if ((await tokensInPrometheus(prometheusUrl, run.sessionId)) === tokens) return (Date.now() - run.exitedAt) / 1000;
     await sleep(250);
   }
   throw new Error(`session ${run.plan.tag}: Prometheus did not show its ${tokens} tokens within 120 s`);
+}
+
+/** All tokens of one session as Prometheus counts them (0 while it has none or is unreachable). */
+async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Promise<number> {
+  const query = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`;
+  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
+  const body: any = response?.ok ? await response.json() : undefined;
+  return Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
 }
 
 function printTable(header: string[], rows: string[][]): void {
