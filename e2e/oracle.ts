@@ -8,7 +8,7 @@ import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../d
 import { ServedAnswer } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
-import { MODELS, SessionRun, TEAMS, Team } from "./scenario";
+import { SessionRun, TEAMS, Team } from "./scenario";
 
 /** A single number, or numbers by series name. */
 export type Value = number | Readonly<Record<string, number>>;
@@ -110,9 +110,6 @@ export function teamOf(event: ClaudeEvent): Team | undefined {
   const id = event.resource["team.id"] ?? event.attributes["team.id"];
   return (Object.keys(TEAMS) as Team[]).find((team) => TEAMS[team]["team.id"] === id);
 }
-
-/** The models the scenario uses, for a sanity check of the stand-in's record. */
-export const SCENARIO_MODELS: readonly string[] = Object.values(MODELS);
 
 function totalTokens(answers: readonly ServedAnswer[]): number {
   return sum(answers.map((a) => a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation));
