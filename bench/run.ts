@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { VariableValues, evaluateDashboard, formatValue, matches } from "../e2e/panels";
 import { sleep } from "../e2e/processes";
+import { markdownTable, runAsScript } from "../e2e/report";
 import { synthesize } from "../e2e/stack-files";
 import { startLocalStack } from "../e2e/targets";
 import { PROJECT_DIR, buildCollector, buildPrometheus, imageVersion } from "../e2e/toolchain";
@@ -90,14 +91,30 @@ async function main(smoke: boolean): Promise<number> {
     }
   }
 
-  const table = [
-    "| developers | export interval | run (s) | data points/s accepted | Collector CPU (% of one core) | Collector peak RSS (MiB) | Prometheus peak RSS (MiB) | Prometheus head series | dashboard = sent |",
-    "|---|---|---|---|---|---|---|---|---|",
-    ...results.map(
-      (r) =>
-        `| ${r.developers} | ${r.exportIntervalMillis / 1000} s | ${r.seconds.toFixed(0)} | ${r.dataPointsPerSecond.toFixed(1)} | ${r.collectorCpuPercent.toFixed(2)} | ${r.collectorPeakRssMiB.toFixed(0)} | ${r.prometheusPeakRssMiB.toFixed(0)} | ${r.activeSeries} | ${r.exact} |`,
-    ),
-  ].join("\n");
+  const table = markdownTable(
+    [
+      "developers",
+      "export interval",
+      "run (s)",
+      "data points/s accepted",
+      "Collector CPU (% of one core)",
+      "Collector peak RSS (MiB)",
+      "Prometheus peak RSS (MiB)",
+      "Prometheus head series",
+      "dashboard = sent",
+    ],
+    results.map((r) => [
+      String(r.developers),
+      `${r.exportIntervalMillis / 1000} s`,
+      r.seconds.toFixed(0),
+      r.dataPointsPerSecond.toFixed(1),
+      r.collectorCpuPercent.toFixed(2),
+      r.collectorPeakRssMiB.toFixed(0),
+      r.prometheusPeakRssMiB.toFixed(0),
+      String(r.activeSeries),
+      r.exact,
+    ]),
+  );
   const report = `# Benchmark (${smoke ? "smoke" : "full"} run, ${new Date().toISOString()}, ${os.cpus().length} cores)\n\n## Ingest\n\n${table}\n`;
   console.log(`\n${report}`);
   const reportFile = path.join(PROJECT_DIR, "bench", smoke ? "results-smoke.md" : "results.md");
@@ -149,11 +166,4 @@ function peakRssMiB(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-main(process.argv.includes("--smoke")).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
-    console.log("bench: 0 passed, 1 failed");
-    process.exit(1);
-  },
-);
+runAsScript("bench", () => main(process.argv.includes("--smoke")));

@@ -27,6 +27,11 @@ export interface ServedAnswer {
   readonly usage: Usage;
 }
 
+/** All tokens of one answer, of every type. */
+export function totalOf(usage: Usage): number {
+  return usage.input + usage.output + usage.cacheRead + usage.cacheCreation;
+}
+
 /** Usage of answers to requests that no script covers (none were seen with Claude Code 2.1.332). */
 export const UNTAGGED_USAGE: Usage = { input: 17, output: 5, cacheRead: 0, cacheCreation: 0 };
 

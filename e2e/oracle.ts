@@ -5,7 +5,7 @@
  * active time from the CLI's own metric dumps.
  */
 import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../dashboards/catalog";
-import { ServedAnswer } from "./anthropic-stand-in";
+import { ServedAnswer, totalOf } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
 import { SessionRun, TEAMS, Team } from "./scenario";
@@ -40,7 +40,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     [TokenType.cacheRead]: sum(served.map((a) => a.usage.cacheRead)),
     [TokenType.cacheCreation]: sum(served.map((a) => a.usage.cacheCreation)),
   };
-  const tokensByModel = groupSum(served, (a) => a.model, (a) => a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation);
+  const tokensByModel = groupSum(served, (a) => a.model, (a) => totalOf(a.usage));
   const cost = sum(requests.map((e) => Number(e.attributes.cost_usd)));
   const costByModel = groupSum(requests, (e) => String(e.attributes.model), (e) => Number(e.attributes.cost_usd));
   const active = {
@@ -112,7 +112,7 @@ export function teamOf(event: ClaudeEvent): Team | undefined {
 }
 
 function totalTokens(answers: readonly ServedAnswer[]): number {
-  return sum(answers.map((a) => a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation));
+  return sum(answers.map((a) => totalOf(a.usage)));
 }
 
 function sum(values: readonly number[]): number {

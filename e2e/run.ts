@@ -11,11 +11,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Metric } from "../dashboards/catalog";
-import { AnthropicStandIn } from "./anthropic-stand-in";
+import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, sessionTokens } from "./oracle";
 import { VariableValues, evaluateDashboard, formatValue, matches } from "./panels";
 import { sleep } from "./processes";
+import { markdownTable, runAsScript } from "./report";
 import {
   SessionEnvironment,
   SessionRun,
@@ -103,14 +104,18 @@ async function main(deployed: boolean): Promise<number> {
     }
   }
 
-  printTable(
-    ["run", "view", "dashboard", "panel", "found", "expected", "ok"],
-    checks.map((c) => [c.run, c.view, c.dashboard, c.panel, c.found, c.expected, c.passed ? "yes" : "NO"]),
+  console.log(
+    markdownTable(
+      ["run", "view", "dashboard", "panel", "found", "expected", "ok"],
+      checks.map((c) => [c.run, c.view, c.dashboard, c.panel, c.found, c.expected, c.passed ? "yes" : "NO"]),
+    ),
   );
   console.log("");
-  printTable(
-    ["run", "session", "seconds from CLI exit to numbers in Prometheus"],
-    freshness.map((f) => [f.run, f.session, f.seconds.toFixed(1)]),
+  console.log(
+    markdownTable(
+      ["run", "session", "seconds from CLI exit to numbers in Prometheus"],
+      freshness.map((f) => [f.run, f.session, f.seconds.toFixed(1)]),
+    ),
   );
   const failed = checks.filter((c) => !c.passed).length;
   console.log(`\ne2e: ${checks.length - failed} passed, ${failed} failed`);
@@ -140,12 +145,15 @@ async function runScenario(
     const { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: _preference, ...withoutPreference } = stackEnv;
     const env: SessionEnvironment = {
       // The delta run leaves the preference out: Claude Code's default.
-      stackEnv: { ...(temporality === "delta" ? withoutPreference : stackEnv), OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpEndpoint },
+      stackEnv: {
+        ...withoutPreference,
+        ...(temporality === "cumulative" ? { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative" } : {}),
+        OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpEndpoint,
+      },
       apiUrl,
       eventsEndpoint,
       ...workspace,
       exportIntervalMillis: EXPORT_INTERVAL_MS,
-      extra: temporality === "cumulative" ? { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative" } : {},
     };
     const plans = sessionPlans(workspace.repo);
     const from = Math.floor(Date.now() / 1000) - 30;
@@ -243,7 +251,7 @@ async function collectorOutage(
     standIn.served
       .filter((a) => a.tag === plans.outage.tag)
       .slice(0, answers)
-      .reduce((total, a) => total + a.usage.input + a.usage.output + a.usage.cacheRead + a.usage.cacheCreation, 0);
+      .reduce((total, a) => total + totalOf(a.usage), 0);
   let reconnectSeconds = NaN;
   const run = await runInteractiveSession(plans.outage, standIn, env, dir, async (answer, sessionId) => {
     if (answer === 1) {
@@ -336,19 +344,4 @@ async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Pro
   return Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
 }
 
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-  for (const row of rows) console.log(line(row));
-}
-
-main(process.argv.includes("--deployed")).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`e2e: ${error instanceof Error ? error.message : String(error)}`);
-    console.log("e2e: 0 passed, 1 failed");
-    process.exit(1);
-  },
-);
+runAsScript("e2e", () => main(process.argv.includes("--deployed")));

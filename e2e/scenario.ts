@@ -176,8 +176,6 @@ export interface SessionEnvironment {
   /** Folder with the `gh` stand-in, first on PATH. */
   readonly binDir: string;
   readonly exportIntervalMillis: number;
-  /** Extra variables of this run, e.g. a temporality preference. */
-  readonly extra: Readonly<Record<string, string>>;
 }
 
 const API_KEY = "sk-ant-e2e-0000000000000000000000";
@@ -204,7 +202,6 @@ export function sessionEnv(env: SessionEnvironment, team: Team): NodeJS.ProcessE
     ANTHROPIC_BASE_URL: env.apiUrl,
     ANTHROPIC_API_KEY: API_KEY,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    ...env.extra,
   };
 }
 

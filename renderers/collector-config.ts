@@ -29,9 +29,9 @@ export interface CollectorConfigOptions {
  *
  * Metrics: memory_limiter -> transform (deltas start when received, team
  * attributes from the resource onto data points, then every attribute dropped
- * but the kept ones and the team attributes) -> delta_to_cumulative (Claude Code sends deltas by default) ->
- * batch -> prometheus exporter. Resource attributes and instrumentation scope
- * are not converted to labels.
+ * but the kept ones and the team attributes) -> delta_to_cumulative (Claude
+ * Code sends deltas by default) -> batch -> prometheus exporter. Resource
+ * attributes and instrumentation scope are not converted to labels.
  * Logs (Claude Code events) are accepted and dropped, so clients that export
  * them see no errors.
  */
