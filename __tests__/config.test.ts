@@ -35,6 +35,8 @@ describe("stack configuration", () => {
   test.each([
     ["an unknown duration unit", { prometheus: { retentionTime: "15days" } }, /`prometheus.retentionTime` must be a positive duration made of units y, w, d, h, m, s, ms \(e.g. 15d, 12h, 30s\), got: "15days"/],
     ["a zero duration", { prometheus: { scrapeInterval: "0s" } }, /`prometheus.scrapeInterval` must be a positive duration/],
+    ["a rule interval that is not a duration", { prometheus: { ruleInterval: "1 minute" } }, /`prometheus.ruleInterval` must be a positive duration/],
+    ["a rule interval shorter than the scrape interval", { prometheus: { scrapeInterval: "30s", ruleInterval: "15s" } }, /`prometheus.ruleInterval` \(15s\) must not be shorter than `prometheus.scrapeInterval` \(30s\)/],
     ["days in a Collector duration", { collector: { deltaMaxStale: "1d" } }, /`collector.deltaMaxStale` must be a positive duration made of units h, m, s, ms/],
     ["a negative size", { prometheus: { retentionSize: "-5GB" } }, /`prometheus.retentionSize` must be a positive size with a unit B, KB, MB, GB, TB, PB or EB \(e.g. 10GB\), or "" for no limit, got: "-5GB"/],
     ["a zero size", { prometheus: { retentionSize: "0GB" } }, /`prometheus.retentionSize` must be a positive size/],
@@ -49,7 +51,7 @@ describe("stack configuration", () => {
     ["two team attributes with the same label", { teamAttributes: { "team.id": "a", team_id: "b" } }, /both become the label "team_id"/],
     ["a team attribute value with a comma", { teamAttributes: { "team.id": "a,b" } }, /must be a string without commas/],
     ["an unknown top-level key", { retention: "15d" }, /unknown setting `retention`; known settings here: namePrefix, bindAddress/],
-    ["an unknown nested key", { prometheus: { retention: "15d" } }, /unknown setting `prometheus.retention`; known settings here: retentionTime, retentionSize, scrapeInterval/],
+    ["an unknown nested key", { prometheus: { retention: "15d" } }, /unknown setting `prometheus.retention`; known settings here: retentionTime, retentionSize, scrapeInterval, ruleInterval/],
     ["a section that is not an object", { ports: 3000 }, /`ports` must be an object with the keys otlpGrpc, otlpHttp, prometheus, grafana/],
     ["an image tagged latest", { images: { grafana: "grafana/grafana:latest" } }, /`images.grafana` must be an image with an exact version tag/],
     ["an image without tag", { images: { prometheus: "prom/prometheus" } }, /`images.prometheus` must be an image with an exact version tag/],

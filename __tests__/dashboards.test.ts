@@ -4,9 +4,10 @@ import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
 import { KEPT_ATTRIBUTES, Label, Metric, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig } from "../dashboards/config";
+import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { parsePromQL } from "./promql";
 
-const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], scrapeInterval: "10s" });
+const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m" });
 const dashboards = allDashboards(config);
 const main = dashboards["claude-code.json"] as any;
 const activity = dashboards["claude-code-activity.json"] as any;
@@ -19,7 +20,7 @@ function rowsOf(model: any): any[] {
   return (model.panels as any[]).filter((panel) => panel.type === "row");
 }
 
-const CATALOG_NAMES = Object.values(Metric).map((metric) => metric.name);
+const RECORDED_NAMES = Object.values(Metric).map((metric) => metric.recorded);
 
 describe("main dashboard", () => {
   const panels = panelsOf(main);
@@ -67,7 +68,7 @@ describe("main dashboard", () => {
       for (const target of panel.targets) {
         if (panel.type === "timeseries") {
           expect(target.range).toBe(true);
-          expect(target.expr).toContain("[$__interval] anchored");
+          expect(target.expr).toContain("[$__interval])");
         } else {
           expect(target.instant).toBe(true);
           expect(target.expr).toContain("$__range");
@@ -92,7 +93,7 @@ describe("activity dashboard", () => {
     expect(exprs).toContain(`by (${Label.toolName}, ${Label.decision})`);
     expect(exprs).toContain(`by (${Label.language}, ${Label.decision})`);
     expect(exprs).toContain(Metric.pullRequests.name);
-    expect(exprs).toContain(`${Metric.linesOfCode.name}{`);
+    expect(exprs).toContain(`${Metric.linesOfCode.recorded}{`);
     const titles = panels.map((panel) => panel.title);
     expect(titles).toEqual(
       expect.arrayContaining(["Cost by User", "Tokens by User", "Cost by team.id", "Tokens by team.id", "Cost by department", "Tokens by department"]),
@@ -150,11 +151,11 @@ describe.each([
       expect(query.errors).toEqual([]);
       expect(query.selectors.length).toBeGreaterThan(0);
       for (const selector of query.selectors) {
-        expect(CATALOG_NAMES).toContain(selector.metric);
-        const metric = Object.values(Metric).find((m) => m.name === selector.metric)!;
+        expect(RECORDED_NAMES).toContain(selector.metric);
+        const metric = Object.values(Metric).find((m) => m.recorded === selector.metric)!;
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
         if ((metric.labels as readonly string[]).includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
-        expect(selector.rangeFunction).toBe("increase");
+        expect(selector.rangeFunction).toBe("sum_over_time");
       }
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
@@ -174,16 +175,24 @@ describe("catalog", () => {
 describe("query builder", () => {
   test("a list of values matches any of them in one selector", () => {
     const { QueryBuilder } = require("../dashboards/queries");
-    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], scrapeInterval: "10s" }));
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     expect(q.selector(Metric.tokens, { type: ["cacheRead", "input"] })).toBe(
-      'claude_code_token_usage_tokens_total{type=~"cacheRead|input", user_id=~"$user", model=~"$model"}',
+      'claude_code_token_usage_tokens_total:increase{type=~"cacheRead|input", user_id=~"$user", model=~"$model"}',
     );
+  });
+
+  test("the benchmark's readings use the raw counters", () => {
+    const { QueryBuilder } = require("../dashboards/queries");
+    const reading = (counterReading: string) => new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", counterReading } as any));
+    expect(reading("recorded").total(Metric.commits)).toBe('sum(sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user"}[$__range])) or vector(0)');
+    expect(reading("raw-increase").total(Metric.commits)).toBe('sum(increase(claude_code_commit_count_total{user_id=~"$user"}[$__range] anchored)) or vector(0)');
+    expect(reading("raw-sum").total(Metric.commits)).toBe('sum(claude_code_commit_count_total{user_id=~"$user"}) or vector(0)');
   });
 });
 
 describe("team attributes from the configuration", () => {
   test("become variables and filters of every query", () => {
-    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], scrapeInterval: "10s" }));
+    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], ruleInterval: "1m" }));
     const model = custom["claude-code.json"] as any;
     expect(model.templating.list.map((variable: any) => variable.name)).toEqual(["datasource", "user", "model", "cost_center"]);
     for (const panel of panelsOf(model)) {
@@ -197,11 +206,13 @@ describe("plain JSON files", () => {
     const projectDir = path.join(__dirname, "..");
     const stackConfig = loadConfig(projectDir);
     const built = allDashboards(
-      dashboardConfig({ teamAttributeKeys: Object.keys(stackConfig.teamAttributes), scrapeInterval: stackConfig.prometheus.scrapeInterval }),
+      dashboardConfig({ teamAttributeKeys: Object.keys(stackConfig.teamAttributes), ruleInterval: stackConfig.prometheus.ruleInterval }),
     );
     for (const [file, model] of Object.entries(built)) {
       const onDisk = fs.readFileSync(path.join(projectDir, "dashboards", "json", file), "utf8");
       expect(onDisk).toBe(dashboardJson(model));
     }
+    const rules = renderRecordingRules({ interval: stackConfig.prometheus.ruleInterval, scrapeInterval: stackConfig.prometheus.scrapeInterval });
+    expect(fs.readFileSync(path.join(projectDir, "dashboards", "json", RULES_FILE), "utf8")).toBe(rules);
   });
 });

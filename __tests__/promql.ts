@@ -51,7 +51,7 @@ export function parsePromQL(expr: string): ParsedQuery {
             rangeFunction = fn ? slice(fn.from, fn.to) : undefined;
             break;
           }
-          if (parent.name !== "MatrixSelector" && parent.name !== "AnchoredExpr" && parent.name !== "FunctionCallBody") break;
+          if (!["MatrixSelector", "AnchoredExpr", "OffsetExpr", "FunctionCallBody"].includes(parent.name)) break;
         }
         selectors.push({
           metric: identifier ? slice(identifier.from, identifier.to) : "",

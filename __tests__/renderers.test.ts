@@ -5,7 +5,10 @@ import * as path from "path";
 import { parse } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/collector-config";
+import { Metric } from "../dashboards/catalog";
 import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
+import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules } from "../renderers/recording-rules";
+import { parsePromQL } from "./promql";
 import { dedent } from "./dedent";
 
 const collectorOptions: CollectorConfigOptions = {
@@ -128,7 +131,11 @@ describe("Collector configuration", () => {
 });
 
 describe("Prometheus configuration", () => {
-  const rendered = renderPrometheusConfig({ scrapeInterval: "10s", collectorTarget: "otel-collector:8889" });
+  const rendered = renderPrometheusConfig({
+    scrapeInterval: "10s",
+    collectorTarget: "otel-collector:8889",
+    rulesFile: "/etc/prometheus/recording-rules.yml",
+  });
 
   test("renders to this text", () => {
     expect(rendered).toBe(
@@ -137,6 +144,8 @@ describe("Prometheus configuration", () => {
           scrape_interval: 10s
           scrape_timeout: 10s
           evaluation_interval: 10s
+        rule_files:
+          - /etc/prometheus/recording-rules.yml
         scrape_configs:
           - job_name: otel-collector
             honor_labels: true
@@ -155,7 +164,8 @@ describe("Prometheus configuration", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
     const file = path.join(dir, "prometheus.yml");
     fs.writeFileSync(file, rendered);
-    const output = execFileSync("promtool", ["check", "config", file], { encoding: "utf8" });
+    // The rules file is checked by the Prometheus the end-to-end test runs (Debian's promtool predates `anchored`).
+    const output = execFileSync("promtool", ["check", "config", "--syntax-only", file], { encoding: "utf8" });
     expect(output).toMatch(/SUCCESS/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -174,6 +184,43 @@ describe("Prometheus configuration", () => {
   test("a retention size adds its flag", () => {
     const flags = prometheusFlags({ configFile: "/c.yml", dataDir: "/p", retentionTime: "15d", retentionSize: "10GB", port: 9090 });
     expect(flags).toContain("--storage.tsdb.retention.size=10GB");
+  });
+});
+
+describe("recording rules", () => {
+  const rendered = renderRecordingRules({ interval: "1m", scrapeInterval: "10s" });
+  const group = parse(rendered).groups[0];
+
+  test("one group that evaluates every interval, one scrape behind the clock", () => {
+    expect(parse(rendered).groups).toHaveLength(1);
+    expect(group).toMatchObject({ name: RULE_GROUP, interval: "1m", query_offset: "10s" });
+  });
+
+  test("one rule per catalog counter, summing its growth per interval over sessions", () => {
+    expect(group.rules.map((rule: any) => rule.record)).toEqual(Object.values(Metric).map((metric) => metric.recorded));
+    const tokens = group.rules[1].expr as string;
+    expect(tokens.startsWith("sum without (session_id, catch_up) (\n  increase(claude_code_token_usage_tokens_total[60s] anchored)\nor\n")).toBe(true);
+    expect(tokens.endsWith("\n) > 0")).toBe(true);
+  });
+
+  test("the k-th catch-up term adds the window k intervals back where nothing was recorded since", () => {
+    const tokens = group.rules[1].expr as string;
+    expect(tokens).toContain(
+      'label_replace(increase(claude_code_token_usage_tokens_total[60s] anchored offset 120s) unless ignoring (session_id) last_over_time(claude_code_token_usage_tokens_total:increase[61s] offset 60s), "catch_up", "2", "", "")',
+    );
+    expect(tokens.match(/label_replace\(/g)).toHaveLength(CATCH_UP_WINDOWS);
+  });
+
+  test.each(Object.values(Metric).map((metric) => [metric.name]))("%s: the rule is valid PromQL over its counter and its own output", (name) => {
+    const metric = Object.values(Metric).find((m) => m.name === name)!;
+    const rule = group.rules.find((r: any) => r.record === metric.recorded);
+    const query = parsePromQL(rule.expr);
+    expect(query.errors).toEqual([]);
+    const counterReads = query.selectors.filter((selector) => selector.metric === name);
+    expect(counterReads).toHaveLength(CATCH_UP_WINDOWS + 1);
+    for (const read of counterReads) expect(read).toEqual({ metric: name, matchers: [], rangeFunction: "increase" });
+    expect(query.selectors.filter((selector) => selector.metric === metric.recorded)).toHaveLength(CATCH_UP_WINDOWS);
+    expect(rule.expr.match(/\[60s\] anchored/g)).toHaveLength(CATCH_UP_WINDOWS + 1);
   });
 });
 

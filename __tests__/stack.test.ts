@@ -65,7 +65,9 @@ describe("monitoring stack", () => {
   test("configuration files are uploaded into the containers, not bind-mounted", () => {
     expect(collector.upload.map((u: any) => u.file)).toEqual(["/etc/otelcol-contrib/config.yaml"]);
     expect(collector.command).toEqual(["--config=/etc/otelcol-contrib/config.yaml"]);
-    expect(prometheus.upload.map((u: any) => u.file)).toEqual(["/etc/prometheus/prometheus.yml"]);
+    expect(prometheus.upload.map((u: any) => u.file)).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/recording-rules.yml"]);
+    expect(prometheus.upload[0].content).toContain("- /etc/prometheus/recording-rules.yml");
+    expect(prometheus.upload[1].content).toContain("record: claude_code_token_usage_tokens_total:increase");
     expect(prometheus.upload[0].content).toContain("otel-collector:8889");
     expect(collector.upload[0].content).toContain("delta_to_cumulative");
     expect(grafana.upload.map((u: any) => u.file)).toEqual(["/etc/grafana/secrets/admin_password"]);
@@ -84,12 +86,13 @@ describe("monitoring stack", () => {
     expect(command).toContain("--storage.tsdb.retention.size=20GB");
   });
 
-  test("a retention or scrape change replaces only the Prometheus container, never a volume", () => {
-    const changed = synthStack({ prometheus: { retentionTime: "30d", scrapeInterval: "5s" } });
+  test("a retention, scrape or rule change replaces only the Prometheus container, never a volume", () => {
+    const changed = synthStack({ prometheus: { retentionTime: "30d", scrapeInterval: "5s", ruleInterval: "2m" } });
     expect(changed.resource.docker_volume).toEqual(stack.resource.docker_volume);
     expect(changed.resource.docker_network).toEqual(stack.resource.docker_network);
     expect(resourceOf(changed, "docker_container", "collector")).toEqual(collector);
     expect(resourceOf(changed, "docker_container", "prometheus")).not.toEqual(prometheus);
+    expect(resourceOf(changed, "docker_container", "prometheus").upload[1].content).toContain("interval: 2m");
   });
 
   test("Grafana: no default password, anonymous access and sign-up off", () => {

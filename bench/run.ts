@@ -1,169 +1,170 @@
 /**
- * `npm run bench`: what the stack costs at team scale. Ingest runs the load
- * generator against the real Collector and Prometheus (the stack's own files,
- * as in the end-to-end test) and measures what the Collector accepts, its CPU
- * and peak memory, and what Prometheus stores; each run's dashboard numbers are
- * checked against what the generator sent. `npm run bench -- --smoke` is the
- * short run CI makes. Figures are printed, never asserted.
+ * `npm run bench`: what the stack costs at team scale, printed as markdown and
+ * written to bench/results.md (`-- --smoke`: the short run CI makes, written
+ * to bench/results-smoke.md).
+ * - Ingest: the load generator against the real Collector and Prometheus.
+ * - Storage: D days of N developers of history in the real Prometheus.
+ * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
+ *   history, as the stack reads counters and, on the same data, the two other
+ *   ways (raw increase, and raw counter sums as public copies do: the anchor).
+ * Every run checks that the dashboard equals what was sent. Figures are
+ * printed, never asserted.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { VariableValues, evaluateDashboard, formatValue, matches } from "../e2e/panels";
-import { sleep } from "../e2e/processes";
+import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../e2e/report";
 import { synthesize } from "../e2e/stack-files";
-import { startLocalStack } from "../e2e/targets";
 import { PROJECT_DIR, buildCollector, buildPrometheus, imageVersion } from "../e2e/toolchain";
-import { SentTotals, generateLoad } from "./load-generator";
+import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
+import { HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
 
-interface IngestCase {
-  readonly developers: number;
-  readonly exportIntervalMillis: number;
-}
+/** The stack as the benchmark runs it: the defaults, with two team attributes. */
+const BENCH_OVERRIDES = { teamAttributes: { "team.id": "platform", department: "eng" } };
+/** A realistic working day: three sessions of 40 minutes, 20 requests each. */
+const WORKDAY = { sessionsPerDeveloperPerDay: 3, requestsPerSession: 20, sessionMinutes: 40 };
+const TARGET_DASHBOARD = { developers: 100, rangeDays: 30, milliseconds: 1000 };
+const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPercent: 10 };
 
-interface IngestResult extends IngestCase {
-  readonly seconds: number;
-  readonly dataPointsPerSecond: number;
-  readonly collectorCpuPercent: number;
-  readonly collectorPeakRssMiB: number;
-  readonly prometheusPeakRssMiB: number;
-  readonly activeSeries: number;
-  readonly exact: string;
-}
-
-const ALL: VariableValues = { user: ".*", model: ".*", team_id: ".*", department: ".*" };
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 async function main(smoke: boolean): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
-  const files = synthesize({ teamAttributes: { "team.id": "platform", department: "eng" } }, workRoot);
+  const config = resolveConfig(BENCH_OVERRIDES);
+  const files = synthesize(BENCH_OVERRIDES, workRoot);
+  const prometheusBuild = buildPrometheus(imageVersion(files.prometheusImage), log);
   const binaries = {
     collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
-    prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
+    prometheus: prometheusBuild.prometheus,
+    promtool: prometheusBuild.promtool,
   };
-  const mainDashboard = files.dashboards.find((d) => d.uid === "claude-code-overview");
-  const cases: IngestCase[] = smoke
-    ? [{ developers: 10, exportIntervalMillis: 2000 }]
-    : [10, 100].flatMap((developers) => [30_000, 10_000].map((exportIntervalMillis) => ({ developers, exportIntervalMillis })));
-  const durationMillis = smoke ? 20_000 : 120_000;
 
-  const results: IngestResult[] = [];
-  let failures = 0;
-  for (const ingest of cases) {
-    const dir = path.join(workRoot, `ingest-${ingest.developers}-${ingest.exportIntervalMillis}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const stack = await startLocalStack(files, binaries, dir);
-    try {
-      const pids = stack.pids!();
-      const cpuBefore = cpuSeconds(pids.collector!);
-      const started = Date.now();
-      log(`${ingest.developers} developers, export every ${ingest.exportIntervalMillis / 1000} s, for ${durationMillis / 1000} s`);
-      const from = Math.floor(started / 1000) - 30;
-      const totals = await generateLoad({
-        endpoint: stack.otlpEndpoint,
-        developers: ingest.developers,
-        sessionsPerDeveloperPerDay: 2,
-        requestsPerSession: smoke ? 5 : 20,
-        exportIntervalMillis: ingest.exportIntervalMillis,
-        durationMillis,
-      });
-      const seconds = (Date.now() - started) / 1000;
-      const cpu = cpuSeconds(pids.collector!) - cpuBefore;
-      // One scrape for the last export, then one full step so the range query's
-      // last step (Grafana aligns the end down to the step) includes it.
-      await sleep(25_000);
-      const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
-      const check = await checkExact(stack.prometheusUrl, mainDashboard, totals, { from, to: Math.floor(Date.now() / 1000), step: 10 });
-      if (!check.passed) failures++;
-      results.push({
-        ...ingest,
-        seconds,
-        dataPointsPerSecond: totals.exportedDataPoints / seconds,
-        collectorCpuPercent: (100 * cpu) / seconds,
-        collectorPeakRssMiB: peakRssMiB(pids.collector!),
-        prometheusPeakRssMiB: peakRssMiB(pids.prometheus!),
-        activeSeries,
-        exact: check.summary,
-      });
-    } finally {
-      await stack.stop();
-    }
+  const ingestCases: IngestCase[] = smoke
+    ? [{ developers: 10, exportIntervalMillis: 2000, durationMillis: 20_000, requestsPerSession: 5 }]
+    : [10, 100].flatMap((developers) =>
+        [config.claudeCode.metricExportIntervalMillis, 10_000].map((exportIntervalMillis) => ({ developers, exportIntervalMillis, durationMillis: 120_000, requestsPerSession: 20 })),
+      );
+  const historyCases: HistoryCase[] = smoke
+    ? [{ developers: 3, days: 2, rangesDays: [1], checkAgainstOracle: true, ...WORKDAY }]
+    : [
+        { developers: 3, days: 3, rangesDays: [], checkAgainstOracle: true, ...WORKDAY },
+        { developers: 10, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
+        { developers: 100, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
+      ];
+
+  const ingest: IngestResult[] = [];
+  for (const ingestCase of ingestCases) {
+    ingest.push(await runIngest(ingestCase, files, binaries, path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}`), log));
+  }
+  const history: HistoryResult[] = [];
+  for (const historyCase of historyCases) {
+    history.push(await runHistory(historyCase, config, files, binaries, path.join(workRoot, `history-${historyCase.developers}-${historyCase.days}`), log));
   }
 
-  const table = markdownTable(
-    [
-      "developers",
-      "export interval",
-      "run (s)",
-      "data points/s accepted",
-      "Collector CPU (% of one core)",
-      "Collector peak RSS (MiB)",
-      "Prometheus peak RSS (MiB)",
-      "Prometheus head series",
-      "dashboard = sent",
-    ],
-    results.map((r) => [
-      String(r.developers),
-      `${r.exportIntervalMillis / 1000} s`,
-      r.seconds.toFixed(0),
-      r.dataPointsPerSecond.toFixed(1),
-      r.collectorCpuPercent.toFixed(2),
-      r.collectorPeakRssMiB.toFixed(0),
-      r.prometheusPeakRssMiB.toFixed(0),
-      String(r.activeSeries),
-      r.exact,
-    ]),
-  );
-  const report = `# Benchmark (${smoke ? "smoke" : "full"} run, ${new Date().toISOString()}, ${os.cpus().length} cores)\n\n## Ingest\n\n${table}\n`;
+  const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => Object.values(h.exact))];
+  const failures = checks.filter((check) => !check.passed).length;
+  const report = [
+    `# Benchmark (${smoke ? "smoke" : "full"} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
+    "## Ingest",
+    table(ingestRows(ingest)),
+    "## Storage",
+    `History: ${WORKDAY.sessionsPerDeveloperPerDay} sessions per developer per day of ${WORKDAY.sessionMinutes} minutes and ${WORKDAY.requestsPerSession} requests, every day, scraped every ${config.prometheus.scrapeInterval}, series kept ${config.collector.metricExpiration} after a session's last update, recording rules every ${config.prometheus.ruleInterval}.`,
+    table(storageRows(history)),
+    "## Exactness of the history",
+    table(exactRows(history)),
+    "## Dashboard load",
+    `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds. The anchor is "raw-sum", the way public copies of this dashboard read counters.`,
+    table(loadRows(history.flatMap((h) => h.loads))),
+    "## Targets",
+    targets(ingest, history.flatMap((h) => h.loads)).join("\n"),
+    "",
+  ].join("\n\n");
   console.log(`\n${report}`);
   const reportFile = path.join(PROJECT_DIR, "bench", smoke ? "results-smoke.md" : "results.md");
   fs.writeFileSync(reportFile, report);
   console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
-  console.log(`bench: ${results.length - failures} passed, ${failures} failed`);
+  console.log(`bench: ${checks.length - failures} exactness checks passed, ${failures} failed`);
   return failures === 0 ? 0 : 1;
 }
 
-/** The main dashboard's totals against what the generator sent. */
-async function checkExact(prometheusUrl: string, dashboard: any, totals: SentTotals, range: { from: number; to: number; step: number }) {
-  const expected: Record<string, number | Record<string, number>> = {
-    "Total Cost": totals.cost,
-    "Input Tokens": totals.tokens.input,
-    "Output Tokens": totals.tokens.output,
-    "Cache Read Tokens": totals.tokens.cacheRead,
-    "Cache Creation Tokens": totals.tokens.cacheCreation,
-    Sessions: totals.sessions,
-    Commits: totals.commits,
-    "Lines of Code": { Added: totals.linesAdded, Removed: totals.linesRemoved },
-    "Active Time (You)": totals.activeSeconds.user,
-    "Active Time (CLI)": totals.activeSeconds.cli,
-    "Token Usage Over Time": totals.tokens,
+function table({ header, rows }: { header: string[]; rows: string[][] }): string {
+  return markdownTable(header, rows);
+}
+
+function storageRows(history: readonly HistoryResult[]): { header: string[]; rows: string[][] } {
+  return {
+    header: [
+      "developers",
+      "days",
+      "session series created",
+      "series created per developer per day",
+      "recorded series",
+      "samples",
+      "bytes on disk",
+      "bytes on disk per developer per day",
+      "active series (13:00 UTC)",
+      "Prometheus peak RSS (MiB)",
+      "history written in (s)",
+    ],
+    rows: history.map(({ storage: s }) => [
+      String(s.developers),
+      String(s.days),
+      String(s.rawSeries),
+      (s.rawSeries / (s.developers * s.days)).toFixed(1),
+      String(s.recordedSeries),
+      String(s.samples),
+      String(s.bytesOnDisk),
+      (s.bytesOnDisk / (s.developers * s.days)).toFixed(0),
+      String(s.activeSeries),
+      s.prometheusPeakRssMiB.toFixed(0),
+      s.writeSeconds.toFixed(0),
+    ]),
   };
-  const panels = await evaluateDashboard(prometheusUrl, dashboard, ALL, range);
-  const wrong = panels
-    .filter((panel) => panel.title in expected && !matches(panel.value, expected[panel.title]))
-    .map((panel) => `${panel.title}: ${formatValue(panel.value)} != ${formatValue(expected[panel.title])}`);
-  const checked = panels.filter((panel) => panel.title in expected).length;
-  return { passed: wrong.length === 0 && checked === Object.keys(expected).length, summary: wrong.length === 0 ? `yes (${checked} panels)` : `NO: ${wrong.join("; ")}` };
 }
 
-/** A value from Prometheus's own /metrics (the stack does not scrape Prometheus itself). */
-async function ownMetric(prometheusUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${prometheusUrl}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(" ")[1]) : NaN;
+function exactRows(history: readonly HistoryResult[]): { header: string[]; rows: string[][] } {
+  return {
+    header: ["developers", "days", "reading", "dashboard = oracle over the whole history"],
+    rows: history.flatMap(({ storage, exact }) => Object.entries(exact).map(([reading, check]) => [String(storage.developers), String(storage.days), reading, check.summary])),
+  };
 }
 
-/** User plus system CPU seconds a process has used. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+function loadRows(loads: readonly LoadResult[]): { header: string[]; rows: string[][] } {
+  const anchor = (load: LoadResult) => loads.find((l) => l.developers === load.developers && l.rangeDays === load.rangeDays && l.reading === "raw-sum")!;
+  return {
+    header: ["developers", "range (days)", "reading", "requests", "one by one (ms)", "all at once (ms)", "one by one / anchor", "errors"],
+    rows: loads.map((load) => [
+      String(load.developers),
+      String(load.rangeDays),
+      load.reading,
+      String(load.timing.requests),
+      load.timing.sequentialMs.toFixed(0),
+      load.timing.concurrentMs.toFixed(0),
+      (load.timing.sequentialMs / anchor(load).timing.sequentialMs).toFixed(2),
+      load.timing.errors.join("; ") || "-",
+    ]),
+  };
 }
 
-function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
+function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]): string[] {
+  const lines: string[] = [];
+  const load = loads.find((l) => l.developers === TARGET_DASHBOARD.developers && l.rangeDays === TARGET_DASHBOARD.rangeDays && l.reading === "recorded");
+  if (load) {
+    const met = load.timing.sequentialMs < TARGET_DASHBOARD.milliseconds && load.timing.errors.length === 0;
+    lines.push(
+      `- Main dashboard over ${load.rangeDays} days of ${load.developers} developers under ${TARGET_DASHBOARD.milliseconds} ms: ${met ? "met" : "MISSED"}, ${load.timing.sequentialMs.toFixed(0)} ms one by one (${load.timing.concurrentMs.toFixed(0)} ms all at once).`,
+    );
+  }
+  const collector = ingest.find((r) => r.developers === TARGET_COLLECTOR.developers && r.exportIntervalMillis === TARGET_COLLECTOR.exportIntervalMillis);
+  if (collector) {
+    const met = collector.collectorCpuPercent < TARGET_COLLECTOR.cpuPercent && collector.exact.passed;
+    lines.push(
+      `- Collector keeps up with ${collector.developers} developers at a ${collector.exportIntervalMillis / 1000} s export interval under ${TARGET_COLLECTOR.cpuPercent}% of one core: ${met ? "met" : "MISSED"}, ${collector.collectorCpuPercent.toFixed(2)}% (${collector.dataPointsPerSecond.toFixed(1)} data points/s, dashboard = sent: ${collector.exact.summary}).`,
+    );
+  }
+  return lines.length > 0 ? lines : ["- (the smoke run does not measure the targets)"];
 }
 
 runAsScript("bench", () => main(process.argv.includes("--smoke")));

@@ -47,20 +47,30 @@ export interface StackConfig {
     readonly retentionSize: string;
     /** How often Prometheus scrapes the Collector. @default "10s" */
     readonly scrapeInterval: string;
+    /**
+     * How often the recording rules add up the last interval's growth of every
+     * counter across sessions; the dashboards read those sums. Numbers reach the
+     * dashboards up to this long (plus one scrape interval) after a scrape.
+     * At least `scrapeInterval`. @default "1m"
+     */
+    readonly ruleInterval: string;
   };
 
   readonly collector: {
     /**
      * How long the Collector remembers a series that receives no new delta.
-     * Must outlast the longest pause within one Claude Code session, or that
-     * session's counters restart from zero. @default "24h"
+     * After a longer pause the session's running total restarts from zero with
+     * a new start time, which Prometheus counts as a reset: nothing is lost.
+     * @default "5m"
      */
     readonly deltaMaxStale: string;
     /**
-     * How long the exporter keeps serving a series that receives no update.
+     * How long the exporter keeps serving a series that receives no update
+     * (cumulative clients refresh theirs at every export while they run).
      * Never longer than `deltaMaxStale`: a running total that restarts from zero
      * must not replace a value the exporter still serves, or Prometheus would
-     * not see the restart. @default "24h"
+     * not see the restart. Each minute of it costs every finished session's
+     * series six more samples. @default "5m"
      */
     readonly metricExpiration: string;
     /** Memory the Collector may use before it refuses data. @default 512 */
@@ -103,8 +113,8 @@ export const DEFAULT_CONFIG: StackConfig = {
     prometheus: "prom/prometheus:v3.15.1",
     grafana: "grafana/grafana:13.2.0",
   },
-  prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s" },
-  collector: { deltaMaxStale: "24h", metricExpiration: "24h", memoryLimitMiB: 512 },
+  prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s", ruleInterval: "1m" },
+  collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
   teamAttributes: { "team.id": "my-team", department: "engineering" },
   grafana: { adminPassword: "generated" },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
@@ -172,6 +182,17 @@ function validateConfig(config: StackConfig, problems: string[]): void {
 
   checkDuration("prometheus.retentionTime", config.prometheus.retentionTime, problems);
   checkDuration("prometheus.scrapeInterval", config.prometheus.scrapeInterval, problems);
+  checkDuration("prometheus.ruleInterval", config.prometheus.ruleInterval, problems);
+  if (
+    PROMETHEUS_DURATION.test(config.prometheus.ruleInterval) &&
+    PROMETHEUS_DURATION.test(config.prometheus.scrapeInterval) &&
+    durationSeconds(config.prometheus.ruleInterval) > 0 &&
+    durationSeconds(config.prometheus.ruleInterval) < durationSeconds(config.prometheus.scrapeInterval)
+  ) {
+    problems.push(
+      `\`prometheus.ruleInterval\` (${config.prometheus.ruleInterval}) must not be shorter than \`prometheus.scrapeInterval\` (${config.prometheus.scrapeInterval})`,
+    );
+  }
   checkGoDuration("collector.deltaMaxStale", config.collector.deltaMaxStale, problems);
   checkGoDuration("collector.metricExpiration", config.collector.metricExpiration, problems);
   if (config.prometheus.retentionSize !== "") {

@@ -76,6 +76,7 @@ export class MonitoringStack extends TerraformStack {
       port: config.ports.prometheus,
       scrapeTarget: collector.metricsTarget,
       scrapeInterval: config.prometheus.scrapeInterval,
+      ruleInterval: config.prometheus.ruleInterval,
       retentionTime: config.prometheus.retentionTime,
       retentionSize: config.prometheus.retentionSize,
     });
@@ -96,7 +97,7 @@ export class MonitoringStack extends TerraformStack {
       adminPassword: adminPassword.value,
       prometheusUrl: prometheus.internalUrl,
       scrapeInterval: config.prometheus.scrapeInterval,
-      dashboards: allDashboards(dashboardConfig({ teamAttributeKeys, scrapeInterval: config.prometheus.scrapeInterval })),
+      dashboards: allDashboards(dashboardConfig({ teamAttributeKeys, ruleInterval: config.prometheus.ruleInterval })),
     });
 
     const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;

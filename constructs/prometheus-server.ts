@@ -2,6 +2,7 @@ import { Container } from "@cdktf/provider-docker/lib/container";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
+import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
 
@@ -14,6 +15,8 @@ export interface PrometheusServerProps extends ServiceProps {
   readonly scrapeTarget: string;
   /** Scrape interval (Prometheus duration). */
   readonly scrapeInterval: string;
+  /** Interval of the recording rules the dashboards read (Prometheus duration). */
+  readonly ruleInterval: string;
   /** Retention time (Prometheus duration). */
   readonly retentionTime: string;
   /** Retention size such as 10GB; empty for none. */
@@ -22,12 +25,13 @@ export interface PrometheusServerProps extends ServiceProps {
 
 const WEB_PORT = 9090;
 const CONFIG_PATH = "/etc/prometheus/prometheus.yml";
+const RULES_PATH = `/etc/prometheus/${RULES_FILE}`;
 const DATA_DIR = "/prometheus";
 
 /**
- * Prometheus scraping the Collector, its TSDB on a named volume. A change of
- * scrape or retention settings replaces this container only; the volume and its
- * data stay.
+ * Prometheus scraping the Collector and recording the per-interval sums the
+ * dashboards read, its TSDB on a named volume. A change of scrape, rule or
+ * retention settings replaces this container only; the volume and its data stay.
  */
 export class PrometheusServer extends Construct {
   readonly container: Container;
@@ -35,6 +39,8 @@ export class PrometheusServer extends Construct {
   readonly internalUrl: string;
   /** The rendered prometheus.yml uploaded into the container. */
   readonly configYaml: string;
+  /** The rendered recording rules uploaded into the container. */
+  readonly rulesYaml: string;
   /** The server's command-line flags. */
   readonly flags: string[];
 
@@ -46,7 +52,12 @@ export class PrometheusServer extends Construct {
       throw new Error(`\`image\` must be Prometheus 3.x or newer (the dashboards use its features), got: ${props.image}`);
     }
 
-    this.configYaml = renderPrometheusConfig({ scrapeInterval: props.scrapeInterval, collectorTarget: props.scrapeTarget });
+    this.configYaml = renderPrometheusConfig({
+      scrapeInterval: props.scrapeInterval,
+      collectorTarget: props.scrapeTarget,
+      rulesFile: RULES_PATH,
+    });
+    this.rulesYaml = renderRecordingRules({ interval: props.ruleInterval, scrapeInterval: props.scrapeInterval });
     this.flags = prometheusFlags({
       configFile: CONFIG_PATH,
       dataDir: DATA_DIR,
@@ -63,7 +74,10 @@ export class PrometheusServer extends Construct {
       networksAdvanced: networkAttachment(props),
       ports: [{ internal: WEB_PORT, external: props.port, ip: props.bindAddress }],
       volumes: [{ volumeName: props.dataVolume.name, containerPath: DATA_DIR }],
-      upload: [{ file: CONFIG_PATH, content: this.configYaml }],
+      upload: [
+        { file: CONFIG_PATH, content: this.configYaml },
+        { file: RULES_PATH, content: this.rulesYaml },
+      ],
       healthcheck: {
         test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://localhost:${WEB_PORT}/-/ready`],
         interval: "10s",

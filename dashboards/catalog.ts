@@ -24,12 +24,17 @@ export interface MetricDefinition {
   readonly otelName: string;
   /** Series name in Prometheus. */
   readonly name: string;
+  /**
+   * Name of the recording rule output: how much the counter grew in each rule
+   * interval, summed over sessions. Dashboards read this, not `name`.
+   */
+  readonly recorded: string;
   /** Labels of this metric that dashboards filter or group on (session_id is always there too). */
   readonly labels: readonly CatalogLabel[];
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {
-  return { otelName, name, labels: [Label.userId, ...labels] };
+  return { otelName, name, recorded: `${name}:increase`, labels: [Label.userId, ...labels] };
 }
 
 export const Metric = {

@@ -6,11 +6,25 @@ export interface DashboardConfig {
   readonly datasourceVariable: string;
   /** Template variables that filter every query, in the order they appear. */
   readonly filters: readonly FilterVariable[];
-  /** Smallest step of time series queries: the Prometheus scrape interval. */
+  /** Smallest step of time series queries: the recording rules' interval. */
   readonly minInterval: string;
+  /** How queries read counters; see CounterReading. */
+  readonly counterReading: CounterReading;
   /** Tags of every dashboard. */
   readonly tags: readonly string[];
 }
+
+/**
+ * How queries read the counters:
+ * - "recorded": add up the recording rules' per-interval sums (what the stack
+ *   provisions: exact, and its cost grows with users, not with sessions);
+ * - "raw-increase": anchored increase() over every session's series (exact,
+ *   but reads every sample ever scraped in the range);
+ * - "raw-sum": sum of the counters' current values, as public copies of this
+ *   dashboard do (ignores the time picker, drops finished sessions).
+ * The last two exist so the benchmark can time them on the same data.
+ */
+export type CounterReading = "recorded" | "raw-increase" | "raw-sum";
 
 /** A template variable bound to one label. */
 export interface FilterVariable {
@@ -23,7 +37,11 @@ export interface FilterVariable {
 }
 
 /** Builds the dashboard configuration for a set of team attribute keys. */
-export function dashboardConfig(options: { teamAttributeKeys: readonly string[]; scrapeInterval: string }): DashboardConfig {
+export function dashboardConfig(options: {
+  teamAttributeKeys: readonly string[];
+  ruleInterval: string;
+  counterReading?: CounterReading;
+}): DashboardConfig {
   const teamFilters = options.teamAttributeKeys.map((key) => {
     const label = labelForAttribute(key);
     return { name: label, label, title: key };
@@ -31,7 +49,8 @@ export function dashboardConfig(options: { teamAttributeKeys: readonly string[];
   return {
     datasourceVariable: "datasource",
     filters: [{ name: "user", label: "user_id", title: "User" }, { name: "model", label: "model", title: "Model" }, ...teamFilters],
-    minInterval: options.scrapeInterval,
+    minInterval: options.ruleInterval,
+    counterReading: options.counterReading ?? "recorded",
     tags: ["claude-code", "opentelemetry"],
   };
 }

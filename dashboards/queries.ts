@@ -11,28 +11,38 @@ export type Matchers = Readonly<Record<string, string | readonly string[]>>;
  * Builds every PromQL expression of the dashboards from the metric catalog and
  * the dashboard configuration, so the filter variables reach every selector.
  *
- * Counters are read with `increase(...[window] anchored)`: no extrapolation, so
- * a stat over the dashboard range and the sum of a time series' steps both equal
- * what Claude Code counted. Prometheus injects a zero at each series' start
- * (created-timestamp-zero-ingestion), so a series' first value counts too.
+ * Counters are read from the recording rules' per-interval sums (see
+ * renderers/recording-rules.ts) with `sum_over_time(...[window])`: the windows
+ * (t - window, t] of consecutive steps do not overlap, so a stat over the
+ * dashboard range and the sum of a time series' steps both equal what Claude
+ * Code counted. DashboardConfig.counterReading switches to the raw series for
+ * the benchmark.
  */
 export class QueryBuilder {
   constructor(private readonly config: DashboardConfig) {}
 
-  /** `metric{filters..., matchers...}`, with the filters that apply to this metric. */
-  selector(metric: MetricDefinition, matchers: Matchers = {}): string {
+  /** `series{filters..., matchers...}`, with the filters that apply to this metric; `series` is the raw counter or its recorded sums. */
+  selector(metric: MetricDefinition, matchers: Matchers = {}, series = this.seriesName(metric)): string {
     const filters = this.config.filters
       .filter((filter) => appliesTo(filter.label, metric))
       .map((filter) => `${filter.label}=~"$${filter.name}"`);
     const exact = Object.entries(matchers).map(([label, value]) =>
       typeof value === "string" ? `${label}="${value}"` : `${label}=~"${value.join("|")}"`,
     );
-    return `${metric.name}{${[...exact, ...filters].join(", ")}}`;
+    return `${series}{${[...exact, ...filters].join(", ")}}`;
   }
 
   /** How much the counter grew over `window`, per series. */
   increase(metric: MetricDefinition, matchers: Matchers = {}, window = "$__range"): string {
-    return `increase(${this.selector(metric, matchers)}[${window}] anchored)`;
+    const selector = this.selector(metric, matchers);
+    switch (this.config.counterReading) {
+      case "recorded":
+        return `sum_over_time(${selector}[${window}])`;
+      case "raw-increase":
+        return `increase(${selector}[${window}] anchored)`;
+      case "raw-sum":
+        return selector;
+    }
   }
 
   /** Total growth over the dashboard range; 0 when nothing was counted. */
@@ -67,7 +77,11 @@ export class QueryBuilder {
 
   /** Query of a template variable: the values `label` takes on `metric`. */
   labelValues(metric: MetricDefinition, label: string): string {
-    return `label_values(${metric.name}, ${label})`;
+    return `label_values(${this.seriesName(metric)}, ${label})`;
+  }
+
+  private seriesName(metric: MetricDefinition): string {
+    return this.config.counterReading === "recorded" ? metric.recorded : metric.name;
   }
 }
 

@@ -4,7 +4,9 @@
  * for single-value panels, range queries aligned to the step for time series,
  * and each panel reduced to what it displays.
  */
+import { Metric } from "../dashboards/catalog";
 import { Value } from "./oracle";
+import { sleep } from "./processes";
 
 /** Values of the template variables; "All" resolves to the variables' allValue. */
 export type VariableValues = Readonly<Record<string, string>>;
@@ -124,4 +126,23 @@ export function formatValue(value: Value | undefined): string {
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(6);
+}
+
+/** Seconds from `since` until the recorded sums of all sessions' tokens reach `tokens`. */
+export async function secondsUntilRecorded(prometheusUrl: string, from: number, tokens: number, since: number): Promise<number> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const query = `sum(sum_over_time(${Metric.tokens.recorded}[${Math.ceil(Date.now() / 1000) - from}s]))`;
+    if ((await queryNumber(prometheusUrl, query)) === tokens) return (Date.now() - since) / 1000;
+    await sleep(1000);
+  }
+  console.log(`the recorded sums did not reach the ${tokens} tokens served within 300 s`);
+  return NaN;
+}
+
+/** The single value of an instant query (0 when empty or Prometheus is unreachable). */
+export async function queryNumber(prometheusUrl: string, query: string): Promise<number> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
+  const body: any = response?.ok ? await response.json() : undefined;
+  return Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
 }

@@ -10,11 +10,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { Metric } from "../dashboards/catalog";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, sessionTokens } from "./oracle";
-import { VariableValues, evaluateDashboard, formatValue, matches } from "./panels";
+import { VariableValues, evaluateDashboard, formatValue, matches, queryNumber, secondsUntilRecorded } from "./panels";
 import { sleep } from "./processes";
 import { markdownTable, runAsScript } from "./report";
 import {
@@ -31,8 +32,8 @@ import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } fro
 
 /**
  * The stack configuration under test: the defaults, with the Collector's
- * staleness settings shortened from 24h to 1m so an idle gap longer than them
- * takes minutes, not days.
+ * staleness settings shortened from 5m to 1m so an idle gap longer than them
+ * takes a little over two minutes.
  */
 const STALENESS = "1m";
 const STALENESS_SECONDS = 60;
@@ -40,8 +41,16 @@ const E2E_CONFIG = {
   collector: { deltaMaxStale: STALENESS, metricExpiration: STALENESS },
   teamAttributes: { "team.id": "alpha", department: "eng" },
 };
-/** The idle gap in the interactive session: 2.5 times the staleness settings (60 hours against the default 24h). */
+/** The idle gap in the interactive session: 2.5 times the staleness settings. */
 const IDLE_GAP_MS = 2.5 * STALENESS_SECONDS * 1000;
+/** The recording rules' interval, which the test keeps at the stack's default. */
+const RULE_INTERVAL_MS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval) * 1000;
+/**
+ * How long Prometheus is down in the idle gap: longer than a rule interval, so
+ * the evaluation that would record the last answer is certainly missed and the
+ * rules' catch-up has to make up for it.
+ */
+const PROMETHEUS_DOWN_MS = RULE_INTERVAL_MS + 15_000;
 /** The stack's default scrape interval, which the test keeps. */
 const SCRAPE_INTERVAL_MS = 10_000;
 /** How long the Collector is down in the outage measurement. */
@@ -175,9 +184,9 @@ async function runScenario(
     for (const run of parallel) await visible(run);
 
     // Faults while the interactive session lives: a Collector restart after its
-    // first answer, then an idle gap longer than the staleness settings with a
-    // Prometheus restart in the middle of it.
-    const interactive = await runInteractiveSession(plans.interactive, standIn, env, dir, async (answer) => {
+    // first answer, then an idle gap longer than the staleness settings that
+    // starts with Prometheus down for more than a rule interval.
+    const interactive = await runInteractiveSession(plans.interactive, standIn, env, dir, async (answer, sessionId) => {
       if (answer === 1) {
         // Once Prometheus has scraped the first answer; what it had not scraped
         // yet is the outage measurement's subject.
@@ -185,17 +194,26 @@ async function runScenario(
         log(`${label}: restarting the Collector during the interactive session`);
         await stack.restartCollector();
       } else {
-        log(`${label}: idle for ${IDLE_GAP_MS / 1000} s, restarting Prometheus half way`);
-        await sleep(IDLE_GAP_MS / 2);
-        await stack.restartPrometheus();
-        await sleep(IDLE_GAP_MS / 2);
+        const idleFrom = Date.now();
+        // Stop Prometheus as soon as it holds the answer, before a rule evaluation reads it.
+        await waitForTokens(prometheusUrl, sessionId, sessionTokens(standIn.served, plans.interactive.tag), 60_000);
+        log(`${label}: idle for ${IDLE_GAP_MS / 1000} s, Prometheus down for the first ${PROMETHEUS_DOWN_MS / 1000} s`);
+        await stack.stopPrometheus();
+        await sleep(PROMETHEUS_DOWN_MS);
+        await stack.startPrometheus();
+        await sleep(IDLE_GAP_MS - (Date.now() - idleFrom));
       }
     });
     runs.push(interactive);
     await visible(interactive);
-    await sleep(12_000);
+    const seconds = await secondsUntilRecorded(prometheusUrl, from, standIn.served.reduce((total, a) => total + totalOf(a.usage), 0), interactive.exitedAt);
+    freshness.push({ run: label, session: "all, in the recorded sums the dashboards read", seconds });
+    log(`${label}: all sessions in the recorded sums ${seconds.toFixed(1)} s after the last exit`);
+    // Grafana aligns a range query's end to its step (the panels' 1m minimum): let the last minute close.
+    const step = RULE_INTERVAL_MS / 1000;
+    await sleep((step - ((Date.now() / 1000) % step) + 1) * 1000);
 
-    const range = { from, to: Math.floor(Date.now() / 1000), step: 10 };
+    const range = { from, to: Math.floor(Date.now() / 1000), step };
     const views: [string, VariableValues, "alpha" | undefined][] = [
       ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
       ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
@@ -338,10 +356,7 @@ async function secondsUntilVisible(prometheusUrl: string, run: SessionRun, token
 
 /** All tokens of one session as Prometheus counts them (0 while it has none or is unreachable). */
 async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Promise<number> {
-  const query = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`;
-  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
-  const body: any = response?.ok ? await response.json() : undefined;
-  return Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
+  return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`);
 }
 
 runAsScript("e2e", () => main(process.argv.includes("--deployed")));

@@ -12,6 +12,7 @@ import { PROJECT_DIR } from "./toolchain";
 export interface SynthesizedFiles {
   readonly collectorYaml: string;
   readonly prometheusYaml: string;
+  readonly prometheusRulesYaml: string;
   readonly prometheusFlags: readonly string[];
   readonly collectorImage: string;
   readonly prometheusImage: string;
@@ -39,6 +40,7 @@ export function synthesize(config: object, workDir: string): SynthesizedFiles {
   return {
     collectorYaml: collector.upload[0].content,
     prometheusYaml: prometheus.upload[0].content,
+    prometheusRulesYaml: prometheus.upload[1].content,
     prometheusFlags: prometheus.command,
     collectorImage: images.find((name) => name.includes("collector"))!,
     prometheusImage: images.find((name) => name.includes("prometheus"))!,
@@ -67,9 +69,9 @@ export function localCollectorYaml(yaml: string, ports: LocalPorts): string {
   }).replace(/host: 0\.0\.0\.0(\s+)port: 8888/, (_, space) => `host: 127.0.0.1${space}port: ${ports.collectorTelemetry}`);
 }
 
-/** The Prometheus file with the Collector's container host name replaced by loopback. */
-export function localPrometheusYaml(yaml: string, ports: LocalPorts): string {
-  return yaml.replace(/- [a-z0-9-]+:8889/, `- 127.0.0.1:${ports.collectorMetrics}`);
+/** The Prometheus file with the Collector's container host name replaced by loopback and the rules file's path by `rulesFile`. */
+export function localPrometheusYaml(yaml: string, ports: LocalPorts, rulesFile: string): string {
+  return yaml.replace(/- [a-z0-9-]+:8889/, `- 127.0.0.1:${ports.collectorMetrics}`).replace(/- \/etc\/prometheus\/[a-z-]+\.yml/, `- ${rulesFile}`);
 }
 
 /** Prometheus's flags with the container's paths and listen address moved to this machine. */

@@ -19,7 +19,8 @@ export interface StackUnderTest {
   restartCollector(): Promise<void>;
   stopCollector(): Promise<void>;
   startCollector(): Promise<void>;
-  restartPrometheus(): Promise<void>;
+  stopPrometheus(): Promise<void>;
+  startPrometheus(): Promise<void>;
   stop(): Promise<void>;
   /** Process ids where the programs run on this machine (local stack only). */
   readonly pids?: () => { collector?: number; prometheus?: number };
@@ -37,8 +38,10 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
   };
   const collectorFile = path.join(dir, "collector.yaml");
   const prometheusFile = path.join(dir, "prometheus.yml");
+  const rulesFile = path.join(dir, "recording-rules.yml");
   fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
-  fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports));
+  fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
+  fs.writeFileSync(rulesFile, files.prometheusRulesYaml);
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
   const collector = new ManagedProcess(
     "Collector",
@@ -62,7 +65,8 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
     restartCollector: () => collector.restart(),
     stopCollector: () => collector.stop(),
     startCollector: () => collector.start(),
-    restartPrometheus: () => prometheus.restart(),
+    stopPrometheus: () => prometheus.stop(),
+    startPrometheus: () => prometheus.start(),
     pids: () => ({ collector: collector.pid, prometheus: prometheus.pid }),
     stop: async () => {
       await collector.stop();
@@ -126,7 +130,8 @@ export async function deployStack(configFile: string, dir: string): Promise<Stac
     restartCollector: () => docker("restart", "otel-collector", collectorUp),
     stopCollector: () => docker("stop", "otel-collector", async () => true),
     startCollector: () => docker("start", "otel-collector", collectorUp),
-    restartPrometheus: () => docker("restart", "prometheus", () => fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)),
+    stopPrometheus: () => docker("stop", "prometheus", async () => true),
+    startPrometheus: () => docker("start", "prometheus", () => fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)),
     stop: async () => {
       cdktf("destroy");
     },

@@ -6,6 +6,8 @@ export interface PrometheusConfigOptions {
   readonly scrapeInterval: string;
   /** host:port of the Collector's prometheus exporter, as Prometheus reaches it. */
   readonly collectorTarget: string;
+  /** Path of the recording rules file, as Prometheus sees it. */
+  readonly rulesFile: string;
 }
 
 /** Name of the scrape job that reads the Collector. */
@@ -22,6 +24,7 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
       scrape_timeout: options.scrapeInterval,
       evaluation_interval: options.scrapeInterval,
     },
+    rule_files: [options.rulesFile],
     scrape_configs: [
       {
         job_name: COLLECTOR_JOB,

@@ -1,0 +1,146 @@
+/**
+ * Times a dashboard load the way Grafana issues it: each template variable's
+ * values (label values over the range), each single-value panel's queries as
+ * instant queries over the range, each time series' queries as range queries
+ * at the step Grafana picks for a panel 1200 pixels wide.
+ */
+import { VariableValues, resolveVariables } from "../e2e/panels";
+
+/** One HTTP request Grafana makes to Prometheus while the dashboard loads. */
+interface Request {
+  readonly path: string;
+  readonly params: Record<string, string>;
+}
+
+export interface LoadTiming {
+  readonly requests: number;
+  /** Sum of the requests' times, one after another (median of the rounds; one round when slower than 20 s). */
+  readonly sequentialMs: number;
+  /** Wall time with every request sent at once, as a browser does (median of the rounds). */
+  readonly concurrentMs: number;
+  /** Requests Prometheus refused, e.g. for loading too many samples. */
+  readonly errors: readonly string[];
+}
+
+/** A load slower than this one by one is timed once, not `rounds` times. */
+const SLOW_LOAD_MS = 20_000;
+
+/** Width of the panels in pixels: Grafana asks for at most one point per pixel. */
+const PANEL_WIDTH_PIXELS = 1200;
+
+export async function timeDashboardLoad(
+  prometheusUrl: string,
+  model: any,
+  variables: VariableValues,
+  range: { from: number; to: number },
+  rounds = 3,
+): Promise<LoadTiming> {
+  const requests = dashboardRequests(model, variables, range);
+  const errors = new Set<string>();
+  const sequential: number[] = [];
+  const concurrent: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    let total = 0;
+    for (const request of requests) {
+      const started = performance.now();
+      const error = await send(prometheusUrl, request);
+      total += performance.now() - started;
+      if (error) errors.add(error);
+    }
+    sequential.push(total);
+    const started = performance.now();
+    await Promise.all(requests.map((request) => send(prometheusUrl, request)));
+    concurrent.push(performance.now() - started);
+    if (total > SLOW_LOAD_MS) break;
+  }
+  return { requests: requests.length, sequentialMs: median(sequential), concurrentMs: median(concurrent), errors: [...errors] };
+}
+
+/** What Grafana requests for `model` over `range`. */
+export function dashboardRequests(model: any, variables: VariableValues, range: { from: number; to: number }): Request[] {
+  const step = grafanaStep(range.to - range.from, model);
+  const timeRange = { ...range, step };
+  const requests: Request[] = [];
+  for (const variable of model.templating.list as any[]) {
+    const query = /^label_values\((.+), (\w+)\)$/.exec(typeof variable.query === "string" ? variable.query : variable.query?.query ?? "");
+    if (!query) continue;
+    requests.push({
+      path: `/api/v1/label/${query[2]}/values`,
+      params: { "match[]": query[1], start: String(range.from), end: String(range.to) },
+    });
+  }
+  const panels = (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
+  for (const panel of panels) {
+    for (const target of panel.targets) {
+      const query = resolveVariables(target.expr, variables, timeRange);
+      if (target.range) {
+        const start = Math.floor(range.from / step) * step;
+        const end = Math.floor(range.to / step) * step;
+        requests.push({ path: "/api/v1/query_range", params: { query, start: String(start), end: String(end), step: String(step) } });
+      } else {
+        requests.push({ path: "/api/v1/query", params: { query, time: String(range.to) } });
+      }
+    }
+  }
+  return requests;
+}
+
+/**
+ * Grafana's step for a range query: the range divided by the panel's width,
+ * at least the panels' minimum interval, rounded to a "nice" interval.
+ */
+export function grafanaStep(rangeSeconds: number, model: any): number {
+  const panels = (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
+  const minInterval = Math.max(0, ...panels.filter((p) => p.interval).map((p) => seconds(p.interval)));
+  return Math.max(minInterval, roundInterval(rangeSeconds / PANEL_WIDTH_PIXELS));
+}
+
+/** Grafana's roundInterval (public/app/core/utils/kbn), from 1 s up to a day. */
+function roundInterval(intervalSeconds: number): number {
+  const steps: [number, number][] = [
+    [1.5, 1],
+    [3.5, 2],
+    [7.5, 5],
+    [12.5, 10],
+    [17.5, 15],
+    [25, 20],
+    [45, 30],
+    [90, 60],
+    [180, 120],
+    [450, 300],
+    [1050, 600],
+    [2100, 1800],
+    [5400, 3600],
+    [9000, 7200],
+    [16200, 10800],
+    [32400, 21600],
+    [86400, 43200],
+  ];
+  for (const [below, rounded] of steps) if (intervalSeconds < below) return rounded;
+  return 86400;
+}
+
+function seconds(duration: string): number {
+  const match = /^(\d+)(s|m|h)$/.exec(duration);
+  if (!match) throw new Error(`unexpected panel interval ${duration}`);
+  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as "s" | "m" | "h"];
+}
+
+/** Sends one request as Grafana does (queries by POST, label values by GET); returns Prometheus's error, if any. */
+async function send(prometheusUrl: string, request: Request): Promise<string | undefined> {
+  const params = new URLSearchParams(request.params);
+  const response = request.path.startsWith("/api/v1/query")
+    ? await fetch(`${prometheusUrl}${request.path}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: params,
+      })
+    : await fetch(`${prometheusUrl}${request.path}?${params}`);
+  const body: any = await response.json().catch(() => ({}));
+  return body.status === "success" ? undefined : `${body.errorType ?? response.status}: ${body.error ?? "no body"}`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}

@@ -1,0 +1,243 @@
+/**
+ * History without waiting: writes N developers x D days of the series
+ * Prometheus holds after scraping the stack's Collector (one series per
+ * session and label set, a zero at its start, a sample every scrape interval
+ * until the exporter lets it expire) together with the per-interval sums the
+ * recording rules write, as OpenMetrics files that
+ * `promtool tsdb create-blocks-from openmetrics` turns into TSDB blocks.
+ *
+ * The sessions are the load generator's (bench/session-model.ts), so the
+ * totals it reports are the oracle the dashboards are checked against.
+ */
+import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, labelForAttribute } from "../dashboards/catalog";
+import {
+  Attributes,
+  DEFAULT_MODELS,
+  RecordMeasurement,
+  SentTotals,
+  developer,
+  emptyTotals,
+  seededRandom,
+  sessionAttributes,
+  simulateRequest,
+  startSession,
+} from "./session-model";
+
+export interface HistoryOptions {
+  readonly developers: number;
+  readonly days: number;
+  /** Unix seconds at which the history ends. */
+  readonly end: number;
+  readonly sessionsPerDeveloperPerDay: number;
+  readonly requestsPerSession: number;
+  /** Length of a session from its start to its last request. */
+  readonly sessionMinutes: number;
+  readonly scrapeIntervalSeconds: number;
+  /** Interval of the recording rules. */
+  readonly ruleIntervalSeconds: number;
+  /** How long the Collector's exporter keeps serving a finished session's series. */
+  readonly expirationSeconds: number;
+  /** Resource attributes the Collector turns into labels. */
+  readonly teamAttributeKeys: readonly string[];
+  /** Labels Prometheus adds to every scraped series (job, instance). */
+  readonly targetLabels: Readonly<Record<string, string>>;
+}
+
+export interface HistoryResult {
+  readonly totals: SentTotals;
+  /** Series of the Collector's export, one set per session. */
+  readonly rawSeries: number;
+  /** Distinct series of the recording rules' output. */
+  readonly recordedSeries: number;
+  readonly samples: number;
+}
+
+/** Length of the blocks the files are cut into: a compaction range of Prometheus (2h x 3^4). */
+export const BLOCK_HOURS = 162;
+const DAY_SECONDS = 86_400;
+/** Sessions start between 08:00 and 17:00 UTC, so none crosses midnight. */
+const WORKDAY_START_HOURS = 8;
+const WORKDAY_START_SPREAD_HOURS = 9;
+
+interface Increment {
+  readonly at: number;
+  readonly value: number;
+}
+
+interface SessionSeries {
+  readonly name: string;
+  readonly labels: string;
+  /** Labels without session_id: the series of the recording rule it adds to. */
+  readonly group: string;
+  readonly increments: Increment[];
+}
+
+/**
+ * Writes the history into `dir`, calling `blockWritten` with each file as soon
+ * as it is complete (so the caller can import it while the next is written).
+ */
+export async function writeHistory(options: HistoryOptions, dir: string, blockWritten: (file: string) => void): Promise<HistoryResult> {
+  fs.mkdirSync(dir, { recursive: true });
+  const totals = emptyTotals();
+  const writer = new BlockFiles(dir, blockWritten);
+  const recordedSeries = new Set<string>();
+  let rawSeries = 0;
+
+  for (let day = 0; day < options.days; day++) {
+    const dayStart = options.end - (options.days - day) * DAY_SECONDS;
+    const recorded = new Map<string, Map<number, number>>();
+    for (let index = 0; index < options.developers; index++) {
+      const who = developer(index);
+      const random = seededRandom(1 + index + day * 100_003);
+      for (let n = 0; n < options.sessionsPerDeveloperPerDay; n++) {
+        const start = dayStart + (WORKDAY_START_HOURS + random() * WORKDAY_START_SPREAD_HOURS) * 3600;
+        const series = simulateSession(options, who.userId, who.resource, start, random, totals);
+        rawSeries += series.length;
+        for (const one of series) writeSessionSeries(options, one, writer, recorded);
+      }
+    }
+    for (const [group, windows] of recorded) {
+      recordedSeries.add(group);
+      for (const [end, value] of [...windows].sort(([a], [b]) => a - b)) writer.sample(group, value, end);
+    }
+    // Let the caller's imports of finished blocks run alongside.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  writer.close();
+  return { totals, rawSeries, recordedSeries: recordedSeries.size, samples: writer.samples };
+}
+
+/** One session's requests, as the series the Collector exports for it. */
+function simulateSession(options: HistoryOptions, userId: string, resource: Attributes, start: number, random: () => number, totals: SentTotals): SessionSeries[] {
+  const bySeries = new Map<string, SessionSeries>();
+  let now = start;
+  const record: RecordMeasurement = (metric, value, attributes) => {
+    const { labels, group } = seriesLabels(options, metric, attributes, resource);
+    const key = labels;
+    if (!bySeries.has(key)) bySeries.set(key, { name: Metric[metric].name, labels, group, increments: [] });
+    bySeries.get(key)!.increments.push({ at: now, value });
+  };
+  const session = sessionAttributes(randomUUID(), userId);
+  startSession(record, session, totals);
+  const gap = (options.sessionMinutes * 60) / options.requestsPerSession;
+  for (let request = 0; request < options.requestsPerSession; request++) {
+    now += gap * (0.5 + random());
+    simulateRequest(record, session, DEFAULT_MODELS[Math.floor(random() * DEFAULT_MODELS.length)], random, totals);
+  }
+  return [...bySeries.values()];
+}
+
+/**
+ * The label sets the Collector exports for a data point: kept attributes and
+ * team attributes, renamed as its prometheus exporter renames them, plus the
+ * target labels; and the same without session_id for the recording rule.
+ */
+function seriesLabels(options: HistoryOptions, metric: MetricKey, attributes: Attributes, resource: Attributes): { labels: string; group: string } {
+  const pairs: [string, string][] = Object.entries(attributes)
+    .filter(([key]) => KEPT_ATTRIBUTES.includes(key))
+    .map(([key, value]) => [labelForAttribute(key), value]);
+  for (const key of options.teamAttributeKeys) if (resource[key] !== undefined) pairs.push([labelForAttribute(key), resource[key]]);
+  pairs.push(...Object.entries(options.targetLabels));
+  pairs.sort(([a], [b]) => (a < b ? -1 : 1));
+  const text = (list: [string, string][]) => list.map(([name, value]) => `${name}="${value}"`).join(",");
+  return {
+    labels: `${Metric[metric].name}{${text(pairs)}}`,
+    group: `${Metric[metric].recorded}{${text(pairs.filter(([name]) => name !== Label.sessionId))}}`,
+  };
+}
+
+/**
+ * Writes the session series' samples and adds its growth per rule window to
+ * `recorded`: what `increase(...[interval] anchored)` sees in (end - interval, end],
+ * the window's last sample minus the last one before the window (the start
+ * zero is the series' first sample).
+ */
+function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writer: BlockFiles, recorded: Map<string, Map<number, number>>): void {
+  const scrape = options.scrapeIntervalSeconds;
+  const rule = options.ruleIntervalSeconds;
+  const createdAt = series.increments[0].at;
+  const expiresAt = series.increments[series.increments.length - 1].at + options.expirationSeconds;
+  if (!recorded.has(series.group)) recorded.set(series.group, new Map());
+  const windows = recorded.get(series.group)!;
+
+  let window = Math.ceil(createdAt / rule) * rule;
+  let valueBeforeWindow = 0;
+  let value = 0;
+  const closeWindow = () => {
+    if (value > valueBeforeWindow) windows.set(window, (windows.get(window) ?? 0) + (value - valueBeforeWindow));
+    valueBeforeWindow = value;
+  };
+
+  writer.sample(series.labels, 0, createdAt);
+  let next = 0;
+  for (let at = Math.floor(createdAt / scrape) * scrape + scrape; at <= expiresAt; at += scrape) {
+    const windowOfSample = Math.ceil(at / rule) * rule;
+    if (windowOfSample !== window) {
+      closeWindow();
+      window = windowOfSample;
+    }
+    while (next < series.increments.length && series.increments[next].at <= at) value += series.increments[next++].value;
+    writer.sample(series.labels, value, at);
+  }
+  closeWindow();
+}
+
+interface OpenFile {
+  readonly path: string;
+  readonly fd: number;
+  buffer: string[];
+  size: number;
+}
+
+/**
+ * OpenMetrics files, one per block of BLOCK_HOURS, appended in large writes.
+ * Samples come in time order across blocks (day after day), so opening a
+ * block's file completes every earlier one.
+ */
+class BlockFiles {
+  samples = 0;
+  private readonly open = new Map<number, OpenFile>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly blockWritten: (file: string) => void,
+  ) {}
+
+  sample(series: string, value: number, atSeconds: number): void {
+    const block = Math.floor(atSeconds / (BLOCK_HOURS * 3600));
+    let file = this.open.get(block);
+    if (!file) {
+      for (const earlier of [...this.open.keys()].filter((b) => b < block)) this.complete(earlier);
+      const filePath = path.join(this.dir, `block-${block}.om`);
+      file = { path: filePath, fd: fs.openSync(filePath, "w"), buffer: [], size: 0 };
+      this.open.set(block, file);
+    }
+    const line = `${series} ${value} ${atSeconds.toFixed(3)}\n`;
+    file.buffer.push(line);
+    file.size += line.length;
+    this.samples++;
+    if (file.size > 16 * 1024 * 1024) flush(file);
+  }
+
+  close(): void {
+    for (const block of [...this.open.keys()].sort((a, b) => a - b)) this.complete(block);
+  }
+
+  private complete(block: number): void {
+    const file = this.open.get(block)!;
+    file.buffer.push("# EOF\n");
+    flush(file);
+    fs.closeSync(file.fd);
+    this.open.delete(block);
+    this.blockWritten(file.path);
+  }
+}
+
+function flush(file: OpenFile): void {
+  fs.writeSync(file.fd, file.buffer.join(""));
+  file.buffer = [];
+  file.size = 0;
+}

@@ -1,0 +1,111 @@
+/**
+ * Ingest: the load generator against the real Collector and Prometheus (the
+ * stack's own files, as in the end-to-end test); what the Collector accepts,
+ * its CPU and peak memory, what Prometheus holds, and whether the dashboard
+ * shows exactly what was sent.
+ */
+import * as fs from "fs";
+import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
+import { secondsUntilRecorded } from "../e2e/panels";
+import { sleep } from "../e2e/processes";
+import { SynthesizedFiles } from "../e2e/stack-files";
+import { startLocalStack } from "../e2e/targets";
+import { generateLoad } from "./load-generator";
+import { checkExact, cpuSeconds, ownMetric, peakRssMiB } from "./measure";
+
+export interface IngestCase {
+  readonly developers: number;
+  readonly exportIntervalMillis: number;
+  readonly durationMillis: number;
+  readonly requestsPerSession: number;
+}
+
+export interface IngestResult extends IngestCase {
+  readonly seconds: number;
+  readonly dataPointsPerSecond: number;
+  readonly collectorCpuPercent: number;
+  readonly collectorPeakRssMiB: number;
+  readonly prometheusPeakRssMiB: number;
+  readonly activeSeries: number;
+  readonly exact: { passed: boolean; summary: string };
+}
+
+const RULE_INTERVAL_SECONDS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval);
+
+export async function runIngest(
+  ingest: IngestCase,
+  files: SynthesizedFiles,
+  binaries: { collector: string; prometheus: string },
+  dir: string,
+  log: (line: string) => void,
+): Promise<IngestResult> {
+  fs.mkdirSync(dir, { recursive: true });
+  const stack = await startLocalStack(files, binaries, dir);
+  try {
+    const pids = stack.pids!();
+    const cpuBefore = cpuSeconds(pids.collector!);
+    const started = Date.now();
+    log(`ingest: ${ingest.developers} developers, export every ${ingest.exportIntervalMillis / 1000} s, for ${ingest.durationMillis / 1000} s`);
+    const from = Math.floor(started / 1000) - 30;
+    const totals = await generateLoad({
+      endpoint: stack.otlpEndpoint,
+      developers: ingest.developers,
+      sessionsPerDeveloperPerDay: 2,
+      requestsPerSession: ingest.requestsPerSession,
+      exportIntervalMillis: ingest.exportIntervalMillis,
+      durationMillis: ingest.durationMillis,
+    });
+    const finished = Date.now();
+    const seconds = (finished - started) / 1000;
+    const cpu = cpuSeconds(pids.collector!) - cpuBefore;
+    const tokens = Object.values(totals.tokens).reduce((a, b) => a + b, 0);
+    const recordedAfter = await secondsUntilRecorded(stack.prometheusUrl, from, tokens, finished);
+    log(`ingest: everything in the recorded sums ${recordedAfter.toFixed(1)} s after the last export`);
+    // Grafana aligns a range query's end down to its step (the panels' minimum, one rule interval).
+    const step = RULE_INTERVAL_SECONDS;
+    await sleep((step - ((Date.now() / 1000) % step) + 1) * 1000);
+    const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
+    const dashboard = files.dashboards.find((d) => d.uid === "claude-code-overview");
+    const exact = await checkExact(stack.prometheusUrl, dashboard, totals, { from, to: Math.floor(Date.now() / 1000), step });
+    return {
+      ...ingest,
+      seconds,
+      dataPointsPerSecond: totals.exportedDataPoints / seconds,
+      collectorCpuPercent: (100 * cpu) / seconds,
+      collectorPeakRssMiB: peakRssMiB(pids.collector!),
+      prometheusPeakRssMiB: peakRssMiB(pids.prometheus!),
+      activeSeries,
+      exact,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** The ingest rows of the report. */
+export function ingestRows(results: readonly IngestResult[]): { header: string[]; rows: string[][] } {
+  return {
+    header: [
+      "developers",
+      "export interval",
+      "run (s)",
+      "data points/s accepted",
+      "Collector CPU (% of one core)",
+      "Collector peak RSS (MiB)",
+      "Prometheus peak RSS (MiB)",
+      "Prometheus head series",
+      "dashboard = sent",
+    ],
+    rows: results.map((r) => [
+      String(r.developers),
+      `${r.exportIntervalMillis / 1000} s`,
+      r.seconds.toFixed(0),
+      r.dataPointsPerSecond.toFixed(1),
+      r.collectorCpuPercent.toFixed(2),
+      r.collectorPeakRssMiB.toFixed(0),
+      r.prometheusPeakRssMiB.toFixed(0),
+      String(r.activeSeries),
+      r.exact.summary,
+    ]),
+  };
+}

@@ -1,0 +1,56 @@
+/** What the benchmark reads from the processes it runs and checks against its oracle. */
+import * as fs from "fs";
+import { VariableValues, evaluateDashboard, formatValue, matches } from "../e2e/panels";
+import { SentTotals } from "./session-model";
+
+/** The dashboards' variables at "All" for the teams the benchmark simulates. */
+export const ALL: VariableValues = { user: ".*", model: ".*", team_id: ".*", department: ".*" };
+
+/** The main dashboard's totals against what was sent; a summary for the report. */
+export async function checkExact(
+  prometheusUrl: string,
+  dashboard: any,
+  totals: SentTotals,
+  range: { from: number; to: number; step: number },
+): Promise<{ passed: boolean; summary: string }> {
+  const expected: Record<string, number | Record<string, number>> = {
+    "Total Cost": totals.cost,
+    "Input Tokens": totals.tokens.input,
+    "Output Tokens": totals.tokens.output,
+    "Cache Read Tokens": totals.tokens.cacheRead,
+    "Cache Creation Tokens": totals.tokens.cacheCreation,
+    Sessions: totals.sessions,
+    Commits: totals.commits,
+    "Lines of Code": { Added: totals.linesAdded, Removed: totals.linesRemoved },
+    "Active Time (You)": totals.activeSeconds.user,
+    "Active Time (CLI)": totals.activeSeconds.cli,
+    "Token Usage Over Time": totals.tokens,
+  };
+  const panels = await evaluateDashboard(prometheusUrl, dashboard, ALL, range);
+  const wrong = panels
+    .filter((panel) => panel.title in expected && !matches(panel.value, expected[panel.title]))
+    .map((panel) => `${panel.title}: ${formatValue(panel.value)} != ${formatValue(expected[panel.title])}`);
+  const checked = panels.filter((panel) => panel.title in expected).length;
+  return {
+    passed: wrong.length === 0 && checked === Object.keys(expected).length,
+    summary: wrong.length === 0 ? `yes (${checked} panels)` : `NO: ${wrong.join("; ")}`,
+  };
+}
+
+/** A value from Prometheus's own /metrics (the stack does not scrape Prometheus itself). */
+export async function ownMetric(prometheusUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${prometheusUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(" ")[1]) : NaN;
+}
+
+/** User plus system CPU seconds a process has used. */
+export function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : NaN;
+}

@@ -1,0 +1,129 @@
+/**
+ * What one simulated Claude Code session records, shared by the load generator
+ * (which records it into OpenTelemetry instruments and exports it to the
+ * Collector) and the history writer (which turns it into the series
+ * Prometheus would hold). Both count what they record, so the dashboards can
+ * be checked against it.
+ */
+import { createHash } from "crypto";
+import { MetricKey } from "../dashboards/catalog";
+
+/** OTel data point attributes, as Claude Code sets them. */
+export type Attributes = Readonly<Record<string, string>>;
+
+/** Adds `value` to the counter `metric` with these attributes. */
+export type RecordMeasurement = (metric: MetricKey, value: number, attributes: Attributes) => void;
+
+/** What was recorded: the oracle of a benchmark run. */
+export interface SentTotals {
+  sessions: number;
+  requests: number;
+  tokens: { input: number; output: number; cacheRead: number; cacheCreation: number };
+  cost: number;
+  activeSeconds: { user: number; cli: number };
+  linesAdded: number;
+  linesRemoved: number;
+  commits: number;
+  pullRequests: number;
+  /** Data points handed to the exporters (one per changed series per export); load generator only. */
+  exportedDataPoints: number;
+  failedExports: number;
+}
+
+export const DEFAULT_TEAMS: readonly string[] = ["platform", "payments", "mobile", "data"];
+export const DEFAULT_MODELS: readonly string[] = ["claude-sonnet-5-5", "claude-haiku-5-5"];
+
+export function emptyTotals(): SentTotals {
+  return {
+    sessions: 0,
+    requests: 0,
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+    cost: 0,
+    activeSeconds: { user: 0, cli: 0 },
+    linesAdded: 0,
+    linesRemoved: 0,
+    commits: 0,
+    pullRequests: 0,
+    exportedDataPoints: 0,
+    failedExports: 0,
+  };
+}
+
+/** A simulated developer: the user id on their data points and the team attributes on their client's resource. */
+export interface Developer {
+  readonly userId: string;
+  readonly resource: Attributes;
+}
+
+/** Developer number `index`; their team is teams[index % teams.length]. */
+export function developer(index: number, teams: readonly string[] = DEFAULT_TEAMS): Developer {
+  const team = teams[index % teams.length];
+  // Claude Code's user.id is a 64-digit hex hash; its length matters for the index size.
+  const userId = createHash("sha256").update(`bench-user-${index}`).digest("hex");
+  return { userId, resource: { "team.id": team, department: `dept-${team}` } };
+}
+
+/** The attributes every data point of a session carries (terminal.type is one the Collector drops). */
+export function sessionAttributes(sessionId: string, userId: string): Attributes {
+  return { "session.id": sessionId, "user.id": userId, "terminal.type": "bench" };
+}
+
+/** What Claude Code records when a session starts. */
+export function startSession(record: RecordMeasurement, session: Attributes, totals: SentTotals): void {
+  record("sessions", 1, { ...session, start_type: "fresh" });
+  totals.sessions++;
+}
+
+/** One API request and what a real session does around it. */
+export function simulateRequest(record: RecordMeasurement, session: Attributes, model: string, random: () => number, totals: SentTotals): void {
+  const usage = {
+    input: 200 + Math.floor(random() * 3000),
+    output: 50 + Math.floor(random() * 1500),
+    cacheRead: Math.floor(random() * 40000),
+    cacheCreation: Math.floor(random() * 4000),
+  };
+  for (const [type, count] of Object.entries(usage) as [keyof typeof usage, number][]) {
+    record("tokens", count, { ...session, model, type, query_source: "main" });
+    totals.tokens[type] += count;
+  }
+  // Micro-dollars keep the sum exact in floating point.
+  const cost = Math.round(usage.input * 3 + usage.output * 15 + usage.cacheRead * 0.3 + usage.cacheCreation * 3.75) / 1e6;
+  record("cost", cost, { ...session, model, query_source: "main" });
+  totals.cost += cost;
+  const cli = Math.round(random() * 20_000) / 1000;
+  const user = Math.round(random() * 30_000) / 1000;
+  record("activeTime", cli, { ...session, type: "cli" });
+  record("activeTime", user, { ...session, type: "user" });
+  totals.activeSeconds.cli += cli;
+  totals.activeSeconds.user += user;
+  totals.requests++;
+  if (random() < 0.3) {
+    const added = 1 + Math.floor(random() * 40);
+    const removed = Math.floor(random() * 20);
+    const decision = random() < 0.85 ? "accept" : "reject";
+    record("editDecisions", 1, { ...session, tool_name: "Edit", decision, source: "config", language: "TypeScript" });
+    if (decision === "accept") {
+      record("linesOfCode", added, { ...session, model, type: "added" });
+      record("linesOfCode", removed, { ...session, model, type: "removed" });
+      totals.linesAdded += added;
+      totals.linesRemoved += removed;
+    }
+  }
+  if (random() < 0.05) {
+    record("commits", 1, session);
+    totals.commits++;
+  }
+  if (random() < 0.01) {
+    record("pullRequests", 1, session);
+    totals.pullRequests++;
+  }
+}
+
+/** A small deterministic generator, so a run can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
