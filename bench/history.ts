@@ -103,6 +103,8 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
       recordedSeries.add(group);
       for (const [end, value] of [...windows].sort(([a], [b]) => a - b)) writer.sample(group, value, end);
     }
+    // Later days write nothing before the next day starts.
+    writer.completeBefore(dayStart + DAY_SECONDS);
     // Let the caller's imports of finished blocks run alongside.
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -193,13 +195,13 @@ interface OpenFile {
 }
 
 /**
- * OpenMetrics files, one per block of BLOCK_HOURS, appended in large writes.
- * Samples come in time order across blocks (day after day), so opening a
- * block's file completes every earlier one.
+ * OpenMetrics files, one per block of BLOCK_HOURS, appended in large writes;
+ * a file is complete once the writer has moved past its block's end.
  */
 class BlockFiles {
   samples = 0;
   private readonly open = new Map<number, OpenFile>();
+  private readonly completed = new Set<number>();
 
   constructor(
     private readonly dir: string,
@@ -210,7 +212,7 @@ class BlockFiles {
     const block = Math.floor(atSeconds / (BLOCK_HOURS * 3600));
     let file = this.open.get(block);
     if (!file) {
-      for (const earlier of [...this.open.keys()].filter((b) => b < block)) this.complete(earlier);
+      if (this.completed.has(block)) throw new Error(`a sample at ${atSeconds} arrived after block ${block} was complete`);
       const filePath = path.join(this.dir, `block-${block}.om`);
       file = { path: filePath, fd: fs.openSync(filePath, "w"), buffer: [], size: 0 };
       this.open.set(block, file);
@@ -222,8 +224,14 @@ class BlockFiles {
     if (file.size > 16 * 1024 * 1024) flush(file);
   }
 
+  /** Completes every file whose block ends at or before `seconds`: nothing earlier will be written. */
+  completeBefore(seconds: number): void {
+    const blockSeconds = BLOCK_HOURS * 3600;
+    for (const block of [...this.open.keys()].sort((a, b) => a - b)) if ((block + 1) * blockSeconds <= seconds) this.complete(block);
+  }
+
   close(): void {
-    for (const block of [...this.open.keys()].sort((a, b) => a - b)) this.complete(block);
+    this.completeBefore(Infinity);
   }
 
   private complete(block: number): void {
@@ -232,6 +240,7 @@ class BlockFiles {
     flush(file);
     fs.closeSync(file.fd);
     this.open.delete(block);
+    this.completed.add(block);
     this.blockWritten(file.path);
   }
 }
