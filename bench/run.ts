@@ -74,7 +74,7 @@ async function main(smoke: boolean): Promise<number> {
     "## Exactness of the history",
     table(exactRows(history)),
     "## Dashboard load",
-    `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds. The anchor is "raw-sum", the way public copies of this dashboard read counters.`,
+    `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds (one round for loads over 20 s; a load is abandoned after 60 s, shown as "> "). The anchor is "raw-sum", the way public copies of this dashboard read counters; "raw-increase" is this stack's previous design (exact, without recording rules).`,
     table(loadRows(history.flatMap((h) => h.loads))),
     "## Targets",
     targets(ingest, history.flatMap((h) => h.loads)).join("\n"),
@@ -134,17 +134,21 @@ function exactRows(history: readonly HistoryResult[]): { header: string[]; rows:
 function loadRows(loads: readonly LoadResult[]): { header: string[]; rows: string[][] } {
   const anchor = (load: LoadResult) => loads.find((l) => l.developers === load.developers && l.rangeDays === load.rangeDays && l.reading === "raw-sum")!;
   return {
-    header: ["developers", "range (days)", "reading", "requests", "one by one (ms)", "all at once (ms)", "one by one / anchor", "errors"],
-    rows: loads.map((load) => [
-      String(load.developers),
-      String(load.rangeDays),
-      load.reading,
-      String(load.timing.requests),
-      load.timing.sequentialMs.toFixed(0),
-      load.timing.concurrentMs.toFixed(0),
-      (load.timing.sequentialMs / anchor(load).timing.sequentialMs).toFixed(2),
-      load.timing.errors.join("; ") || "-",
-    ]),
+    header: ["developers", "range (days)", "reading", "requests answered", "one by one (ms)", "all at once (ms)", "one by one / anchor", "errors"],
+    rows: loads.map((load) => {
+      const { timing } = load;
+      const abandoned = timing.completed < timing.requests;
+      return [
+        String(load.developers),
+        String(load.rangeDays),
+        load.reading,
+        `${timing.completed} of ${timing.requests}`,
+        `${abandoned ? "> " : ""}${timing.sequentialMs.toFixed(0)}`,
+        Number.isNaN(timing.concurrentMs) ? "not run (slow)" : timing.concurrentMs.toFixed(0),
+        `${abandoned ? "> " : ""}${(timing.sequentialMs / anchor(load).timing.sequentialMs).toFixed(2)}`,
+        timing.errors.map((error) => error.slice(0, 120)).join("; ") || "-",
+      ];
+    }),
   };
 }
 
@@ -153,8 +157,9 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   const load = loads.find((l) => l.developers === TARGET_DASHBOARD.developers && l.rangeDays === TARGET_DASHBOARD.rangeDays && l.reading === "recorded");
   if (load) {
     const met = load.timing.sequentialMs < TARGET_DASHBOARD.milliseconds && load.timing.errors.length === 0;
+    const concurrentMet = load.timing.concurrentMs < TARGET_DASHBOARD.milliseconds && load.timing.errors.length === 0;
     lines.push(
-      `- Main dashboard over ${load.rangeDays} days of ${load.developers} developers under ${TARGET_DASHBOARD.milliseconds} ms: ${met ? "met" : "MISSED"}, ${load.timing.sequentialMs.toFixed(0)} ms one by one (${load.timing.concurrentMs.toFixed(0)} ms all at once).`,
+      `- Main dashboard over ${load.rangeDays} days of ${load.developers} developers under ${TARGET_DASHBOARD.milliseconds} ms: ${met ? "met" : "MISSED"} one by one (${load.timing.sequentialMs.toFixed(0)} ms); ${concurrentMet ? "met" : "MISSED"} with all requests at once as Grafana sends them (${load.timing.concurrentMs.toFixed(0)} ms).`,
     );
   }
   const collector = ingest.find((r) => r.developers === TARGET_COLLECTOR.developers && r.exportIntervalMillis === TARGET_COLLECTOR.exportIntervalMillis);
