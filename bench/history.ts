@@ -68,7 +68,7 @@ interface Increment {
 }
 
 interface SessionSeries {
-  readonly name: string;
+  /** The series in OpenMetrics form: name{labels}. */
   readonly labels: string;
   /** Labels without session_id: the series of the recording rule it adds to. */
   readonly group: string;
@@ -118,9 +118,8 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
   let now = start;
   const record: RecordMeasurement = (metric, value, attributes) => {
     const { labels, group } = seriesLabels(options, metric, attributes, resource);
-    const key = labels;
-    if (!bySeries.has(key)) bySeries.set(key, { name: Metric[metric].name, labels, group, increments: [] });
-    bySeries.get(key)!.increments.push({ at: now, value });
+    if (!bySeries.has(labels)) bySeries.set(labels, { labels, group, increments: [] });
+    bySeries.get(labels)!.increments.push({ at: now, value });
   };
   const session = sessionAttributes(randomUUID(), userId);
   startSession(record, session, totals);
