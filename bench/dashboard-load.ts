@@ -4,7 +4,8 @@
  * instant queries over the range, each time series' queries as range queries
  * at the step Grafana picks for a panel 1200 pixels wide.
  */
-import { VariableValues, resolveVariables } from "../e2e/panels";
+import { durationSeconds } from "../config/stack-config";
+import { VariableValues, alignedToStep, panelsOf, resolveVariables } from "../e2e/panels";
 
 /** One HTTP request Grafana makes to Prometheus while the dashboard loads. */
 interface Request {
@@ -83,13 +84,11 @@ export function dashboardRequests(model: any, variables: VariableValues, range: 
       params: { "match[]": query[1], start: String(range.from), end: String(range.to) },
     });
   }
-  const panels = (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
-  for (const panel of panels) {
+  for (const panel of panelsOf(model)) {
     for (const target of panel.targets) {
       const query = resolveVariables(target.expr, variables, timeRange);
       if (target.range) {
-        const start = Math.floor(range.from / step) * step;
-        const end = Math.floor(range.to / step) * step;
+        const { start, end } = alignedToStep(timeRange);
         requests.push({ path: "/api/v1/query_range", params: { query, start: String(start), end: String(end), step: String(step) } });
       } else {
         requests.push({ path: "/api/v1/query", params: { query, time: String(range.to) } });
@@ -104,8 +103,7 @@ export function dashboardRequests(model: any, variables: VariableValues, range: 
  * at least the panels' minimum interval, rounded to a "nice" interval.
  */
 export function grafanaStep(rangeSeconds: number, model: any): number {
-  const panels = (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
-  const minInterval = Math.max(0, ...panels.filter((p) => p.interval).map((p) => seconds(p.interval)));
+  const minInterval = Math.max(0, ...panelsOf(model).filter((p) => p.interval).map((p) => durationSeconds(p.interval)));
   return Math.max(minInterval, roundInterval(rangeSeconds / PANEL_WIDTH_PIXELS));
 }
 
@@ -132,12 +130,6 @@ function roundInterval(intervalSeconds: number): number {
   ];
   for (const [below, rounded] of steps) if (intervalSeconds < below) return rounded;
   return 86400;
-}
-
-function seconds(duration: string): number {
-  const match = /^(\d+)(s|m|h)$/.exec(duration);
-  if (!match) throw new Error(`unexpected panel interval ${duration}`);
-  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as "s" | "m" | "h"];
 }
 
 /** Sends one request as Grafana does (queries by POST, label values by GET); returns Prometheus's error, if any. */

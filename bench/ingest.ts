@@ -6,8 +6,7 @@
  */
 import * as fs from "fs";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
-import { secondsUntilRecorded } from "../e2e/panels";
-import { sleep } from "../e2e/processes";
+import { secondsUntilRecorded, untilNextStep } from "../e2e/panels";
 import { SynthesizedFiles } from "../e2e/stack-files";
 import { startLocalStack } from "../e2e/targets";
 import { generateLoad } from "./load-generator";
@@ -63,7 +62,7 @@ export async function runIngest(
     log(`ingest: everything in the recorded sums ${recordedAfter.toFixed(1)} s after the last export`);
     // Grafana aligns a range query's end down to its step (the panels' minimum, one rule interval).
     const step = RULE_INTERVAL_SECONDS;
-    await sleep((step - ((Date.now() / 1000) % step) + 1) * 1000);
+    await untilNextStep(step);
     const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
     const dashboard = files.dashboards.find((d) => d.uid === "claude-code-overview");
     const exact = await checkExact(stack.prometheusUrl, dashboard, totals, { from, to: Math.floor(Date.now() / 1000), step });

@@ -27,7 +27,7 @@ export interface PanelResult {
 }
 
 export async function evaluateDashboard(prometheusUrl: string, model: any, variables: VariableValues, range: TimeRange): Promise<PanelResult[]> {
-  const panels = (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
+  const panels = panelsOf(model);
   const results: PanelResult[] = [];
   for (const panel of panels) {
     const queries = panel.targets.map((target: any) => resolveVariables(target.expr, variables, range));
@@ -42,6 +42,21 @@ export async function evaluateDashboard(prometheusUrl: string, model: any, varia
     results.push({ title: panel.title, type: panel.type, value: reduce(panel, perTarget), queries });
   }
   return results;
+}
+
+/** Every panel of a dashboard model, those inside rows included. */
+export function panelsOf(model: any): any[] {
+  return (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? (panel.panels ?? []) : [panel]));
+}
+
+/** A range query's start and end, aligned down to its step as Grafana aligns them. */
+export function alignedToStep(range: TimeRange): { start: number; end: number } {
+  return { start: Math.floor(range.from / range.step) * range.step, end: Math.floor(range.to / range.step) * range.step };
+}
+
+/** Waits until the next multiple of `stepSeconds` has passed, so a range query aligned to that step includes everything up to now. */
+export async function untilNextStep(stepSeconds: number): Promise<void> {
+  await sleep((stepSeconds - ((Date.now() / 1000) % stepSeconds) + 1) * 1000);
 }
 
 /** What the panel shows: one number, or numbers by series name. */
@@ -75,8 +90,7 @@ async function instantQuery(url: string, expr: string, range: TimeRange, legend:
 
 /** Sum over all steps of each series, with start and end aligned to the step as Grafana aligns them. */
 async function rangeQuery(url: string, expr: string, range: TimeRange, legend: string): Promise<Record<string, number>> {
-  const start = Math.floor(range.from / range.step) * range.step;
-  const end = Math.floor(range.to / range.step) * range.step;
+  const { start, end } = alignedToStep(range);
   const data = await query(url, "query_range", { query: expr, start: String(start), end: String(end), step: String(range.step) });
   const result: Record<string, number> = {};
   for (const series of data.result) {

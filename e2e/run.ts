@@ -15,7 +15,7 @@ import { Metric } from "../dashboards/catalog";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, sessionTokens } from "./oracle";
-import { VariableValues, evaluateDashboard, formatValue, matches, queryNumber, secondsUntilRecorded } from "./panels";
+import { VariableValues, evaluateDashboard, formatValue, matches, queryNumber, secondsUntilRecorded, untilNextStep } from "./panels";
 import { sleep } from "./processes";
 import { markdownTable, runAsScript } from "./report";
 import {
@@ -211,7 +211,7 @@ async function runScenario(
     log(`${label}: all sessions in the recorded sums ${seconds.toFixed(1)} s after the last exit`);
     // Grafana aligns a range query's end to its step (the panels' 1m minimum): let the last minute close.
     const step = RULE_INTERVAL_MS / 1000;
-    await sleep((step - ((Date.now() / 1000) % step) + 1) * 1000);
+    await untilNextStep(step);
 
     const range = { from, to: Math.floor(Date.now() / 1000), step };
     const views: [string, VariableValues, "alpha" | undefined][] = [
