@@ -28,6 +28,12 @@ describe("stack configuration", () => {
     expect(config.ports).toEqual({ ...DEFAULT_CONFIG.ports, grafana: 3300 });
   });
 
+  test("each Grafana mode with what it needs", () => {
+    expect(resolveConfig({ grafana: { mode: "none" } }).grafana.mode).toBe("none");
+    const external = { mode: "external", url: "https://grafana.example.com", prometheusUrl: "http://10.0.0.5:9090" };
+    expect(resolveConfig({ grafana: external }).grafana).toEqual({ ...DEFAULT_CONFIG.grafana, ...external });
+  });
+
   test("teamAttributes replace the defaults as a whole", () => {
     expect(resolveConfig({ teamAttributes: { project: "billing" } }).teamAttributes).toEqual({ project: "billing" });
   });
@@ -60,6 +66,13 @@ describe("stack configuration", () => {
     ["an unknown password source", { grafana: { adminPassword: "admin" } }, /`grafana.adminPassword` must be "generated" or "variable", got: "admin"/],
     ["a too small memory limit", { collector: { memoryLimitMiB: 0 } }, /`collector.memoryLimitMiB` must be a whole number of MiB, at least 64, got: 0/],
     ["an unknown protocol", { claudeCode: { protocol: "http/json" } }, /`claudeCode.protocol` must be "grpc" or "http\/protobuf"/],
+    ["a distroless Grafana image", { images: { grafana: "grafana/grafana:13.2.0-distroless" } }, /`images.grafana` must not be a -distroless tag/],
+    ["an unknown Grafana mode", { grafana: { mode: "cloud" } }, /`grafana.mode` must be one of "container", "external", "none", got: "cloud"/],
+    ["an external Grafana without its URL", { grafana: { mode: "external", prometheusUrl: "http://prom:9090" } }, /`grafana.url` must be an http:\/\/ or https:\/\/ URL when `grafana.mode` is "external" \(the Grafana to provision\), got: ""/],
+    ["an external Grafana without a Prometheus URL it reaches", { grafana: { mode: "external", url: "https://g.example.com" } }, /`grafana.prometheusUrl` must be an http:\/\/ or https:\/\/ URL when `grafana.mode` is "external"/],
+    ["an external Grafana URL that is not a URL", { grafana: { mode: "external", url: "grafana.example.com", prometheusUrl: "http://prom:9090" } }, /`grafana.url` must be an http:\/\/ or https:\/\/ URL.*got: "grafana.example.com"/],
+    ["a Grafana URL in container mode", { grafana: { url: "https://g.example.com" } }, /`grafana.url` is only used when `grafana.mode` is "external"; remove it or set the mode, got mode: "container"/],
+    ["a Prometheus URL in none mode", { grafana: { mode: "none", prometheusUrl: "http://p:9090" } }, /`grafana.prometheusUrl` is only used when `grafana.mode` is "external"/],
   ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

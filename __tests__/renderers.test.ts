@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/collector-config";
 import { Metric } from "../dashboards/catalog";
@@ -15,7 +15,6 @@ const collectorOptions: CollectorConfigOptions = {
   otlpGrpcPort: 4317,
   otlpHttpPort: 4318,
   metricsPort: 8889,
-  healthPort: 13133,
   telemetryPort: 8888,
   teamAttributeKeys: ["team.id", "department"],
   keptAttributeKeys: ["session.id", "model"],
@@ -28,9 +27,6 @@ describe("Collector configuration", () => {
   test("all defaults render to this text", () => {
     expect(renderCollectorConfig(collectorOptions)).toBe(
       dedent(`
-        extensions:
-          health_check:
-            endpoint: 0.0.0.0:13133
         receivers:
           otlp:
             protocols:
@@ -61,13 +57,9 @@ describe("Collector configuration", () => {
           prometheus:
             endpoint: 0.0.0.0:8889
             metric_expiration: 24h
-            resource_to_telemetry_conversion:
-              enabled: false
             without_scope_info: true
           nop: {}
         service:
-          extensions:
-            - health_check
           pipelines:
             metrics:
               receivers:
@@ -135,6 +127,8 @@ describe("Prometheus configuration", () => {
     scrapeInterval: "10s",
     collectorTarget: "otel-collector:8889",
     rulesFile: "/etc/prometheus/recording-rules.yml",
+    retentionTime: "15d",
+    retentionSize: "",
   });
 
   test("renders to this text", () => {
@@ -152,8 +146,19 @@ describe("Prometheus configuration", () => {
             static_configs:
               - targets:
                   - otel-collector:8889
+        storage:
+          tsdb:
+            retention:
+              time: 15d
       `),
     );
+  });
+
+  test("a size cap goes beside the retention time", () => {
+    const config = parse(
+      renderPrometheusConfig({ scrapeInterval: "10s", collectorTarget: "c:8889", rulesFile: "/r.yml", retentionTime: "30d", retentionSize: "10GB" }),
+    );
+    expect(config.storage).toEqual({ tsdb: { retention: { time: "30d", size: "10GB" } } });
   });
 
   test("passes promtool check config", () => {
@@ -163,27 +168,24 @@ describe("Prometheus configuration", () => {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
     const file = path.join(dir, "prometheus.yml");
-    fs.writeFileSync(file, rendered);
-    // The rules file is checked by the Prometheus the end-to-end test runs (Debian's promtool predates `anchored`).
+    // Debian's promtool (2.42) predates `storage.tsdb.retention` and `anchored`: the
+    // retention section and the rules file are loaded by the real Prometheus 3.15 of
+    // the end-to-end and deploy tests, which refuses a configuration it cannot read.
+    const { storage: _retention, ...checkable } = parse(rendered);
+    fs.writeFileSync(file, stringify(checkable));
     const output = execFileSync("promtool", ["check", "config", "--syntax-only", file], { encoding: "utf8" });
     expect(output).toMatch(/SUCCESS/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("flags keep the admin API and lifecycle endpoint off and set retention", () => {
-    const flags = prometheusFlags({ configFile: "/c.yml", dataDir: "/prometheus", retentionTime: "15d", retentionSize: "", port: 9090 });
+  test("flags keep the admin API and lifecycle endpoint off; retention is in the file", () => {
+    const flags = prometheusFlags({ configFile: "/c.yml", dataDir: "/prometheus", port: 9090 });
     expect(flags).toEqual([
       "--config.file=/c.yml",
       "--storage.tsdb.path=/prometheus",
-      "--storage.tsdb.retention.time=15d",
       "--web.listen-address=:9090",
       "--enable-feature=created-timestamp-zero-ingestion,promql-extended-range-selectors",
     ]);
-  });
-
-  test("a retention size adds its flag", () => {
-    const flags = prometheusFlags({ configFile: "/c.yml", dataDir: "/p", retentionTime: "15d", retentionSize: "10GB", port: 9090 });
-    expect(flags).toContain("--storage.tsdb.retention.size=10GB");
   });
 });
 

@@ -1,7 +1,9 @@
 import { ADMIN_PASSWORD_VARIABLE } from "../constructs/admin-password";
 import { escapeTerraformTemplate } from "../constructs/grafana-content";
 import { DEFAULT_CONFIG } from "../config/stack-config";
+import { GRAFANA_TOKEN_VARIABLE } from "../constructs/grafana-api-token";
 import { logicalIdOf, resourceOf, synthStack } from "./helpers";
+import { parse } from "yaml";
 
 describe("monitoring stack", () => {
   const stack = synthStack();
@@ -74,16 +76,15 @@ describe("monitoring stack", () => {
   });
 
   test("Prometheus keeps 15 days by default, with no admin API and no lifecycle endpoint", () => {
-    expect(prometheus.command).toContain("--storage.tsdb.retention.time=15d");
-    expect(prometheus.command.join(" ")).not.toMatch(/admin-api|enable-lifecycle/);
+    expect(parse(prometheus.upload[0].content).storage).toEqual({ tsdb: { retention: { time: "15d" } } });
+    expect(prometheus.command.join(" ")).not.toMatch(/retention|admin-api|enable-lifecycle/);
     expect(prometheus.command).toContain("--enable-feature=created-timestamp-zero-ingestion,promql-extended-range-selectors");
   });
 
   test("retention size and time come from the configuration", () => {
     const custom = synthStack({ prometheus: { retentionTime: "90d", retentionSize: "20GB" } });
-    const command = resourceOf(custom, "docker_container", "prometheus").command;
-    expect(command).toContain("--storage.tsdb.retention.time=90d");
-    expect(command).toContain("--storage.tsdb.retention.size=20GB");
+    const file = parse(resourceOf(custom, "docker_container", "prometheus").upload[0].content);
+    expect(file.storage.tsdb.retention).toEqual({ time: "90d", size: "20GB" });
   });
 
   test("a retention, scrape or rule change replaces only the Prometheus container, never a volume", () => {
@@ -169,5 +170,44 @@ describe("monitoring stack", () => {
     expect(stack.terraform.backend.local.path).toMatch(/state\/terraform\.tfstate$/);
     expect(Object.keys(stack.terraform.required_providers).sort()).toEqual(["docker", "grafana", "random"]);
     expect(stack.terraform.required_providers.grafana).toEqual({ source: "grafana/grafana", version: "4.24.0" });
+  });
+});
+
+describe("grafana.mode", () => {
+  test("external: no Grafana container or volume; content provisioned with a sensitive token", () => {
+    const stack = synthStack({ grafana: { mode: "external", url: "https://grafana.example.com", prometheusUrl: "http://prometheus.internal:9090" } });
+    expect(Object.keys(stack.resource.docker_container).some((id) => id.startsWith("grafana"))).toBe(false);
+    expect(Object.keys(stack.resource.docker_volume)).toEqual([expect.stringMatching(/^prometheus-data/)]);
+    expect(stack.resource.random_password).toBeUndefined();
+    expect(stack.variable?.[GRAFANA_TOKEN_VARIABLE]).toMatchObject({ sensitive: true, nullable: false, type: "string" });
+    expect(stack.provider.grafana[0]).toMatchObject({ url: "https://grafana.example.com", auth: `\${var.${GRAFANA_TOKEN_VARIABLE}}` });
+    expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus").url).toBe("http://prometheus.internal:9090");
+    expect(Object.values(stack.resource.grafana_dashboard)).toHaveLength(2);
+    for (const dashboard of Object.values(stack.resource.grafana_dashboard) as any[]) expect(dashboard.depends_on).toHaveLength(1);
+    expect(stack.output.grafana_url.value).toBe("https://grafana.example.com");
+    expect(stack.output.grafana_admin_password).toBeUndefined();
+    expect(Object.keys(stack.terraform.required_providers).sort()).toEqual(["docker", "grafana"]);
+  });
+
+  test("none: no Grafana, no Grafana or random provider; the outputs say how to import the files", () => {
+    const stack = synthStack({ grafana: { mode: "none" } });
+    expect(Object.keys(stack.resource).sort()).toEqual(["docker_container", "docker_image", "docker_network", "docker_volume"]);
+    expect(Object.keys(stack.resource.docker_container)).toHaveLength(2);
+    expect(Object.keys(stack.terraform.required_providers)).toEqual(["docker"]);
+    expect(stack.provider.grafana).toBeUndefined();
+    const instructions = stack.output.dashboards_to_import.value;
+    expect(instructions).toContain("dashboards/json/claude-code.json, dashboards/json/claude-code-activity.json");
+    expect(instructions).toContain("dashboards/json/recording-rules.yml");
+    expect(instructions).toContain("http://127.0.0.1:9090");
+    expect(stack.output.grafana_url).toBeUndefined();
+    expect(stack.output.claude_code_settings).toBeDefined();
+  });
+
+  test("changing the mode never touches the Prometheus volume or the Collector", () => {
+    const container = synthStack();
+    const none = synthStack({ grafana: { mode: "none" } });
+    expect(resourceOf(none, "docker_volume", "prometheus-data")).toEqual(resourceOf(container, "docker_volume", "prometheus-data"));
+    expect(resourceOf(none, "docker_container", "collector")).toEqual(resourceOf(container, "docker_container", "collector"));
+    expect(resourceOf(none, "docker_container", "prometheus")).toEqual(resourceOf(container, "docker_container", "prometheus"));
   });
 });

@@ -8,11 +8,12 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import * as fs from "fs";
 import * as path from "path";
+import { parse, stringify } from "yaml";
 import { StackConfig, durationSeconds } from "../config/stack-config";
 import { CounterReading, dashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
 import { queryNumber } from "../e2e/panels";
-import { ManagedProcess, freePort } from "../e2e/processes";
+import { ManagedProcess, answersOk, freePort } from "../e2e/processes";
 import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../e2e/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
@@ -157,16 +158,16 @@ function dashboardOf(config: StackConfig, reading: CounterReading): any {
 /** Prometheus with the stack's file, rules and flags on `dbDir`, retention long enough to keep the history. */
 async function startPrometheus(files: SynthesizedFiles, binary: string, dir: string, dbDir: string, retentionDays: number) {
   // Nothing listens on the Collector's port: the history is all there is.
-  const ports = { otlpGrpc: 0, otlpHttp: 0, collectorMetrics: await freePort(), collectorHealth: 0, collectorTelemetry: 0, prometheus: await freePort() };
+  const ports = { otlpGrpc: 0, otlpHttp: 0, collectorMetrics: await freePort(), collectorTelemetry: 0, prometheus: await freePort() };
   const configFile = path.join(dir, "prometheus.yml");
   const rulesFile = path.join(dir, "recording-rules.yml");
-  fs.writeFileSync(configFile, localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
+  const config = parse(localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
+  config.storage.tsdb.retention.time = `${retentionDays}d`;
+  fs.writeFileSync(configFile, stringify(config));
   fs.writeFileSync(rulesFile, files.prometheusRulesYaml);
-  const flags = localPrometheusFlags(files.prometheusFlags, configFile, dbDir, ports).map((flag) =>
-    flag.startsWith("--storage.tsdb.retention.time=") ? `--storage.tsdb.retention.time=${retentionDays}d` : flag,
-  );
+  const flags = localPrometheusFlags(files.prometheusFlags, configFile, dbDir, ports);
   const url = `http://127.0.0.1:${ports.prometheus}`;
-  const process = new ManagedProcess("Prometheus", binary, flags, path.join(dir, "prometheus.log"), `${url}/-/ready`);
+  const process = new ManagedProcess("Prometheus", binary, flags, path.join(dir, "prometheus.log"), () => answersOk(`${url}/-/ready`));
   await process.start();
   return { url, process };
 }

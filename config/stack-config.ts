@@ -87,12 +87,30 @@ export interface StackConfig {
 
   readonly grafana: {
     /**
-     * Where the admin password comes from: `generated` (random, kept in Terraform
-     * state) or `variable` (the Terraform variable `grafana_admin_password`, e.g.
-     * from the environment variable `TF_VAR_grafana_admin_password`).
+     * Where the dashboards go. `container`: a Grafana container of this stack,
+     * with the datasource, folder and dashboards provisioned through Grafana's
+     * API. `external`: no container; the datasource, folder and dashboards are
+     * provisioned into the Grafana at `url` with a service-account token from the
+     * sensitive Terraform variable `grafana_service_account_token`. `none`: no
+     * Grafana and no Grafana provider; import the JSON files yourself.
+     * @default "container"
+     */
+    readonly mode: GrafanaMode;
+    /**
+     * `container` mode: where the admin password comes from: `generated`
+     * (random, kept in Terraform state) or `variable` (the Terraform variable
+     * `grafana_admin_password`, e.g. from `TF_VAR_grafana_admin_password`).
      * @default "generated"
      */
     readonly adminPassword: "generated" | "variable";
+    /** `external` mode: the Grafana's URL, e.g. https://grafana.example.com. @default "" */
+    readonly url: string;
+    /**
+     * `external` mode: Prometheus's URL as that Grafana's server reaches it (not
+     * 127.0.0.1 unless Grafana runs on this machine outside Docker).
+     * @default ""
+     */
+    readonly prometheusUrl: string;
   };
 
   /** What the Claude Code settings this stack outputs ask clients to do. */
@@ -116,9 +134,13 @@ export const DEFAULT_CONFIG: StackConfig = {
   prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s", ruleInterval: "1m" },
   collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
   teamAttributes: { "team.id": "my-team", department: "engineering" },
-  grafana: { adminPassword: "generated" },
+  grafana: { mode: "container", adminPassword: "generated", url: "", prometheusUrl: "" },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
+
+/** Where the dashboards go; see `StackConfig.grafana.mode`. */
+export type GrafanaMode = "container" | "external" | "none";
+export const GRAFANA_MODES: readonly GrafanaMode[] = ["container", "external", "none"];
 
 /** Thrown for any configuration problem; the message lists every bad setting. */
 export class ConfigError extends Error {
@@ -179,6 +201,11 @@ function validateConfig(config: StackConfig, problems: string[]): void {
       problems.push(`\`images.${name}\` must be an image with an exact version tag such as repo/name:1.2.3 (not latest), got: ${JSON.stringify(image)}`);
     }
   }
+  if (typeof config.images.grafana === "string" && config.images.grafana.endsWith("-distroless")) {
+    problems.push(
+      `\`images.grafana\` must not be a -distroless tag (those images do not read the admin password from a file, which the stack relies on), got: ${JSON.stringify(config.images.grafana)}`,
+    );
+  }
 
   checkDuration("prometheus.retentionTime", config.prometheus.retentionTime, problems);
   checkDuration("prometheus.scrapeInterval", config.prometheus.scrapeInterval, problems);
@@ -219,15 +246,37 @@ function validateConfig(config: StackConfig, problems: string[]): void {
 
   validateTeamAttributes(config.teamAttributes, problems);
 
-  if (!["generated", "variable"].includes(config.grafana.adminPassword)) {
-    problems.push(`\`grafana.adminPassword\` must be "generated" or "variable", got: ${JSON.stringify(config.grafana.adminPassword)}`);
-  }
+  validateGrafana(config.grafana, problems);
   if (!["grpc", "http/protobuf"].includes(config.claudeCode.protocol)) {
     problems.push(`\`claudeCode.protocol\` must be "grpc" or "http/protobuf", got: ${JSON.stringify(config.claudeCode.protocol)}`);
   }
   const interval = config.claudeCode.metricExportIntervalMillis;
   if (!Number.isInteger(interval) || interval < 1000) {
     problems.push(`\`claudeCode.metricExportIntervalMillis\` must be a whole number of milliseconds, at least 1000, got: ${JSON.stringify(interval)}`);
+  }
+}
+
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/;
+
+function validateGrafana(grafana: StackConfig["grafana"], problems: string[]): void {
+  if (!GRAFANA_MODES.includes(grafana.mode)) {
+    problems.push(`\`grafana.mode\` must be one of ${GRAFANA_MODES.map((m) => `"${m}"`).join(", ")}, got: ${JSON.stringify(grafana.mode)}`);
+    return;
+  }
+  if (!["generated", "variable"].includes(grafana.adminPassword)) {
+    problems.push(`\`grafana.adminPassword\` must be "generated" or "variable", got: ${JSON.stringify(grafana.adminPassword)}`);
+  }
+  for (const setting of ["url", "prometheusUrl"] as const) {
+    const value = grafana[setting];
+    if (grafana.mode === "external") {
+      if (typeof value !== "string" || !HTTP_URL.test(value)) {
+        problems.push(
+          `\`grafana.${setting}\` must be an http:// or https:// URL when \`grafana.mode\` is "external" (${setting === "url" ? "the Grafana to provision" : "Prometheus as that Grafana reaches it"}), got: ${JSON.stringify(value)}`,
+        );
+      }
+    } else if (value !== "") {
+      problems.push(`\`grafana.${setting}\` is only used when \`grafana.mode\` is "external"; remove it or set the mode, got mode: "${grafana.mode}"`);
+    }
   }
 }
 

@@ -1,15 +1,20 @@
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { Dashboard } from "../providers/grafana/dashboard";
 import { DataSource } from "../providers/grafana/data-source";
 import { Folder } from "../providers/grafana/folder";
 import { GrafanaProvider } from "../providers/grafana/provider";
-import { GrafanaServer } from "./grafana-server";
 
 export interface GrafanaContentProps {
-  /** The Grafana container; nothing is provisioned before it reports healthy. */
-  readonly grafana: GrafanaServer;
-  /** Admin password (sensitive), for the provider's API calls. */
-  readonly adminPassword: string;
+  /** URL of the Grafana to provision, as this machine reaches it. */
+  readonly url: string;
+  /** Credentials for Grafana's API (sensitive): `user:password` or a service-account token. */
+  readonly auth: string;
+  /**
+   * What must be in place before anything is provisioned, such as the Grafana container.
+   * @default - nothing
+   */
+  readonly dependsOn?: ITerraformDependable[];
   /** Prometheus URL as Grafana reaches it. */
   readonly prometheusUrl: string;
   /** Scrape interval, Grafana's smallest query step for this datasource. */
@@ -28,7 +33,7 @@ export interface GrafanaContentProps {
   readonly folderTitle?: string;
 }
 
-/** The Prometheus datasource, a folder and the dashboards, through Grafana's API. */
+/** The Prometheus datasource, a folder and the dashboards, through Grafana's API (the grafana/grafana provider). */
 export class GrafanaContent extends Construct {
   readonly datasource: DataSource;
   readonly folder: Folder;
@@ -40,16 +45,11 @@ export class GrafanaContent extends Construct {
       throw new Error("`dashboards` must name at least one dashboard");
     }
     const datasourceUid = props.datasourceUid ?? "claude-code-prometheus";
-    const provider = new GrafanaProvider(this, "provider", {
-      url: props.grafana.url,
-      auth: `${props.grafana.adminUser}:${props.adminPassword}`,
-      retries: 5,
-      retryWait: 2,
-    });
-    const afterGrafanaIsHealthy = { provider, dependsOn: [props.grafana.container] };
+    const provider = new GrafanaProvider(this, "provider", { url: props.url, auth: props.auth, retries: 5, retryWait: 2 });
+    const inGrafana = { provider, dependsOn: props.dependsOn };
 
     this.datasource = new DataSource(this, "prometheus", {
-      ...afterGrafanaIsHealthy,
+      ...inGrafana,
       name: "Prometheus (Claude Code)",
       type: "prometheus",
       uid: datasourceUid,
@@ -58,12 +58,12 @@ export class GrafanaContent extends Construct {
       isDefault: true,
       jsonDataEncoded: JSON.stringify({ timeInterval: props.scrapeInterval, httpMethod: "POST", prometheusType: "Prometheus" }),
     });
-    this.folder = new Folder(this, "folder", { ...afterGrafanaIsHealthy, title: props.folderTitle ?? "Claude Code", uid: "claude-code" });
+    this.folder = new Folder(this, "folder", { ...inGrafana, title: props.folderTitle ?? "Claude Code", uid: "claude-code" });
     this.dashboards = Object.entries(props.dashboards).map(
       ([name, model]) =>
         new Dashboard(this, `dashboard-${name.replace(/\.json$/, "")}`, {
-          ...afterGrafanaIsHealthy,
-          dependsOn: [props.grafana.container, this.datasource],
+          ...inGrafana,
+          dependsOn: [...(props.dependsOn ?? []), this.datasource],
           folder: this.folder.uid,
           overwrite: true,
           configJson: escapeTerraformTemplate(JSON.stringify(model)),

@@ -9,7 +9,9 @@ import { StackConfig, resolveConfig } from "../config/stack-config";
 import { dashboardConfig } from "../dashboards/config";
 import { allDashboards } from "../dashboards";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
+import { RULES_FILE } from "../renderers/recording-rules";
 import { AdminPassword } from "./admin-password";
+import { GrafanaApiToken } from "./grafana-api-token";
 import { GrafanaContent } from "./grafana-content";
 import { GrafanaServer } from "./grafana-server";
 import { OtelCollector } from "./otel-collector";
@@ -33,7 +35,8 @@ export const STACK_NAME = "claude-code-monitoring";
 
 /**
  * The whole monitoring stack on local Docker: network, volumes, Collector,
- * Prometheus, Grafana with its datasource and dashboards, and the outputs a
+ * Prometheus, the dashboards in a Grafana container of the stack or in a
+ * Grafana the team runs (or neither, see `grafana.mode`), and the outputs a
  * user needs to connect Claude Code.
  */
 export class MonitoringStack extends TerraformStack {
@@ -47,11 +50,9 @@ export class MonitoringStack extends TerraformStack {
 
     new LocalBackend(this, { path: path.join(props.stateDir ?? path.resolve("state"), "terraform.tfstate") });
     new DockerProvider(this, "docker");
-    new RandomProvider(this, "random");
 
     const network = new Network(this, "network", { name: name("net"), driver: "bridge" });
     const prometheusData = new Volume(this, "prometheus-data", { name: name("prometheus-data") });
-    const grafanaData = new Volume(this, "grafana-data", { name: name("grafana-data") });
     const teamAttributeKeys = Object.keys(config.teamAttributes);
 
     const collector = new OtelCollector(this, "collector", {
@@ -81,35 +82,56 @@ export class MonitoringStack extends TerraformStack {
       retentionSize: config.prometheus.retentionSize,
     });
 
-    const adminPassword = new AdminPassword(this, "grafana-admin-password", { source: config.grafana.adminPassword });
-    const grafana = new GrafanaServer(this, "grafana", {
-      network,
-      dataVolume: grafanaData,
-      containerName: name("grafana"),
-      image: config.images.grafana,
-      bindAddress: config.bindAddress,
-      port: config.ports.grafana,
-      adminPassword: adminPassword.value,
-    });
-
-    new GrafanaContent(this, "grafana-content", {
-      grafana,
-      adminPassword: adminPassword.value,
-      prometheusUrl: prometheus.internalUrl,
-      scrapeInterval: config.prometheus.scrapeInterval,
-      dashboards: allDashboards(dashboardConfig({ teamAttributeKeys, ruleInterval: config.prometheus.ruleInterval })),
-    });
-
+    const dashboards = allDashboards(dashboardConfig({ teamAttributeKeys, ruleInterval: config.prometheus.ruleInterval }));
     const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
+    const prometheusUrl = `http://${clientHost}:${config.ports.prometheus}`;
+
+    if (config.grafana.mode === "container") {
+      new RandomProvider(this, "random");
+      const adminPassword = new AdminPassword(this, "grafana-admin-password", { source: config.grafana.adminPassword });
+      const grafana = new GrafanaServer(this, "grafana", {
+        network,
+        dataVolume: new Volume(this, "grafana-data", { name: name("grafana-data") }),
+        containerName: name("grafana"),
+        image: config.images.grafana,
+        bindAddress: config.bindAddress,
+        port: config.ports.grafana,
+        adminPassword: adminPassword.value,
+      });
+      new GrafanaContent(this, "grafana-content", {
+        url: grafana.url,
+        auth: `${grafana.adminUser}:${adminPassword.value}`,
+        dependsOn: [grafana.container],
+        prometheusUrl: prometheus.internalUrl,
+        scrapeInterval: config.prometheus.scrapeInterval,
+        dashboards,
+      });
+      new TerraformOutput(this, "grafana_url", { value: grafana.url, description: "Grafana; log in as admin" });
+      new TerraformOutput(this, "grafana_admin_password", {
+        value: adminPassword.value,
+        sensitive: true,
+        description: "Grafana admin password: npm run grafana-password",
+      });
+    } else if (config.grafana.mode === "external") {
+      const token = new GrafanaApiToken(this, "grafana-token");
+      new GrafanaContent(this, "grafana-content", {
+        url: config.grafana.url,
+        auth: token.value,
+        prometheusUrl: config.grafana.prometheusUrl,
+        scrapeInterval: config.prometheus.scrapeInterval,
+        dashboards,
+      });
+      new TerraformOutput(this, "grafana_url", { value: config.grafana.url, description: "The external Grafana; dashboards are in its folder Claude Code" });
+    } else {
+      new TerraformOutput(this, "dashboards_to_import", {
+        description: "No Grafana in this stack: how to get the dashboards into yours",
+        value: importInstructions(Object.keys(dashboards), prometheusUrl),
+      });
+    }
+
     const grpcEndpoint = `http://${clientHost}:${config.ports.otlpGrpc}`;
     const httpEndpoint = `http://${clientHost}:${config.ports.otlpHttp}`;
-    new TerraformOutput(this, "grafana_url", { value: grafana.url, description: "Grafana; log in as admin" });
-    new TerraformOutput(this, "grafana_admin_password", {
-      value: adminPassword.value,
-      sensitive: true,
-      description: "Grafana admin password: npm run grafana-password",
-    });
-    new TerraformOutput(this, "prometheus_url", { value: `http://${clientHost}:${config.ports.prometheus}` });
+    new TerraformOutput(this, "prometheus_url", { value: prometheusUrl });
     new TerraformOutput(this, "otlp_grpc_endpoint", { value: grpcEndpoint });
     new TerraformOutput(this, "otlp_http_endpoint", { value: httpEndpoint });
     new TerraformOutput(this, "claude_code_settings", {
@@ -128,4 +150,14 @@ export class MonitoringStack extends TerraformStack {
       ),
     });
   }
+}
+
+/** Where the dashboard and rules files are, and how to import them (`grafana.mode` "none"). */
+function importInstructions(dashboardFiles: readonly string[], prometheusUrl: string): string {
+  return [
+    `Dashboards: ${dashboardFiles.map((file) => `dashboards/json/${file}`).join(", ")} (run \`npm run dashboards\` after changing team attributes).`,
+    "Import each into your Grafana (Dashboards > New > Import) and pick a Prometheus datasource that reaches this stack's Prometheus",
+    `(${prometheusUrl} from this machine). The panels read the recording rules this Prometheus already runs;`,
+    `for a Prometheus of your own, add dashboards/json/${RULES_FILE} to its rule_files.`,
+  ].join("\n");
 }

@@ -21,15 +21,15 @@ export interface OtelCollectorProps extends ServiceProps {
 }
 
 /** Ports inside the Collector container. */
-export const CollectorPorts = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8889, health: 13133, telemetry: 8888 } as const;
+export const CollectorPorts = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8889, telemetry: 8888 } as const;
 
 const CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 
 /**
  * OpenTelemetry Collector that receives OTLP from Claude Code and serves
  * cumulative counters on a Prometheus endpoint inside the network. The image has
- * no shell or HTTP client, so Docker cannot run a healthcheck inside it; its
- * health_check extension answers on port 13133 inside the network.
+ * no shell or HTTP client, so Docker cannot run a healthcheck inside it:
+ * Prometheus's scrape of it (`up`, the targets page) is its health.
  */
 export class OtelCollector extends Construct {
   readonly container: Container;
@@ -48,7 +48,6 @@ export class OtelCollector extends Construct {
       otlpGrpcPort: CollectorPorts.otlpGrpc,
       otlpHttpPort: CollectorPorts.otlpHttp,
       metricsPort: CollectorPorts.metrics,
-      healthPort: CollectorPorts.health,
       telemetryPort: CollectorPorts.telemetry,
       teamAttributeKeys: props.teamAttributeKeys,
       keptAttributeKeys: KEPT_ATTRIBUTES,

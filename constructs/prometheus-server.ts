@@ -31,7 +31,8 @@ const DATA_DIR = "/prometheus";
 /**
  * Prometheus scraping the Collector and recording the per-interval sums the
  * dashboards read, its TSDB on a named volume. A change of scrape, rule or
- * retention settings replaces this container only; the volume and its data stay.
+ * retention settings changes an uploaded file, which replaces this container
+ * only; the volume and its data stay.
  */
 export class PrometheusServer extends Construct {
   readonly container: Container;
@@ -56,13 +57,13 @@ export class PrometheusServer extends Construct {
       scrapeInterval: props.scrapeInterval,
       collectorTarget: props.scrapeTarget,
       rulesFile: RULES_PATH,
+      retentionTime: props.retentionTime,
+      retentionSize: props.retentionSize,
     });
     this.rulesYaml = renderRecordingRules({ interval: props.ruleInterval, scrapeInterval: props.scrapeInterval });
     this.flags = prometheusFlags({
       configFile: CONFIG_PATH,
       dataDir: DATA_DIR,
-      retentionTime: props.retentionTime,
-      retentionSize: props.retentionSize,
       port: WEB_PORT,
     });
 

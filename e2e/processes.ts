@@ -11,7 +11,8 @@ export class ManagedProcess {
     private readonly command: string,
     private readonly args: readonly string[],
     private readonly logFile: string,
-    private readonly readyUrl: string,
+    /** Answers true once the program serves what the test needs. */
+    private readonly isReady: () => Promise<boolean>,
   ) {}
 
   /** Process id while it runs. */
@@ -29,7 +30,7 @@ export class ManagedProcess {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (exited) throw new Error(`${this.name} exited at start; see ${this.logFile}`);
-      if (await isReady(this.readyUrl)) return;
+      if (await this.isReady()) return;
       await sleep(200);
     }
     throw new Error(`${this.name} was not ready within 60 s; see ${this.logFile}`);
@@ -52,13 +53,26 @@ export class ManagedProcess {
   }
 }
 
-async function isReady(url: string): Promise<boolean> {
+/** Whether `url` answers with a success status. */
+export async function answersOk(url: string): Promise<boolean> {
   try {
     const response = await fetch(url);
     return response.ok;
   } catch {
     return false;
   }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 export function sleep(ms: number): Promise<void> {

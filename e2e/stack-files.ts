@@ -54,7 +54,6 @@ export interface LocalPorts {
   readonly otlpGrpc: number;
   readonly otlpHttp: number;
   readonly collectorMetrics: number;
-  readonly collectorHealth: number;
   readonly collectorTelemetry: number;
   readonly prometheus: number;
 }
@@ -65,7 +64,6 @@ export function localCollectorYaml(yaml: string, ports: LocalPorts): string {
     "0.0.0.0:4317": `127.0.0.1:${ports.otlpGrpc}`,
     "0.0.0.0:4318": `127.0.0.1:${ports.otlpHttp}`,
     "0.0.0.0:8889": `127.0.0.1:${ports.collectorMetrics}`,
-    "0.0.0.0:13133": `127.0.0.1:${ports.collectorHealth}`,
   }).replace(/host: 0\.0\.0\.0(\s+)port: 8888/, (_, space) => `host: 127.0.0.1${space}port: ${ports.collectorTelemetry}`);
 }
 

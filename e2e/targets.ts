@@ -6,9 +6,8 @@
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
-import { ManagedProcess, freePort, sleep } from "./processes";
+import { ManagedProcess, answersOk, freePort, portOpen, sleep } from "./processes";
 import { LocalPorts, SynthesizedFiles, localCollectorYaml, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
 import { PROJECT_DIR } from "./toolchain";
 
@@ -32,7 +31,6 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
     otlpGrpc: await freePort(),
     otlpHttp: await freePort(),
     collectorMetrics: await freePort(),
-    collectorHealth: await freePort(),
     collectorTelemetry: await freePort(),
     prometheus: await freePort(),
   };
@@ -48,14 +46,15 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
     binaries.collector,
     ["--config", collectorFile],
     path.join(dir, "collector.log"),
-    `http://127.0.0.1:${ports.collectorHealth}/`,
+    // The Collector starts its receivers last: once OTLP answers, the whole pipeline runs.
+    () => portOpen(ports.otlpGrpc),
   );
   const prometheus = new ManagedProcess(
     "Prometheus",
     binaries.prometheus,
     localPrometheusFlags(files.prometheusFlags, prometheusFile, path.join(dir, "tsdb"), ports),
     path.join(dir, "prometheus.log"),
-    `${prometheusUrl}/-/ready`,
+    () => answersOk(`${prometheusUrl}/-/ready`),
   );
   await collector.start();
   await prometheus.start();
@@ -131,20 +130,10 @@ export async function deployStack(configFile: string, dir: string): Promise<Stac
     stopCollector: () => docker("stop", "otel-collector", async () => true),
     startCollector: () => docker("start", "otel-collector", collectorUp),
     stopPrometheus: () => docker("stop", "prometheus", async () => true),
-    startPrometheus: () => docker("start", "prometheus", () => fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)),
+    startPrometheus: () => docker("start", "prometheus", () => answersOk(`${prometheusUrl}/-/ready`)),
     stop: async () => {
       cdktf("destroy");
     },
   };
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}

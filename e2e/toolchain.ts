@@ -26,7 +26,6 @@ const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
   },
   prometheus: { kind: "exporters", module: "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" },
   nop: { kind: "exporters", module: "go.opentelemetry.io/collector/exporter/nopexporter" },
-  health_check: { kind: "extensions", module: "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension" },
 };
 
 /** Fails with what to install when a program the test needs is missing. */
@@ -102,7 +101,7 @@ export function buildPrometheus(version: string, log: (line: string) => void): {
   const [major, minor, patch] = version.split(".").map(Number);
   if (major !== 3) throw new Error(`the test builds Prometheus 3.x; the stack pins ${version}`);
   const moduleVersion = `v0.${300 + minor}.${patch}`;
-  const buildDir = path.join(CACHE_DIR, `prometheus-${version}`);
+  const buildDir = path.join(CACHE_DIR, `prometheus-${version}-static`);
   const prometheus = path.join(buildDir, "bin", "prometheus");
   const promtool = path.join(buildDir, "bin", "promtool");
   if (fs.existsSync(prometheus) && fs.existsSync(promtool)) return { prometheus, promtool };
@@ -116,8 +115,9 @@ export function buildPrometheus(version: string, log: (line: string) => void): {
   log(`building Prometheus ${version} (module ${moduleVersion}); the first build takes several minutes`);
   run("go", ["mod", "tidy"], buildDir);
   // Service discovery plugins are left out: the stack scrapes one static target.
+  // Static (no cgo), as in the upstream image, so the deploy test's image needs no libc.
   for (const program of ["prometheus", "promtool"]) {
-    run("go", ["build", "-tags", "remove_all_sd", "-o", `bin/${program}`, `github.com/prometheus/prometheus/cmd/${program}`], buildDir);
+    run("go", ["build", "-tags", "remove_all_sd", "-o", `bin/${program}`, `github.com/prometheus/prometheus/cmd/${program}`], buildDir, { CGO_ENABLED: "0" });
   }
   return { prometheus, promtool };
 }

@@ -8,8 +8,6 @@ export interface CollectorConfigOptions {
   readonly otlpHttpPort: number;
   /** Port the prometheus exporter serves /metrics on. */
   readonly metricsPort: number;
-  /** Port of the health check extension. */
-  readonly healthPort: number;
   /** Port the Collector serves its own metrics on. */
   readonly telemetryPort: number;
   /** Resource attribute keys copied onto every data point that lacks them. */
@@ -49,9 +47,6 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   const metricProcessors = ["memory_limiter", "transform/labels", "delta_to_cumulative", "batch"];
 
   const config = {
-    extensions: {
-      health_check: { endpoint: `0.0.0.0:${options.healthPort}` },
-    },
     receivers: {
       otlp: {
         protocols: {
@@ -79,13 +74,11 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
       prometheus: {
         endpoint: `0.0.0.0:${options.metricsPort}`,
         metric_expiration: options.metricExpiration,
-        resource_to_telemetry_conversion: { enabled: false },
         without_scope_info: true,
       },
       nop: {},
     },
     service: {
-      extensions: ["health_check"],
       pipelines: {
         metrics: { receivers: ["otlp"], processors: metricProcessors, exporters: ["prometheus"] },
         logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["nop"] },

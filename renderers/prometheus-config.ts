@@ -8,6 +8,10 @@ export interface PrometheusConfigOptions {
   readonly collectorTarget: string;
   /** Path of the recording rules file, as Prometheus sees it. */
   readonly rulesFile: string;
+  /** How long samples are kept (Prometheus duration). */
+  readonly retentionTime: string;
+  /** Size cap of the TSDB such as 10GB; empty for none. */
+  readonly retentionSize: string;
 }
 
 /** Name of the scrape job that reads the Collector. */
@@ -16,6 +20,8 @@ export const COLLECTOR_JOB = "otel-collector";
 /**
  * Renders prometheus.yml. `honor_labels` keeps the `job` label the exporter
  * derives from service.name (claude-code) instead of renaming it exported_job.
+ * Retention lives here, not in flags (Prometheus 3.15 deprecates the
+ * `--storage.tsdb.retention.*` flags).
  */
 export function renderPrometheusConfig(options: PrometheusConfigOptions): string {
   const config = {
@@ -32,6 +38,11 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
         static_configs: [{ targets: [options.collectorTarget] }],
       },
     ],
+    storage: {
+      tsdb: {
+        retention: { time: options.retentionTime, ...(options.retentionSize ? { size: options.retentionSize } : {}) },
+      },
+    },
   };
   return stringify(config, { lineWidth: 0 });
 }
@@ -40,9 +51,6 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
 export interface PrometheusFlagsOptions {
   readonly configFile: string;
   readonly dataDir: string;
-  readonly retentionTime: string;
-  /** Empty for no size limit. */
-  readonly retentionSize: string;
   readonly port: number;
 }
 
@@ -61,8 +69,6 @@ export function prometheusFlags(options: PrometheusFlagsOptions): string[] {
   return [
     `--config.file=${options.configFile}`,
     `--storage.tsdb.path=${options.dataDir}`,
-    `--storage.tsdb.retention.time=${options.retentionTime}`,
-    ...(options.retentionSize ? [`--storage.tsdb.retention.size=${options.retentionSize}`] : []),
     `--web.listen-address=:${options.port}`,
     `--enable-feature=${PROMETHEUS_FEATURES.join(",")}`,
   ];
