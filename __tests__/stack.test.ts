@@ -169,7 +169,7 @@ describe("monitoring stack", () => {
   test("local state in a stable place", () => {
     expect(stack.terraform.backend.local.path).toMatch(/state\/terraform\.tfstate$/);
     expect(Object.keys(stack.terraform.required_providers).sort()).toEqual(["docker", "grafana", "random"]);
-    expect(stack.terraform.required_providers.grafana).toEqual({ source: "grafana/grafana", version: "4.24.0" });
+    expect(stack.terraform.required_providers.grafana).toEqual({ source: "grafana/grafana", version: "4.45.1" });
   });
 });
 

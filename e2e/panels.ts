@@ -5,7 +5,7 @@
  * and each panel reduced to what it displays.
  */
 import { Metric } from "../dashboards/catalog";
-import { Value } from "./oracle";
+import { Expectation, Value } from "./oracle";
 import { sleep } from "./processes";
 
 /** Values of the template variables; "All" resolves to the variables' allValue. */
@@ -42,6 +42,40 @@ export async function evaluateDashboard(prometheusUrl: string, model: any, varia
     results.push({ title: panel.title, type: panel.type, value: reduce(panel, perTarget), queries });
   }
   return results;
+}
+
+/** One panel's displayed value against its oracle. */
+export interface PanelCheck {
+  readonly dashboard: string;
+  readonly panel: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly passed: boolean;
+}
+
+/** Evaluates every panel of `dashboards` and compares it with `expected` (by panel title). */
+export async function checkPanels(
+  prometheusUrl: string,
+  dashboards: readonly any[],
+  variables: VariableValues,
+  range: TimeRange,
+  expected: Readonly<Record<string, Expectation>>,
+): Promise<PanelCheck[]> {
+  const checks: PanelCheck[] = [];
+  for (const model of dashboards) {
+    for (const panel of await evaluateDashboard(prometheusUrl, model, variables, range)) {
+      const expectation = expected[panel.title];
+      if (!expectation) throw new Error(`no oracle for panel "${panel.title}"`);
+      checks.push({
+        dashboard: model.title,
+        panel: panel.title,
+        found: formatValue(panel.value),
+        expected: `${expectation.atLeast ? "> " : ""}${formatValue(expectation.value)}`,
+        passed: matches(panel.value, expectation.value, expectation.atLeast),
+      });
+    }
+  }
+  return checks;
 }
 
 /** Every panel of a dashboard model, those inside rows included. */
@@ -159,4 +193,15 @@ export async function queryNumber(prometheusUrl: string, query: string): Promise
   const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
   const body: any = response?.ok ? await response.json() : undefined;
   return Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
+}
+
+/** All tokens of one session as Prometheus counts them (0 while it has none or is unreachable). */
+export async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Promise<number> {
+  return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`);
+}
+
+/** Waits until Prometheus shows at least `tokens` for the session, or `timeoutMs` has passed. */
+export async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await tokensInPrometheus(prometheusUrl, sessionId)) < tokens) await sleep(1000);
 }

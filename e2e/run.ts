@@ -11,11 +11,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
-import { Metric } from "../dashboards/catalog";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, sessionTokens } from "./oracle";
-import { VariableValues, evaluateDashboard, formatValue, matches, queryNumber, secondsUntilRecorded, untilNextStep } from "./panels";
+import { VariableValues, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { sleep } from "./processes";
 import { markdownTable, runAsScript } from "./report";
 import {
@@ -221,21 +220,8 @@ async function runScenario(
     const checks: Check[] = [];
     for (const [view, variables, team] of views) {
       const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
-      for (const model of dashboards) {
-        for (const panel of await evaluateDashboard(prometheusUrl, model, variables, range)) {
-          const expectation = expected[panel.title];
-          if (!expectation) throw new Error(`no oracle for panel "${panel.title}"`);
-          checks.push({
-            run: label,
-            view,
-            dashboard: model.title,
-            panel: panel.title,
-            found: formatValue(panel.value),
-            expected: `${expectation.atLeast ? "> " : ""}${formatValue(expectation.value)}`,
-            passed: matches(panel.value, expectation.value, expectation.atLeast),
-          });
-        }
-      }
+      const panels = await checkPanels(prometheusUrl, dashboards, variables, range, expected);
+      checks.push(...panels.map((check) => ({ run: label, view, ...check })));
     }
     checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
     checks.push(await collectorOutage(label, temporality, plans, standIn, env, stack, dir));
@@ -304,11 +290,6 @@ async function collectorOutage(
   };
 }
 
-/** Waits until Prometheus shows at least `tokens` for the session. */
-async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (await tokensInPrometheus(prometheusUrl, sessionId)) < tokens) await sleep(1000);
-}
 
 /** The session's token total in Prometheus once it stops changing. */
 async function settledTokens(prometheusUrl: string, sessionId: string): Promise<number> {
@@ -354,9 +335,5 @@ async function secondsUntilVisible(prometheusUrl: string, run: SessionRun, token
   throw new Error(`session ${run.plan.tag}: Prometheus did not show its ${tokens} tokens within 120 s`);
 }
 
-/** All tokens of one session as Prometheus counts them (0 while it has none or is unreachable). */
-async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Promise<number> {
-  return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`);
-}
 
 runAsScript("e2e", () => main(process.argv.includes("--deployed")));

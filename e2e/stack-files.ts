@@ -17,8 +17,10 @@ export interface SynthesizedFiles {
   readonly collectorImage: string;
   readonly prometheusImage: string;
   readonly claudeCodeEnv: Readonly<Record<string, string>>;
-  /** The dashboards exactly as the stack provisions them into Grafana. */
+  /** The dashboards exactly as the stack provisions them into Grafana (none when it runs no Grafana provider). */
   readonly dashboards: readonly any[];
+  /** `terraform.required_providers` of the synthesized stack. */
+  readonly requiredProviders: Readonly<Record<string, { source: string; version: string }>>;
 }
 
 /** Runs `cdktf synth` with `config` as the stack configuration and reads the result. */
@@ -45,7 +47,8 @@ export function synthesize(config: object, workDir: string): SynthesizedFiles {
     collectorImage: images.find((name) => name.includes("collector"))!,
     prometheusImage: images.find((name) => name.includes("prometheus"))!,
     claudeCodeEnv: JSON.parse(stack.output.claude_code_settings.value).env,
-    dashboards: Object.values(stack.resource.grafana_dashboard).map((d: any) => JSON.parse(d.config_json.replace(/\$\$\{/g, "${"))),
+    dashboards: Object.values(stack.resource.grafana_dashboard ?? {}).map((d: any) => JSON.parse(d.config_json.replace(/\$\$\{/g, "${"))),
+    requiredProviders: stack.terraform.required_providers,
   };
 }
 

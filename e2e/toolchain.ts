@@ -122,7 +122,8 @@ export function buildPrometheus(version: string, log: (line: string) => void): {
   return { prometheus, promtool };
 }
 
-function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
+/** Runs a build command in `cwd`; throws with its output when it fails. */
+export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
   try {
     execFileSync(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {

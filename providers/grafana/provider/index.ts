@@ -17,7 +17,7 @@ export interface GrafanaProviderConfig {
   readonly alias?: string;
 }
 
-/** Provider block for https://registry.terraform.io/providers/grafana/grafana/4.24.0/docs */
+/** Provider block for https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs */
 export class GrafanaProvider extends cdktf.TerraformProvider {
   public static readonly tfResourceType = "grafana";
 

@@ -1,0 +1,463 @@
+/**
+ * The deploy test (`npm run test:deploy`): what users type, for real, on this
+ * machine's Docker. It provides its own tools in .cache/deploy (a Docker engine
+ * when none answers, the Terraform providers in a filesystem mirror, images under
+ * the stack's pinned tags), then:
+ *
+ *   cdktf deploy  -> the running stack checked through its published ports, and
+ *                    real Claude Code sessions counted exactly by the recorded sums
+ *   docker restart of the Collector and of Prometheus in a live session
+ *   a fork's change (retention 15d -> 30d, a new team attribute) reviewed with
+ *                    `cdktf diff` and `npm run plan-review`, applied, data kept
+ *   cdktf destroy -> containers, network and volumes gone, images kept
+ *
+ * The stack runs with grafana.mode "none" (Grafana cannot run here), its own
+ * name prefix, ports and state folder, so it never touches a stack the user runs.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
+import { STACK_NAME } from "../constructs/monitoring-stack";
+import { allDashboards } from "../dashboards";
+import { Metric } from "../dashboards/catalog";
+import { dashboardConfig } from "../dashboards/config";
+import { RULE_GROUP } from "../renderers/recording-rules";
+import { reviewPlan } from "../scripts/plan-review";
+import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
+import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
+import { EventReceiver } from "./event-receiver";
+import { Expectation, expectations, sessionTokens } from "./oracle";
+import { PanelCheck, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
+import { answersOk, portOpen, sleep } from "./processes";
+import { markdownTable, runAsScript } from "./report";
+import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
+import { ensureStackImages } from "./stack-images";
+import { synthesize } from "./stack-files";
+import { buildProviderMirror } from "./terraform-mirror";
+import { PROJECT_DIR, buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
+
+const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "deploy");
+
+/** The stack under test: its own names and ports, and no Grafana. */
+const DEPLOY_TEST_CONFIG = {
+  namePrefix: "claude-code-deploy-test",
+  ports: { otlpGrpc: 24317, otlpHttp: 24318, prometheus: 29090, grafana: 23000 },
+  grafana: { mode: "none" },
+};
+
+/** A fork's change as a team would make it: a longer retention and one more team attribute. */
+const FORK_CHANGE = {
+  ...DEPLOY_TEST_CONFIG,
+  prometheus: { retentionTime: "30d" },
+  teamAttributes: { ...DEFAULT_CONFIG.teamAttributes, project: "billing" },
+};
+
+const PROMETHEUS_URL = `http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.prometheus}`;
+const RULE_INTERVAL_SECONDS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval);
+const EXPORT_INTERVAL_MS = 2000;
+
+const container = (part: string) => `${DEPLOY_TEST_CONFIG.namePrefix}-${part}`;
+const CONTAINERS = { collector: container("otel-collector"), prometheus: container("prometheus") };
+const VOLUME = container("prometheus-data");
+const NETWORK = container("net");
+
+const log = (line: string) => console.log(`[deploy ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+interface StepResult {
+  readonly step: string;
+  readonly expected: string;
+  readonly found: string;
+  readonly passed: boolean;
+  readonly seconds: number;
+}
+
+/** The table of steps; a step that throws is a failed row and ends the run (destroy still runs). */
+class Steps {
+  readonly results: StepResult[] = [];
+
+  async run(step: string, expected: string, body: () => Promise<{ found: string; passed: boolean }>): Promise<void> {
+    log(step);
+    const started = Date.now();
+    let outcome: { found: string; passed: boolean };
+    try {
+      outcome = await body();
+    } catch (error) {
+      outcome = { found: `error: ${(error as Error).message.split("\n").slice(0, 6).join(" / ")}`, passed: false };
+    }
+    this.results.push({ step, expected, ...outcome, seconds: (Date.now() - started) / 1000 });
+    if (!outcome.passed) throw new StepFailed(step);
+  }
+
+  get failed(): number {
+    return this.results.filter((result) => !result.passed).length;
+  }
+}
+
+class StepFailed extends Error {}
+
+async function main(): Promise<number> {
+  checkPrerequisites();
+  if (spawnSync("terraform", ["version"], { stdio: "ignore" }).error) {
+    throw new Error("the deploy test needs Terraform 1.5 or newer on PATH (https://developer.hashicorp.com/terraform/install)");
+  }
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-deploy-"));
+  log(`work folder ${workDir}`);
+  const configFile = path.join(workDir, "stack.config.json");
+  const steps = new Steps();
+  let engine: DockerEngine | undefined;
+  let deployed = false;
+  let env: NodeJS.ProcessEnv = {};
+
+  try {
+    await steps.run("Docker engine", "answers", async () => {
+      engine = await ensureDockerEngine(CACHE_DIR, log);
+      removeLeftovers();
+      return { found: `${engine.version}${engine.startedHere ? " (started by this test)" : ""}`, passed: true };
+    });
+
+    const files = synthesize(DEPLOY_TEST_CONFIG, workDir);
+    await steps.run("Terraform providers", "built into a filesystem mirror at the versions the stack pins", async () => {
+      const mirror = buildProviderMirror(files.requiredProviders, CACHE_DIR, log);
+      for (const line of mirror.provenance) log(`provider ${line}`);
+      env = {
+        ...process.env,
+        TF_CLI_CONFIG_FILE: mirror.cliConfigFile,
+        STACK_CONFIG_FILE: configFile,
+        STACK_STATE_DIR: path.join(workDir, "state"),
+        CHECKPOINT_DISABLE: "1",
+        CI: "1",
+      };
+      return { found: mirror.provenance.join("; "), passed: true };
+    });
+
+    await steps.run("images", "the pinned Collector and Prometheus tags exist locally", async () => {
+      const prometheus = buildPrometheus(imageVersion(files.prometheusImage), log);
+      const collector = buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log);
+      const images = ensureStackImages(
+        { collector: files.collectorImage, prometheus: files.prometheusImage },
+        { collector, ...prometheus },
+        CACHE_DIR,
+        log,
+      );
+      return { found: images.map((image) => `${image.tag} (${image.origin})`).join(", "), passed: true };
+    });
+
+    await steps.run("cdktf deploy --auto-approve", "applies", async () => {
+      deployed = true;
+      const output = cdktf("deploy", env, workDir);
+      return { found: /Apply complete! Resources: [^\n.]*/.exec(output)?.[0] ?? "applied", passed: true };
+    });
+
+    await checkRunningStack(steps);
+    const oracle = await sendSessions(steps, env, workDir);
+    const dashboardsAt = (teamAttributes: object) =>
+      Object.values(allDashboards(dashboardConfig({ teamAttributeKeys: Object.keys(teamAttributes), ruleInterval: DEFAULT_CONFIG.prometheus.ruleInterval })))
+        .map((model) => JSON.parse(JSON.stringify(model)));
+
+    await steps.run("dashboards after deploy", "every panel equals its oracle", async () =>
+      panelsFound(await checkPanels(PROMETHEUS_URL, dashboardsAt(DEFAULT_CONFIG.teamAttributes), ALL, oracle.range(), oracle.expected)),
+    );
+
+    await forkChange(steps, env, configFile, workDir, oracle, dashboardsAt(FORK_CHANGE.teamAttributes));
+  } catch (error) {
+    if (!(error instanceof StepFailed)) throw error;
+  } finally {
+    if (deployed) {
+      await steps
+        .run("cdktf destroy --auto-approve", "containers, network and volume gone; images kept", async () => {
+          cdktf("destroy", env, workDir);
+          return destroyedState();
+        })
+        .catch(() => undefined);
+    }
+    await engine?.stop();
+  }
+
+  console.log(
+    markdownTable(
+      ["step", "expected", "found", "ok", "seconds"],
+      steps.results.map((r) => [r.step, r.expected, r.found, r.passed ? "yes" : "NO", r.seconds.toFixed(1)]),
+    ),
+  );
+  const failed = steps.failed;
+  console.log(`\ndeploy: ${steps.results.length - failed} passed, ${failed} failed`);
+  if (failed === 0) fs.rmSync(workDir, { recursive: true, force: true });
+  else console.log(`logs kept in ${workDir}`);
+  return failed === 0 ? 0 : 1;
+}
+
+/** Every template variable at All. */
+const ALL = { user: ".*", model: ".*", team_id: ".*", department: ".*", project: ".*" };
+
+/** Containers, ports, readiness, scrape target and rules of the running stack. */
+async function checkRunningStack(steps: Steps): Promise<void> {
+  await steps.run("containers", "Collector running; Prometheus running and healthy", async () => {
+    const deadline = Date.now() + 90_000;
+    const stateOf = (name: string) => docker(["inspect", "--format", "{{.State.Status}}{{if .State.Health}} {{.State.Health.Status}}{{end}}", name]);
+    let collector = "";
+    let prometheus = "";
+    while (Date.now() < deadline) {
+      [collector, prometheus] = [stateOf(CONTAINERS.collector), stateOf(CONTAINERS.prometheus)];
+      if (collector === "running" && prometheus === "running healthy") break;
+      await sleep(1000);
+    }
+    return { found: `Collector ${collector}, Prometheus ${prometheus}`, passed: collector === "running" && prometheus === "running healthy" };
+  });
+
+  await steps.run("published ports", "127.0.0.1 only: 24317, 24318, 29090", async () => {
+    const bindings = Object.values(CONTAINERS).flatMap((name) => {
+      const ports = JSON.parse(docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", name])) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+      return Object.values(ports).flatMap((list) => list ?? []).map((binding) => `${binding.HostIp}:${binding.HostPort}`);
+    });
+    const expected = ["127.0.0.1:24317", "127.0.0.1:24318", "127.0.0.1:29090"];
+    return { found: bindings.sort().join(", "), passed: JSON.stringify(bindings.sort()) === JSON.stringify(expected) };
+  });
+
+  await steps.run("Prometheus ready", "/-/ready answers 200", async () => {
+    const ready = await waitUntil(() => answersOk(`${PROMETHEUS_URL}/-/ready`), 60_000);
+    return { found: ready ? "200" : "no answer", passed: ready };
+  });
+
+  await steps.run("Collector target", "up", async () => {
+    let health = "missing";
+    await waitUntil(async () => {
+      const targets = await getJson(`${PROMETHEUS_URL}/api/v1/targets?state=active`);
+      health = targets.data.activeTargets.map((t: any) => `${t.labels.job}: ${t.health}`).join(", ") || "no target";
+      return health === "otel-collector: up";
+    }, 60_000);
+    return { found: health, passed: health === "otel-collector: up" };
+  });
+
+  const ruleCount = Object.keys(Metric).length;
+  await steps.run("recording rules", `${ruleCount} rules in ${RULE_GROUP}, evaluated without error`, async () => {
+    let found = "not loaded";
+    const ok = await waitUntil(async () => {
+      const rules = await getJson(`${PROMETHEUS_URL}/api/v1/rules?type=record`);
+      const group = rules.data.groups.find((g: any) => g.name === RULE_GROUP);
+      if (!group) return false;
+      const healthy = group.rules.filter((rule: any) => rule.health === "ok" && !rule.lastError).length;
+      found = `${group.rules.length} rules, ${healthy} evaluated ok`;
+      return group.rules.length === ruleCount && healthy === ruleCount;
+    }, (RULE_INTERVAL_SECONDS + 30) * 1000);
+    return { found, passed: ok };
+  });
+}
+
+interface Oracle {
+  readonly expected: Readonly<Record<string, Expectation>>;
+  readonly from: number;
+  /** The range from the first session until the last minute that has closed. */
+  range(): { from: number; to: number; step: number };
+}
+
+/**
+ * The end-to-end scenario's sessions with tool use, then an interactive session
+ * during which the Collector and Prometheus are restarted with `docker restart`,
+ * all sent to the published OTLP port with the settings the stack outputs.
+ */
+async function sendSessions(steps: Steps, env: NodeJS.ProcessEnv, workDir: string): Promise<Oracle> {
+  const settings = JSON.parse(terraformOutput(env, workDir, "claude_code_settings")).env as Record<string, string>;
+  const standIn = new AnthropicStandIn();
+  const receiver = new EventReceiver();
+  const runs: SessionRun[] = [];
+  const from = Math.floor(Date.now() / 1000) - 30;
+  try {
+    const sessionEnv: SessionEnvironment = {
+      stackEnv: settings,
+      apiUrl: await standIn.start(),
+      eventsEndpoint: await receiver.start(),
+      ...prepareWorkspace(workDir),
+      exportIntervalMillis: EXPORT_INTERVAL_MS,
+    };
+    const plans = sessionPlans(sessionEnv.repo);
+
+    await steps.run("Claude Code sessions with tool use", `4 sessions to ${settings.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
+      for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) runs.push(await runPrintSession(plan, standIn, sessionEnv));
+      return { found: `${runs.length} sessions, ${standIn.served.length} answers`, passed: runs.length === 4 };
+    });
+
+    const restarts: Record<string, number> = {};
+    const tokensOf = (answers: number) =>
+      standIn.served.filter((a) => a.tag === plans.interactive.tag).slice(0, answers).reduce((total, a) => total + totalOf(a.usage), 0);
+    await steps.run("interactive session with docker restart of the Collector, then of Prometheus", "no tokens lost", async () => {
+      const run = await runInteractiveSession(plans.interactive, standIn, sessionEnv, workDir, async (answer, sessionId) => {
+        // Restart once Prometheus holds the answer so far, as a user's restart would come between answers.
+        await waitForTokens(PROMETHEUS_URL, sessionId, tokensOf(answer), 60_000);
+        const [name, ready] =
+          answer === 1
+            ? [CONTAINERS.collector, () => portOpen(DEPLOY_TEST_CONFIG.ports.otlpGrpc)]
+            : [CONTAINERS.prometheus, () => answersOk(`${PROMETHEUS_URL}/-/ready`)];
+        const started = Date.now();
+        docker(["restart", name]);
+        await waitUntil(ready, 60_000);
+        restarts[name] = (Date.now() - started) / 1000;
+      });
+      runs.push(run);
+      const sent = sessionTokens(standIn.served, plans.interactive.tag);
+      await waitForTokens(PROMETHEUS_URL, run.sessionId, sent, 60_000);
+      const seen = await tokensInPrometheus(PROMETHEUS_URL, run.sessionId);
+      const restartTimes = Object.entries(restarts).map(([name, s]) => `${name} back in ${s.toFixed(1)} s`).join(", ");
+      return { found: `${sent - seen} of ${sent} tokens lost; ${restartTimes}`, passed: seen === sent && Object.keys(restarts).length === 2 };
+    });
+
+    const served = standIn.served.reduce((total, answer) => total + totalOf(answer.usage), 0);
+    await steps.run("recorded sums the dashboards read", `hold all ${served} tokens served`, async () => {
+      const seconds = await secondsUntilRecorded(PROMETHEUS_URL, from, served, runs[runs.length - 1].exitedAt);
+      return { found: Number.isNaN(seconds) ? "incomplete after 300 s" : `complete ${seconds.toFixed(1)} s after the last exit`, passed: !Number.isNaN(seconds) };
+    });
+    await untilNextStep(RULE_INTERVAL_SECONDS);
+    return {
+      expected: expectations({ runs, served: standIn.served, events: receiver.events }),
+      from,
+      range: () => ({ from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS }),
+    };
+  } finally {
+    await standIn.stop();
+    await receiver.stop();
+  }
+}
+
+/** The fork's change: reviewed as a real plan twice (cdktf diff, plan-review), applied, data kept. */
+async function forkChange(steps: Steps, env: NodeJS.ProcessEnv, configFile: string, workDir: string, oracle: Oracle, dashboards: any[]): Promise<void> {
+  fs.writeFileSync(configFile, JSON.stringify(FORK_CHANGE, null, 2));
+  const expectedChanges = ["docker_container.collector_container replaced", "docker_container.prometheus_container replaced"];
+
+  await steps.run("fork change: cdktf diff", expectedChanges.join(", "), async () => {
+    const output = cdktf("diff", env, workDir);
+    const changes = planLines(output);
+    const plan = /Plan: [^\n]*/.exec(output)?.[0] ?? "no plan line";
+    return { found: `${changes.join(", ") || "no changes"} (${plan})`, passed: JSON.stringify(changes) === JSON.stringify(expectedChanges) };
+  });
+
+  const expectedSummary = [
+    `- replaced: Collector container \`${CONTAINERS.collector}\` (upload)`,
+    `- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (upload)`,
+    "- volumes: unchanged",
+  ];
+  await steps.run("fork change: npm run plan-review", expectedSummary.join(" "), async () => {
+    const summary = reviewPlan({ env, outDir: path.join(workDir, "plan-review.out") });
+    console.log(summary.markdown);
+    const lines = summary.markdown.split("\n").filter((line) => line.startsWith("- "));
+    const passed = summary.hasChanges && summary.warnings.length === 0 && JSON.stringify(lines.slice(0, 3)) === JSON.stringify(expectedSummary);
+    return { found: `${lines.join(" ")}${summary.warnings.length > 0 ? ` warnings: ${summary.warnings.join(" ")}` : ""}`, passed };
+  });
+
+  const volumeBefore = docker(["volume", "inspect", "--format", "{{.CreatedAt}}", VOLUME]);
+  const networkBefore = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]);
+  const appliedAt = Date.now() / 1000;
+  await steps.run("fork change: cdktf deploy --auto-approve", "applies; same volume and network", async () => {
+    const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", env, workDir))?.[0] ?? "applied";
+    const volumeAfter = docker(["volume", "inspect", "--format", "{{.CreatedAt}}", VOLUME]);
+    const networkAfter = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]);
+    const kept = volumeAfter === volumeBefore && networkAfter === networkBefore;
+    return { found: `${applied}; volume ${volumeAfter === volumeBefore ? "same" : "NEW"}, network ${networkAfter === networkBefore ? "same" : "NEW"}`, passed: kept };
+  });
+
+  await steps.run("fork change: retention in effect", "30d", async () => {
+    await waitUntil(() => answersOk(`${PROMETHEUS_URL}/-/ready`), 60_000);
+    const retention = (await getJson(`${PROMETHEUS_URL}/api/v1/status/runtimeinfo`)).data.storageRetention as string;
+    return { found: retention, passed: retention.startsWith("30d") };
+  });
+
+  await steps.run("data kept: dashboards after the fork change", "every panel equals the same oracle (counted once)", async () => {
+    // Let the replaced Prometheus evaluate its rules (and any catch-up) before reading.
+    await waitUntil(async () => {
+      const rules = await getJson(`${PROMETHEUS_URL}/api/v1/rules?type=record`);
+      const group = rules.data.groups.find((g: any) => g.name === RULE_GROUP);
+      return group !== undefined && Date.parse(group.lastEvaluation) / 1000 > appliedAt;
+    }, (RULE_INTERVAL_SECONDS + 30) * 1000);
+    await untilNextStep(RULE_INTERVAL_SECONDS);
+    return panelsFound(await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
+  });
+}
+
+function panelsFound(checks: readonly PanelCheck[]): { found: string; passed: boolean } {
+  const wrong = checks.filter((check) => !check.passed);
+  const details = wrong.map((check) => `${check.panel}: ${check.found} (expected ${check.expected})`).join("; ");
+  return { found: `${checks.length - wrong.length} of ${checks.length} panels equal${details ? `; ${details}` : ""}`, passed: wrong.length === 0 && checks.length > 0 };
+}
+
+/** "address action" (without cdktf's hash suffix) for each resource a `cdktf diff` would change, sorted. */
+function planLines(output: string): string[] {
+  const actions: Record<string, string> = {
+    "must be replaced": "replaced",
+    "will be created": "created",
+    "will be destroyed": "destroyed",
+    "will be updated in-place": "updated in place",
+  };
+  const lines: string[] = [];
+  // cdktf prints the construct path after the address: "# docker_container.x_1A2B3C4D (x/container) must be replaced".
+  for (const match of output.matchAll(/# (\S+)(?: \([^)]*\))? (must be replaced|will be created|will be destroyed|will be updated in-place)/g)) {
+    lines.push(`${match[1].replace(/_[0-9A-F]{8}$/, "")} ${actions[match[2]]}`);
+  }
+  return [...new Set(lines)].sort();
+}
+
+function destroyedState(): { found: string; passed: boolean } {
+  const containers = namesOf(["container", "ls", "-a", "--filter", `name=${DEPLOY_TEST_CONFIG.namePrefix}-`, "--format", "{{.Names}}"]);
+  const networks = namesOf(["network", "ls", "--filter", `name=${NETWORK}`, "--format", "{{.Name}}"]);
+  const volumes = namesOf(["volume", "ls", "--filter", `name=${VOLUME}`, "--format", "{{.Name}}"]);
+  const images = [DEFAULT_CONFIG.images.collector, DEFAULT_CONFIG.images.prometheus].filter(
+    (tag) => spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0,
+  );
+  const passed = containers.length === 0 && networks.length === 0 && volumes.length === 0 && images.length === 2;
+  return { found: `containers ${containers.length}, networks ${networks.length}, volumes ${volumes.length}, images kept ${images.length}`, passed };
+}
+
+/** Removes what a crashed earlier run of this test left (its own prefix only). */
+function removeLeftovers(): void {
+  const containers = namesOf(["container", "ls", "-a", "--filter", `name=${DEPLOY_TEST_CONFIG.namePrefix}-`, "--format", "{{.Names}}"]);
+  if (containers.length > 0) docker(["rm", "-f", ...containers]);
+  const networks = namesOf(["network", "ls", "--filter", `name=${NETWORK}`, "--format", "{{.Name}}"]);
+  if (networks.length > 0) docker(["network", "rm", ...networks]);
+  const volumes = namesOf(["volume", "ls", "--filter", `name=${VOLUME}`, "--format", "{{.Name}}"]);
+  if (volumes.length > 0) docker(["volume", "rm", ...volumes]);
+  const left = [...containers, ...networks, ...volumes];
+  if (left.length > 0) log(`removed what an earlier run left: ${left.join(", ")}`);
+}
+
+/** The names a `docker ... ls --format` lists. */
+function namesOf(args: string[]): string[] {
+  return docker(args).split("\n").filter(Boolean);
+}
+
+/** Runs `cdktf <command>` (non-interactive) and returns its output; its log goes to the work folder. */
+function cdktf(command: "deploy" | "diff" | "destroy", env: NodeJS.ProcessEnv, workDir: string): string {
+  // `terraform providers lock` would ask the registry for every platform's checksums; the mirror has only this one.
+  const args = [command, "--output", path.join(workDir, "cdktf.out"), "--no-color", "--skip-provider-lock", ...(command === "diff" ? [] : ["--auto-approve"])];
+  const result = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "cdktf"), args, {
+    cwd: PROJECT_DIR,
+    env,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  fs.appendFileSync(path.join(workDir, "cdktf.log"), `$ cdktf ${args.join(" ")}\n${output}\n`);
+  if (result.status !== 0) throw new Error(`cdktf ${command} exited with ${result.status}: ${output.trim().split("\n").slice(-8).join("\n")}`);
+  return output;
+}
+
+function terraformOutput(env: NodeJS.ProcessEnv, workDir: string, name: string): string {
+  const stackDir = path.join(workDir, "cdktf.out", "stacks", STACK_NAME);
+  return JSON.parse(execFileSync("terraform", ["output", "-json", name], { cwd: stackDir, env, encoding: "utf8" }));
+}
+
+async function getJson(url: string): Promise<any> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.json();
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition().catch(() => false)) return true;
+    await sleep(1000);
+  }
+  return false;
+}
+
+runAsScript("deploy", main);
