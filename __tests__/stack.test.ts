@@ -1,7 +1,9 @@
 import { ADMIN_PASSWORD_VARIABLE } from "../constructs/admin-password";
 import { escapeTerraformTemplate } from "../constructs/grafana-content";
 import { DEFAULT_CONFIG } from "../config/stack-config";
+import { TerraformStack, Testing } from "cdktf";
 import { GRAFANA_TOKEN_VARIABLE } from "../constructs/grafana-api-token";
+import { KeptWhenRemoved } from "../constructs/kept-when-removed";
 import { logicalIdOf, resourceOf, synthStack } from "./helpers";
 import { parse } from "yaml";
 
@@ -203,11 +205,31 @@ describe("grafana.mode", () => {
     expect(stack.output.claude_code_settings).toBeDefined();
   });
 
+  test("leaving container mode forgets Grafana's volume instead of destroying it", () => {
+    const kept = [{ from: "docker_volume.grafana-data", lifecycle: { destroy: false } }];
+    expect((synthStack({ grafana: { mode: "none" } }) as any).removed).toEqual(kept);
+    const external = synthStack({ grafana: { mode: "external", url: "https://g.example.com", prometheusUrl: "http://p:9090" } });
+    expect((external as any).removed).toEqual(kept);
+    expect(Object.keys(synthStack().resource.docker_volume)).toContain("grafana-data");
+    expect((synthStack() as any).removed).toBeUndefined();
+    expect(synthStack().terraform.required_version).toBe(">= 1.7.0");
+  });
+
   test("changing the mode never touches the Prometheus volume or the Collector", () => {
     const container = synthStack();
     const none = synthStack({ grafana: { mode: "none" } });
     expect(resourceOf(none, "docker_volume", "prometheus-data")).toEqual(resourceOf(container, "docker_volume", "prometheus-data"));
     expect(resourceOf(none, "docker_container", "collector")).toEqual(resourceOf(container, "docker_container", "collector"));
     expect(resourceOf(none, "docker_container", "prometheus")).toEqual(resourceOf(container, "docker_container", "prometheus"));
+  });
+});
+
+describe("KeptWhenRemoved", () => {
+  test("throws when an address is not a resource address", () => {
+    const stack = new TerraformStack(Testing.app(), "kept");
+    expect(() => new KeptWhenRemoved(stack, "kept", { addresses: ["grafana-data"] })).toThrow(
+      "`addresses` must hold resource addresses such as docker_volume.grafana-data, got: grafana-data",
+    );
+    expect(() => new KeptWhenRemoved(stack, "none", { addresses: [] })).toThrow("`addresses` must name at least one resource");
   });
 });

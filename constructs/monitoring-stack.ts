@@ -14,6 +14,7 @@ import { AdminPassword } from "./admin-password";
 import { GrafanaApiToken } from "./grafana-api-token";
 import { GrafanaContent } from "./grafana-content";
 import { GrafanaServer } from "./grafana-server";
+import { KeptWhenRemoved } from "./kept-when-removed";
 import { OtelCollector } from "./otel-collector";
 import { PrometheusServer } from "./prometheus-server";
 
@@ -33,6 +34,9 @@ export interface MonitoringStackProps {
 /** Name of the one stack, as `cdktf deploy` and `cdktf destroy` see it. */
 export const STACK_NAME = "claude-code-monitoring";
 
+/** Logical id of Grafana's volume, which outlives a change of `grafana.mode`. */
+const GRAFANA_DATA_ID = "grafana-data";
+
 /**
  * The whole monitoring stack on local Docker: network, volumes, Collector,
  * Prometheus, the dashboards in a Grafana container of the stack or in a
@@ -49,6 +53,8 @@ export class MonitoringStack extends TerraformStack {
     const name = (part: string) => `${config.namePrefix}-${part}`;
 
     new LocalBackend(this, { path: path.join(props.stateDir ?? path.resolve("state"), "terraform.tfstate") });
+    // `removed` blocks (KeptWhenRemoved) need Terraform 1.7.
+    this.addOverride("terraform.required_version", ">= 1.7.0");
     new DockerProvider(this, "docker");
 
     const network = new Network(this, "network", { name: name("net"), driver: "bridge" });
@@ -91,7 +97,7 @@ export class MonitoringStack extends TerraformStack {
       const adminPassword = new AdminPassword(this, "grafana-admin-password", { source: config.grafana.adminPassword });
       const grafana = new GrafanaServer(this, "grafana", {
         network,
-        dataVolume: new Volume(this, "grafana-data", { name: name("grafana-data") }),
+        dataVolume: new Volume(this, GRAFANA_DATA_ID, { name: name("grafana-data") }),
         containerName: name("grafana"),
         image: config.images.grafana,
         bindAddress: config.bindAddress,
@@ -112,7 +118,12 @@ export class MonitoringStack extends TerraformStack {
         sensitive: true,
         description: "Grafana admin password: npm run grafana-password",
       });
-    } else if (config.grafana.mode === "external") {
+    } else {
+      // A stack that ran its own Grafana before keeps that Grafana's volume (users, preferences).
+      new KeptWhenRemoved(this, "grafana-data-kept", { addresses: [`docker_volume.${GRAFANA_DATA_ID}`] });
+    }
+
+    if (config.grafana.mode === "external") {
       const token = new GrafanaApiToken(this, "grafana-token");
       new GrafanaContent(this, "grafana-content", {
         url: config.grafana.url,
@@ -122,7 +133,7 @@ export class MonitoringStack extends TerraformStack {
         dashboards,
       });
       new TerraformOutput(this, "grafana_url", { value: config.grafana.url, description: "The external Grafana; dashboards are in its folder Claude Code" });
-    } else {
+    } else if (config.grafana.mode === "none") {
       new TerraformOutput(this, "dashboards_to_import", {
         description: "No Grafana in this stack: how to get the dashboards into yours",
         value: importInstructions(Object.keys(dashboards), prometheusUrl),

@@ -21,7 +21,7 @@ import * as path from "path";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { STACK_NAME } from "../constructs/monitoring-stack";
 import { allDashboards } from "../dashboards";
-import { Metric } from "../dashboards/catalog";
+import { Metric, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig } from "../dashboards/config";
 import { RULE_GROUP } from "../renderers/recording-rules";
 import { reviewPlan } from "../scripts/plan-review";
@@ -29,7 +29,7 @@ import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
 import { EventReceiver } from "./event-receiver";
 import { Expectation, expectations, sessionTokens } from "./oracle";
-import { PanelCheck, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
+import { PanelCheck, checkPanels, queryNumber, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { answersOk, portOpen, sleep } from "./processes";
 import { markdownTable, runAsScript } from "./report";
 import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
@@ -97,10 +97,16 @@ class Steps {
 
 class StepFailed extends Error {}
 
+/** The stack under test: the environment of its cdktf commands, and its work folder (state, synth output, logs). */
+interface Deployment {
+  readonly env: NodeJS.ProcessEnv;
+  readonly workDir: string;
+}
+
 async function main(): Promise<number> {
   checkPrerequisites();
   if (spawnSync("terraform", ["version"], { stdio: "ignore" }).error) {
-    throw new Error("the deploy test needs Terraform 1.5 or newer on PATH (https://developer.hashicorp.com/terraform/install)");
+    throw new Error("the deploy test needs Terraform 1.7 or newer on PATH (https://developer.hashicorp.com/terraform/install)");
   }
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-deploy-"));
@@ -109,7 +115,7 @@ async function main(): Promise<number> {
   const steps = new Steps();
   let engine: DockerEngine | undefined;
   let deployed = false;
-  let env: NodeJS.ProcessEnv = {};
+  let deployment: Deployment = { env: process.env, workDir };
 
   try {
     await steps.run("Docker engine", "answers", async () => {
@@ -122,7 +128,7 @@ async function main(): Promise<number> {
     await steps.run("Terraform providers", "built into a filesystem mirror at the versions the stack pins", async () => {
       const mirror = buildProviderMirror(files.requiredProviders, CACHE_DIR, log);
       for (const line of mirror.provenance) log(`provider ${line}`);
-      env = {
+      const env = {
         ...process.env,
         TF_CLI_CONFIG_FILE: mirror.cliConfigFile,
         STACK_CONFIG_FILE: configFile,
@@ -130,6 +136,7 @@ async function main(): Promise<number> {
         CHECKPOINT_DISABLE: "1",
         CI: "1",
       };
+      deployment = { env, workDir };
       return { found: mirror.provenance.join("; "), passed: true };
     });
 
@@ -147,28 +154,29 @@ async function main(): Promise<number> {
 
     await steps.run("cdktf deploy --auto-approve", "applies", async () => {
       deployed = true;
-      const output = cdktf("deploy", env, workDir);
+      const output = cdktf("deploy", deployment);
       return { found: /Apply complete! Resources: [^\n.]*/.exec(output)?.[0] ?? "applied", passed: true };
     });
 
     await checkRunningStack(steps);
-    const oracle = await sendSessions(steps, env, workDir);
-    const dashboardsAt = (teamAttributes: object) =>
-      Object.values(allDashboards(dashboardConfig({ teamAttributeKeys: Object.keys(teamAttributes), ruleInterval: DEFAULT_CONFIG.prometheus.ruleInterval })))
-        .map((model) => JSON.parse(JSON.stringify(model)));
+    const oracle = await sendSessions(steps, deployment);
+    // The dashboards as the stack deployed above has them (the JSON files of dashboards/json).
+    const dashboards = Object.values(
+      allDashboards(dashboardConfig({ teamAttributeKeys: Object.keys(DEFAULT_CONFIG.teamAttributes), ruleInterval: DEFAULT_CONFIG.prometheus.ruleInterval })),
+    ).map((model) => JSON.parse(JSON.stringify(model)));
 
     await steps.run("dashboards after deploy", "every panel equals its oracle", async () =>
-      panelsFound(await checkPanels(PROMETHEUS_URL, dashboardsAt(DEFAULT_CONFIG.teamAttributes), ALL, oracle.range(), oracle.expected)),
+      panelsFound(await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
     );
 
-    await forkChange(steps, env, configFile, workDir, oracle, dashboardsAt(FORK_CHANGE.teamAttributes));
+    await forkChange(steps, deployment, configFile, oracle, dashboards);
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {
     if (deployed) {
       await steps
         .run("cdktf destroy --auto-approve", "containers, network and volume gone; images kept", async () => {
-          cdktf("destroy", env, workDir);
+          cdktf("destroy", deployment);
           return destroyedState();
         })
         .catch(() => undefined);
@@ -258,23 +266,13 @@ interface Oracle {
  * during which the Collector and Prometheus are restarted with `docker restart`,
  * all sent to the published OTLP port with the settings the stack outputs.
  */
-async function sendSessions(steps: Steps, env: NodeJS.ProcessEnv, workDir: string): Promise<Oracle> {
-  const settings = JSON.parse(terraformOutput(env, workDir, "claude_code_settings")).env as Record<string, string>;
-  const standIn = new AnthropicStandIn();
-  const receiver = new EventReceiver();
+async function sendSessions(steps: Steps, deployment: Deployment): Promise<Oracle> {
   const runs: SessionRun[] = [];
   const from = Math.floor(Date.now() / 1000) - 30;
-  try {
-    const sessionEnv: SessionEnvironment = {
-      stackEnv: settings,
-      apiUrl: await standIn.start(),
-      eventsEndpoint: await receiver.start(),
-      ...prepareWorkspace(workDir),
-      exportIntervalMillis: EXPORT_INTERVAL_MS,
-    };
+  return withSessionTools(deployment, deployment.workDir, {}, async ({ sessionEnv, standIn, receiver }) => {
     const plans = sessionPlans(sessionEnv.repo);
 
-    await steps.run("Claude Code sessions with tool use", `4 sessions to ${settings.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
+    await steps.run("Claude Code sessions with tool use", `4 sessions to ${sessionEnv.stackEnv.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
       for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) runs.push(await runPrintSession(plan, standIn, sessionEnv));
       return { found: `${runs.length} sessions, ${standIn.served.length} answers`, passed: runs.length === 4 };
     });
@@ -283,7 +281,7 @@ async function sendSessions(steps: Steps, env: NodeJS.ProcessEnv, workDir: strin
     const tokensOf = (answers: number) =>
       standIn.served.filter((a) => a.tag === plans.interactive.tag).slice(0, answers).reduce((total, a) => total + totalOf(a.usage), 0);
     await steps.run("interactive session with docker restart of the Collector, then of Prometheus", "no tokens lost", async () => {
-      const run = await runInteractiveSession(plans.interactive, standIn, sessionEnv, workDir, async (answer, sessionId) => {
+      const run = await runInteractiveSession(plans.interactive, standIn, sessionEnv, deployment.workDir, async (answer, sessionId) => {
         // Restart once Prometheus holds the answer so far, as a user's restart would come between answers.
         await waitForTokens(PROMETHEUS_URL, sessionId, tokensOf(answer), 60_000);
         const [name, ready] =
@@ -314,6 +312,39 @@ async function sendSessions(steps: Steps, env: NodeJS.ProcessEnv, workDir: strin
       from,
       range: () => ({ from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS }),
     };
+  });
+}
+
+interface SessionTools {
+  readonly sessionEnv: SessionEnvironment;
+  readonly standIn: AnthropicStandIn;
+  readonly receiver: EventReceiver;
+}
+
+/**
+ * A stand-in API, an event receiver and a workspace for sessions that use the
+ * Claude Code settings the deployed stack outputs, for the time of `body`.
+ */
+async function withSessionTools<T>(
+  deployment: Deployment,
+  dir: string,
+  extraResourceAttributes: Record<string, string>,
+  body: (tools: SessionTools) => Promise<T>,
+): Promise<T> {
+  const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
+  const standIn = new AnthropicStandIn();
+  const receiver = new EventReceiver();
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const sessionEnv: SessionEnvironment = {
+      stackEnv: settings,
+      apiUrl: await standIn.start(),
+      eventsEndpoint: await receiver.start(),
+      ...prepareWorkspace(dir),
+      exportIntervalMillis: EXPORT_INTERVAL_MS,
+      extraResourceAttributes,
+    };
+    return await body({ sessionEnv, standIn, receiver });
   } finally {
     await standIn.stop();
     await receiver.stop();
@@ -321,12 +352,14 @@ async function sendSessions(steps: Steps, env: NodeJS.ProcessEnv, workDir: strin
 }
 
 /** The fork's change: reviewed as a real plan twice (cdktf diff, plan-review), applied, data kept. */
-async function forkChange(steps: Steps, env: NodeJS.ProcessEnv, configFile: string, workDir: string, oracle: Oracle, dashboards: any[]): Promise<void> {
+async function forkChange(steps: Steps, deployment: Deployment, configFile: string, oracle: Oracle, dashboards: any[]): Promise<void> {
+  // `dashboards` are those the oracle covers (before the change): the new attribute's panels
+  // group the earlier sessions, which never sent it, under no value.
   fs.writeFileSync(configFile, JSON.stringify(FORK_CHANGE, null, 2));
   const expectedChanges = ["docker_container.collector_container replaced", "docker_container.prometheus_container replaced"];
 
   await steps.run("fork change: cdktf diff", expectedChanges.join(", "), async () => {
-    const output = cdktf("diff", env, workDir);
+    const output = cdktf("diff", deployment);
     const changes = planLines(output);
     const plan = /Plan: [^\n]*/.exec(output)?.[0] ?? "no plan line";
     return { found: `${changes.join(", ") || "no changes"} (${plan})`, passed: JSON.stringify(changes) === JSON.stringify(expectedChanges) };
@@ -338,22 +371,23 @@ async function forkChange(steps: Steps, env: NodeJS.ProcessEnv, configFile: stri
     "- volumes: unchanged",
   ];
   await steps.run("fork change: npm run plan-review", expectedSummary.join(" "), async () => {
-    const summary = reviewPlan({ env, outDir: path.join(workDir, "plan-review.out") });
+    const summary = reviewPlan({ env: deployment.env, outDir: path.join(deployment.workDir, "plan-review.out") });
     console.log(summary.markdown);
     const lines = summary.markdown.split("\n").filter((line) => line.startsWith("- "));
     const passed = summary.hasChanges && summary.warnings.length === 0 && JSON.stringify(lines.slice(0, 3)) === JSON.stringify(expectedSummary);
     return { found: `${lines.join(" ")}${summary.warnings.length > 0 ? ` warnings: ${summary.warnings.join(" ")}` : ""}`, passed };
   });
 
-  const volumeBefore = docker(["volume", "inspect", "--format", "{{.CreatedAt}}", VOLUME]);
+  // A file only this run writes into the Prometheus volume shows it is the same volume after the change.
+  const marker = `deploy-test-${process.pid}-${Date.now()}`;
+  docker(["exec", CONTAINERS.prometheus, "sh", "-c", `echo ${marker} > /prometheus/.deploy-test-marker`]);
   const networkBefore = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]);
   const appliedAt = Date.now() / 1000;
   await steps.run("fork change: cdktf deploy --auto-approve", "applies; same volume and network", async () => {
-    const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", env, workDir))?.[0] ?? "applied";
-    const volumeAfter = docker(["volume", "inspect", "--format", "{{.CreatedAt}}", VOLUME]);
-    const networkAfter = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]);
-    const kept = volumeAfter === volumeBefore && networkAfter === networkBefore;
-    return { found: `${applied}; volume ${volumeAfter === volumeBefore ? "same" : "NEW"}, network ${networkAfter === networkBefore ? "same" : "NEW"}`, passed: kept };
+    const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", deployment))?.[0] ?? "applied";
+    const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
+    const sameNetwork = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]) === networkBefore;
+    return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}, network ${sameNetwork ? "same" : "NEW"}`, passed: sameVolume && sameNetwork };
   });
 
   await steps.run("fork change: retention in effect", "30d", async () => {
@@ -372,6 +406,22 @@ async function forkChange(steps: Steps, env: NodeJS.ProcessEnv, configFile: stri
     await untilNextStep(RULE_INTERVAL_SECONDS);
     return panelsFound(await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
   });
+
+  const [attribute, value] = Object.entries(FORK_CHANGE.teamAttributes).find(([key]) => !(key in DEFAULT_CONFIG.teamAttributes))!;
+  await steps.run(`fork change: new team attribute ${attribute}`, `a session sending ${attribute}=${value} is labelled with it`, async () => {
+    const sessionId = await runSession(deployment, path.join(deployment.workDir, "after-change"), { [attribute]: value });
+    const labelled = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}", ${labelForAttribute(attribute)}="${value}"}[30m] anchored))`;
+    let tokens = 0;
+    await waitUntil(async () => (tokens = await queryNumber(PROMETHEUS_URL, labelled)) > 0, 60_000);
+    return { found: `${tokens} tokens under ${labelForAttribute(attribute)}="${value}"`, passed: tokens > 0 };
+  });
+}
+
+/** One short session with the stack's current settings plus `extraResourceAttributes`; returns its session id. */
+function runSession(deployment: Deployment, dir: string, extraResourceAttributes: Record<string, string>): Promise<string> {
+  return withSessionTools(deployment, dir, extraResourceAttributes, async ({ sessionEnv, standIn }) =>
+    (await runPrintSession(sessionPlans(sessionEnv.repo).parallelA, standIn, sessionEnv)).sessionId,
+  );
 }
 
 function panelsFound(checks: readonly PanelCheck[]): { found: string; passed: boolean } {
@@ -425,7 +475,7 @@ function namesOf(args: string[]): string[] {
 }
 
 /** Runs `cdktf <command>` (non-interactive) and returns its output; its log goes to the work folder. */
-function cdktf(command: "deploy" | "diff" | "destroy", env: NodeJS.ProcessEnv, workDir: string): string {
+function cdktf(command: "deploy" | "diff" | "destroy", { env, workDir }: Deployment): string {
   // `terraform providers lock` would ask the registry for every platform's checksums; the mirror has only this one.
   const args = [command, "--output", path.join(workDir, "cdktf.out"), "--no-color", "--skip-provider-lock", ...(command === "diff" ? [] : ["--auto-approve"])];
   const result = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "cdktf"), args, {
@@ -440,7 +490,8 @@ function cdktf(command: "deploy" | "diff" | "destroy", env: NodeJS.ProcessEnv, w
   return output;
 }
 
-function terraformOutput(env: NodeJS.ProcessEnv, workDir: string, name: string): string {
+/** An output of the deployed stack, as `terraform output` prints it. */
+function terraformOutput({ env, workDir }: Deployment, name: string): string {
   const stackDir = path.join(workDir, "cdktf.out", "stacks", STACK_NAME);
   return JSON.parse(execFileSync("terraform", ["output", "-json", name], { cwd: stackDir, env, encoding: "utf8" }));
 }

@@ -176,13 +176,15 @@ export interface SessionEnvironment {
   /** Folder with the `gh` stand-in, first on PATH. */
   readonly binDir: string;
   readonly exportIntervalMillis: number;
+  /** Resource attributes every session sends besides its team's. @default - none */
+  readonly extraResourceAttributes?: Readonly<Record<string, string>>;
 }
 
 const API_KEY = "sk-ant-e2e-0000000000000000000000";
 
 /** The CLI's environment: the stack's settings plus only what the test needs. */
 export function sessionEnv(env: SessionEnvironment, team: Team): NodeJS.ProcessEnv {
-  const attributes = Object.entries(TEAMS[team])
+  const attributes = Object.entries({ ...TEAMS[team], ...env.extraResourceAttributes })
     .map(([key, value]) => `${key}=${value}`)
     .join(",");
   return {

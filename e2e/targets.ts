@@ -87,7 +87,7 @@ export const DEPLOYED_STACK = {
 export async function checkDeployPrerequisites(): Promise<void> {
   const problems: string[] = [];
   if (spawnSync("docker", ["info"], { stdio: "ignore" }).status !== 0) problems.push("a running Docker engine (`docker info` fails)");
-  if (spawnSync("terraform", ["version"], { stdio: "ignore" }).error) problems.push("Terraform 1.5 or newer on PATH");
+  if (spawnSync("terraform", ["version"], { stdio: "ignore" }).error) problems.push("Terraform 1.7 or newer on PATH");
   for (const [name, url] of [
     ["the Terraform registry", "https://registry.terraform.io/.well-known/terraform.json"],
     ["Docker Hub", "https://registry-1.docker.io/v2/"],

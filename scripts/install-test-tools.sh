@@ -6,7 +6,7 @@
 #   busybox-static  shell and wget inside the deploy test's Prometheus image
 #   shellcheck      checks the shell steps of the GitHub workflow (through actionlint)
 #   actionlint      lints the GitHub workflow (built with Go into .cache/tools/bin)
-# Go (1.24 or newer) and Terraform (1.5 or newer) must already be installed: the
+# Go (1.24 or newer) and Terraform (1.7 or newer) must already be installed: the
 # tests build the Collector, Prometheus and the Terraform providers with Go, and
 # `cdktf` runs Terraform. Elsewhere the script says what to install.
 set -euo pipefail
@@ -43,7 +43,7 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 if ! command -v terraform >/dev/null 2>&1; then
-  echo "Terraform is missing: install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install); cdktf runs it" >&2
+  echo "Terraform is missing: install Terraform 1.7 or newer (https://developer.hashicorp.com/terraform/install); cdktf runs it" >&2
   exit 1
 fi
 tools_bin="$(cd "$(dirname "$0")/.." && pwd)/.cache/tools/bin"
