@@ -24,7 +24,6 @@ import { allDashboards } from "../dashboards";
 import { Metric, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig } from "../dashboards/config";
 import { RULE_GROUP } from "../renderers/recording-rules";
-import { reviewPlan } from "../scripts/plan-review";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
 import { EventReceiver } from "./event-receiver";
@@ -370,12 +369,13 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     `- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (upload)`,
     "- volumes: unchanged",
   ];
-  await steps.run("fork change: npm run plan-review", expectedSummary.join(" "), async () => {
-    const summary = reviewPlan({ env: deployment.env, outDir: path.join(deployment.workDir, "plan-review.out") });
-    console.log(summary.markdown);
-    const lines = summary.markdown.split("\n").filter((line) => line.startsWith("- "));
-    const passed = summary.hasChanges && summary.warnings.length === 0 && JSON.stringify(lines.slice(0, 3)) === JSON.stringify(expectedSummary);
-    return { found: `${lines.join(" ")}${summary.warnings.length > 0 ? ` warnings: ${summary.warnings.join(" ")}` : ""}`, passed };
+  await steps.run("fork change: npm run plan-review", `exit 2 (changes), no warning; ${expectedSummary.join(" ")}`, async () => {
+    const review = planReview(deployment);
+    console.log(review.markdown);
+    const lines = review.markdown.split("\n").filter((line) => line.startsWith("- "));
+    const warned = review.markdown.includes("[!WARNING]");
+    const passed = review.status === 2 && !warned && JSON.stringify(lines.slice(0, 3)) === JSON.stringify(expectedSummary);
+    return { found: `exit ${review.status}${warned ? ", WARNING" : ""}; ${lines.join(" ")}`, passed };
   });
 
   // A file only this run writes into the Prometheus volume shows it is the same volume after the change.
@@ -388,6 +388,11 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
     const sameNetwork = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]) === networkBefore;
     return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}, network ${sameNetwork ? "same" : "NEW"}`, passed: sameVolume && sameNetwork };
+  });
+
+  await steps.run("npm run plan-review after the apply", "exit 0, No changes.", async () => {
+    const review = planReview(deployment);
+    return { found: `exit ${review.status}; ${review.markdown.trim().split("\n").pop()}`, passed: review.status === 0 && review.markdown.includes("No changes.") };
   });
 
   await steps.run("fork change: retention in effect", "30d", async () => {
@@ -488,6 +493,20 @@ function cdktf(command: "deploy" | "diff" | "destroy", { env, workDir }: Deploym
   fs.appendFileSync(path.join(workDir, "cdktf.log"), `$ cdktf ${args.join(" ")}\n${output}\n`);
   if (result.status !== 0) throw new Error(`cdktf ${command} exited with ${result.status}: ${output.trim().split("\n").slice(-8).join("\n")}`);
   return output;
+}
+
+/** `npm run plan-review` as the workflow runs it, with its own synth folder; its exit status and summary. */
+function planReview({ env, workDir }: Deployment): { status: number | null; markdown: string } {
+  const summaryFile = path.join(workDir, "plan-review.md");
+  fs.rmSync(summaryFile, { force: true });
+  const result = spawnSync("npm", ["run", "--silent", "plan-review", "--", "--out-dir", path.join(workDir, "plan-review.out"), "--markdown-file", summaryFile], {
+    cwd: PROJECT_DIR,
+    env,
+    encoding: "utf8",
+  });
+  fs.appendFileSync(path.join(workDir, "cdktf.log"), `$ npm run plan-review\n${result.stdout}${result.stderr}\n`);
+  if (result.status === 1 || !fs.existsSync(summaryFile)) throw new Error(`plan-review exited with ${result.status}: ${result.stderr.trim()}`);
+  return { status: result.status, markdown: fs.readFileSync(summaryFile, "utf8") };
 }
 
 /** An output of the deployed stack, as `terraform output` prints it. */

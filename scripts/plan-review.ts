@@ -3,7 +3,7 @@
  * against the current state, and prints a markdown summary (scripts/plan-summary.ts).
  * Exit code: 0 no changes, 2 changes, 1 error (like `terraform plan -detailed-exitcode`).
  *
- *   npm run plan-review -- [--markdown-file summary.md]
+ *   npm run plan-review -- [--markdown-file summary.md] [--out-dir cdktf.out]
  *
  * The configuration, state folder and Terraform settings come from the
  * environment as for `cdktf deploy` (STACK_CONFIG_FILE, STACK_STATE_DIR,
@@ -49,11 +49,18 @@ export function reviewPlan(options: PlanReviewOptions = {}): PlanSummary {
   }
 }
 
+/** The value after `--name` on the command line, if given. */
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
 if (require.main === module) {
   try {
-    const summary = reviewPlan();
-    const fileFlag = process.argv.indexOf("--markdown-file");
-    if (fileFlag > 0) fs.writeFileSync(process.argv[fileFlag + 1], summary.markdown);
+    const outDir = flag("out-dir");
+    const summary = reviewPlan({ outDir: outDir && path.resolve(outDir) });
+    const markdownFile = flag("markdown-file");
+    if (markdownFile) fs.writeFileSync(markdownFile, summary.markdown);
     process.stdout.write(summary.markdown);
     process.exit(summary.hasChanges ? 2 : 0);
   } catch (error) {
