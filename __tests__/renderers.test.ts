@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/collector-config";
-import { Metric } from "../dashboards/catalog";
+import { EventMetric, Metric } from "../dashboards/catalog";
 import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
 import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules } from "../renderers/recording-rules";
 import { parsePromQL } from "./promql";
@@ -21,6 +21,7 @@ const collectorOptions: CollectorConfigOptions = {
   deltaMaxStale: "24h",
   metricExpiration: "24h",
   memoryLimitMiB: 512,
+  eventMetrics: [],
 };
 
 describe("Collector configuration", () => {
@@ -34,6 +35,10 @@ describe("Collector configuration", () => {
                 endpoint: 0.0.0.0:4317
               http:
                 endpoint: 0.0.0.0:4318
+        connectors:
+          signal_to_metrics:
+            error_mode: ignore
+            logs: []
         processors:
           memory_limiter:
             check_interval: 1s
@@ -58,12 +63,12 @@ describe("Collector configuration", () => {
             endpoint: 0.0.0.0:8889
             metric_expiration: 24h
             without_scope_info: true
-          nop: {}
         service:
           pipelines:
             metrics:
               receivers:
                 - otlp
+                - signal_to_metrics
               processors:
                 - memory_limiter
                 - transform/labels
@@ -77,7 +82,7 @@ describe("Collector configuration", () => {
               processors:
                 - memory_limiter
               exporters:
-                - nop
+                - signal_to_metrics
           telemetry:
             logs:
               level: info
@@ -103,6 +108,40 @@ describe("Collector configuration", () => {
     for (const section of ["receivers", "processors", "exporters"]) {
       for (const component of Object.keys(config[section])) expect(used).toContain(component);
     }
+  });
+
+  test("an event metric becomes a signal_to_metrics definition with only the listed labels", () => {
+    const config = parse(renderCollectorConfig({ ...collectorOptions, eventMetrics: [EventMetric.apiErrors, EventMetric.toolDuration] }));
+    expect(config.connectors.signal_to_metrics.logs).toEqual([
+      {
+        name: "claude_code.api.error",
+        description: EventMetric.apiErrors.description,
+        conditions: ['attributes["event.name"] == "api_error"'],
+        attributes: [
+          { key: "user.id", optional: true },
+          { key: "user.email", optional: true },
+          { key: "team.id", optional: true },
+          { key: "department", optional: true },
+          { key: "model" },
+          { key: "status_code", default_value: "none" },
+        ],
+        sum: { value: "1", monotonic: true },
+      },
+      {
+        name: "claude_code.tool.duration",
+        description: EventMetric.toolDuration.description,
+        unit: "s",
+        conditions: ['attributes["event.name"] == "tool_result"'],
+        attributes: [
+          { key: "user.id", optional: true },
+          { key: "user.email", optional: true },
+          { key: "team.id", optional: true },
+          { key: "department", optional: true },
+          { key: "tool_name" },
+        ],
+        histogram: { buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600], value: 'Double(attributes["duration_ms"]) / 1000.0' },
+      },
+    ]);
   });
 
   test("without team attributes only the kept attributes stay", () => {

@@ -1,6 +1,6 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
-import { KEPT_ATTRIBUTES } from "../dashboards/catalog";
+import { EventMetric, KEPT_ATTRIBUTES } from "../dashboards/catalog";
 import { renderCollectorConfig } from "../renderers/collector-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
@@ -54,6 +54,7 @@ export class OtelCollector extends Construct {
       deltaMaxStale: props.deltaMaxStale,
       metricExpiration: props.metricExpiration,
       memoryLimitMiB: props.memoryLimitMiB,
+      eventMetrics: Object.values(EventMetric),
     });
     const image = new PinnedImage(this, "image", { name: props.image });
 

@@ -19,6 +19,9 @@ export const Label = {
 
 export type CatalogLabel = (typeof Label)[keyof typeof Label];
 
+/** Labels of the metrics the Collector derives from Claude Code's events (event attribute keys too). */
+export const EventLabel = { statusCode: "status_code", success: "success", errorType: "error_type" } as const;
+
 export interface MetricDefinition {
   /** Name of the OTel instrument in Claude Code. */
   readonly otelName: string;
@@ -90,11 +93,13 @@ export const KEPT_ATTRIBUTES: readonly string[] = [
   "decision",
   "source",
   "language",
+  ...Object.values(EventLabel),
 ];
 
 /** Labels that every series carries and that must never be used by a team attribute. */
 export const RESERVED_LABELS: readonly string[] = [
   ...Object.values(Label),
+  ...Object.values(EventLabel),
   "job",
   "instance",
   "le",
@@ -116,3 +121,89 @@ export const RESERVED_LABELS: readonly string[] = [
 export function labelForAttribute(attributeKey: string): string {
   return attributeKey.replace(/[^a-zA-Z0-9_]/g, "_");
 }
+
+
+/** One metric the Collector derives from one kind of Claude Code event (an OTLP log record). */
+export interface EventMetricDefinition {
+  /** `event.name` of the events counted. */
+  readonly event: string;
+  /** Name of the metric the Collector creates. */
+  readonly otelName: string;
+  /** Series name in Prometheus (a histogram's base name, without _bucket, _sum, _count). */
+  readonly name: string;
+  readonly description: string;
+  /** Event attributes that become labels, with the value used when an event lacks one. */
+  readonly attributes: readonly { readonly key: string; readonly missing?: string }[];
+  /** For a histogram of a duration: the event attribute in milliseconds and the bucket bounds in seconds. */
+  readonly durationHistogram?: { readonly attribute: string; readonly buckets: readonly number[] };
+}
+
+/**
+ * API request durations: streamed answers take from under a second to minutes,
+ * so the bounds follow that spread (the 60 s, 120 s and 300 s bounds catch long
+ * outputs and retries within one request).
+ */
+const API_DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+/** Tool durations: file tools take milliseconds, Bash commands up to the 10-minute tool timeout. */
+const TOOL_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600];
+
+export const EventMetric = {
+  apiRequests: {
+    event: "api_request",
+    otelName: "claude_code.api.request",
+    name: "claude_code_api_request_total",
+    description: "API requests that returned an answer",
+    attributes: [{ key: Label.model }],
+  },
+  apiErrors: {
+    event: "api_error",
+    otelName: "claude_code.api.error",
+    name: "claude_code_api_error_total",
+    description: "API requests that failed after their last attempt (status_code none: no HTTP status, e.g. a connection failure)",
+    attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: "none" }],
+  },
+  apiRetriesExhausted: {
+    event: "api_retries_exhausted",
+    otelName: "claude_code.api.retries_exhausted",
+    name: "claude_code_api_retries_exhausted_total",
+    description: "API requests that failed after more than one attempt",
+    attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: "none" }],
+  },
+  apiRefusals: {
+    event: "api_refusal",
+    otelName: "claude_code.api.refusal",
+    name: "claude_code_api_refusal_total",
+    description: "Answers with stop reason refusal",
+    attributes: [{ key: Label.model }],
+  },
+  apiDuration: {
+    event: "api_request",
+    otelName: "claude_code.api.request.duration",
+    name: "claude_code_api_request_duration_seconds",
+    description: "Duration of API requests that returned an answer",
+    attributes: [{ key: Label.model }],
+    durationHistogram: { attribute: "duration_ms", buckets: API_DURATION_BUCKETS },
+  },
+  toolResults: {
+    event: "tool_result",
+    otelName: "claude_code.tool.result",
+    name: "claude_code_tool_result_total",
+    description: "Tool runs by tool and outcome (error_type none when the tool succeeded)",
+    attributes: [{ key: Label.toolName }, { key: EventLabel.success }, { key: EventLabel.errorType, missing: "none" }],
+  },
+  toolDuration: {
+    event: "tool_result",
+    otelName: "claude_code.tool.duration",
+    name: "claude_code_tool_duration_seconds",
+    description: "Duration of tool runs",
+    attributes: [{ key: Label.toolName }],
+    durationHistogram: { attribute: "duration_ms", buckets: TOOL_DURATION_BUCKETS },
+  },
+  prompts: {
+    event: "user_prompt",
+    otelName: "claude_code.user.prompt",
+    name: "claude_code_user_prompt_total",
+    description: "Prompts typed by users (a count only; the prompt is never stored)",
+    attributes: [],
+  },
+} as const satisfies Record<string, EventMetricDefinition>;

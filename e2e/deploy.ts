@@ -26,7 +26,8 @@ import { dashboardConfig } from "../dashboards/config";
 import { RULE_GROUP } from "../renderers/recording-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
-import { EventReceiver } from "./event-receiver";
+import { ClaudeEvent, EventReceiver } from "./event-receiver";
+import { eventMetricChecks } from "./event-metrics";
 import { Expectation, expectations, sessionTokens } from "./oracle";
 import { PanelCheck, checkPanels, queryNumber, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { answersOk, portOpen, sleep } from "./processes";
@@ -168,6 +169,12 @@ async function main(): Promise<number> {
       panelsFound(await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
     );
 
+    await steps.run("metrics from events", "every event series equals the CLI's own events", async () => {
+      const checks = await eventMetricChecks(PROMETHEUS_URL, oracle.events, oracle.range());
+      const wrong = checks.filter((check) => !check.passed).map((check) => `${check.metric}: ${check.found} (expected ${check.expected})`);
+      return { found: `${checks.length - wrong.length} of ${checks.length} series equal${wrong.length ? `; ${wrong.join("; ")}` : ""}`, passed: wrong.length === 0 };
+    });
+
     await forkChange(steps, deployment, configFile, oracle, dashboards);
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
@@ -255,6 +262,8 @@ async function checkRunningStack(steps: Steps): Promise<void> {
 
 interface Oracle {
   readonly expected: Readonly<Record<string, Expectation>>;
+  /** The sessions' events as the CLI sent them (the event metrics' oracle). */
+  readonly events: readonly ClaudeEvent[];
   readonly from: number;
   /** The range from the first session until the last minute that has closed. */
   range(): { from: number; to: number; step: number };
@@ -308,6 +317,7 @@ async function sendSessions(steps: Steps, deployment: Deployment): Promise<Oracl
     await untilNextStep(RULE_INTERVAL_SECONDS);
     return {
       expected: expectations({ runs, served: standIn.served, events: receiver.events }),
+      events: receiver.events,
       from,
       range: () => ({ from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS }),
     };
@@ -332,7 +342,7 @@ async function withSessionTools<T>(
 ): Promise<T> {
   const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
   const standIn = new AnthropicStandIn();
-  const receiver = new EventReceiver();
+  const receiver = new EventReceiver(`http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.otlpHttp}/v1/logs`);
   try {
     fs.mkdirSync(dir, { recursive: true });
     const sessionEnv: SessionEnvironment = {

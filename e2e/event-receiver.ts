@@ -1,6 +1,7 @@
 /**
- * Receives Claude Code's events (OTLP logs over HTTP/JSON). The CLI's own
- * api_request events carry the cost of every request: the cost oracle.
+ * Receives Claude Code's events (OTLP logs over HTTP/JSON) and passes them on to
+ * the stack's Collector. The CLI's own events are the oracle of cost and of
+ * every metric the Collector derives from events.
  */
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -15,6 +16,13 @@ export class EventReceiver {
   readonly events: ClaudeEvent[] = [];
   private server?: http.Server;
 
+  /**
+   * @param forwardTo OTLP/HTTP logs endpoint (the stack's Collector) that gets
+   * every payload after it is recorded, so the Collector sees exactly the events
+   * the oracle counts. Forwarding retries while the Collector is down.
+   */
+  constructor(private readonly forwardTo?: string) {}
+
   /** Starts listening; returns the logs endpoint URL. */
   async start(): Promise<string> {
     this.server = http.createServer((request, response) => {
@@ -23,6 +31,7 @@ export class EventReceiver {
       request.on("end", () => {
         try {
           this.collect(JSON.parse(body));
+          if (this.forwardTo) this.pending.push(this.forward(body));
           response.writeHead(200, { "content-type": "application/json" });
           response.end("{}");
         } catch (error) {
@@ -36,7 +45,20 @@ export class EventReceiver {
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.pending);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private readonly pending: Promise<void>[] = [];
+
+  private async forward(body: string): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const response = await fetch(this.forwardTo!, { method: "POST", headers: { "content-type": "application/json" }, body }).catch(() => undefined);
+      if (response?.ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`the Collector at ${this.forwardTo} did not take an events payload within 120 s`);
   }
 
   named(name: string): ClaudeEvent[] {

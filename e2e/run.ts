@@ -13,6 +13,7 @@ import * as path from "path";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
+import { eventMetricChecks } from "./event-metrics";
 import { expectations, sessionTokens } from "./oracle";
 import { VariableValues, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { sleep } from "./processes";
@@ -141,7 +142,7 @@ async function runScenario(
 ): Promise<{ checks: Check[]; freshness: Freshness[] }> {
   const prometheusUrl = stack.prometheusUrl;
   const standIn = new AnthropicStandIn();
-  const receiver = new EventReceiver();
+  const receiver = new EventReceiver(stack.otlpLogsEndpoint);
   const runs: SessionRun[] = [];
   const freshness: Freshness[] = [];
   const label = temporality === "delta" ? "delta (default)" : "cumulative";
@@ -222,6 +223,9 @@ async function runScenario(
       const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
       const panels = await checkPanels(prometheusUrl, dashboards, variables, range, expected);
       checks.push(...panels.map((check) => ({ run: label, view, ...check })));
+    }
+    for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {
+      checks.push({ run: label, view: "events", dashboard: "-", panel: check.metric, found: check.found, expected: check.expected, passed: check.passed });
     }
     checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
     checks.push(await collectorOutage(label, temporality, plans, standIn, env, stack, dir));

@@ -86,6 +86,8 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       prompts: ["Split the second print [e2e:edit]"],
       turns: [
         { tool: "Read", input: { file_path: file }, usage: usage(3) },
+        // A tool that fails: Claude Code reports tool_result success "false", error_type TelemetrySafeError.
+        { tool: "Read", input: { file_path: path.join(repo, "missing.py") }, usage: usage(20) },
         { tool: "Edit", input: { file_path: file, old_string: "print(2)", new_string: "print(20)\nprint(21)" }, usage: usage(4) },
         { text: "Done.", usage: usage(5) },
       ],
@@ -111,6 +113,8 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       model: "haiku",
       prompts: ["Commit and open a pull request [e2e:commit]"],
       turns: [
+        // A command that exits non-zero: tool_result success "false", error_type ShellError.
+        { tool: "Bash", input: { command: "test -f missing.txt", description: "Look for missing.txt" }, usage: usage(21) },
         { tool: "Bash", input: { command: 'git add -A && git commit -q -m "Add app.py"', description: "Commit" }, usage: usage(9) },
         { tool: "Bash", input: { command: 'gh pr create --title "Add app.py" --body "e2e"', description: "Open a pull request" }, usage: usage(10) },
         { text: "Committed and opened a pull request.", usage: usage(11) },

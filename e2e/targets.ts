@@ -15,6 +15,8 @@ export interface StackUnderTest {
   readonly prometheusUrl: string;
   /** OTLP gRPC endpoint for Claude Code. */
   readonly otlpEndpoint: string;
+  /** OTLP/HTTP logs endpoint of the Collector, where the test passes Claude Code's events on. */
+  readonly otlpLogsEndpoint: string;
   restartCollector(): Promise<void>;
   stopCollector(): Promise<void>;
   startCollector(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
   return {
     prometheusUrl,
     otlpEndpoint: `http://127.0.0.1:${ports.otlpGrpc}`,
+    otlpLogsEndpoint: `http://127.0.0.1:${ports.otlpHttp}/v1/logs`,
     restartCollector: () => collector.restart(),
     stopCollector: () => collector.stop(),
     startCollector: () => collector.start(),
@@ -126,6 +129,7 @@ export async function deployStack(configFile: string, dir: string): Promise<Stac
   return {
     prometheusUrl,
     otlpEndpoint: `http://127.0.0.1:${DEPLOYED_STACK.ports.otlpGrpc}`,
+    otlpLogsEndpoint: `http://127.0.0.1:${DEPLOYED_STACK.ports.otlpHttp}/v1/logs`,
     restartCollector: () => docker("restart", "otel-collector", collectorUp),
     stopCollector: () => docker("stop", "otel-collector", async () => true),
     startCollector: () => docker("start", "otel-collector", collectorUp),

@@ -26,6 +26,10 @@ const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
   },
   prometheus: { kind: "exporters", module: "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" },
   nop: { kind: "exporters", module: "go.opentelemetry.io/collector/exporter/nopexporter" },
+  signal_to_metrics: {
+    kind: "connectors",
+    module: "github.com/open-telemetry/opentelemetry-collector-contrib/connector/signaltometricsconnector",
+  },
 };
 
 /** Fails with what to install when a program the test needs is missing. */
@@ -56,7 +60,7 @@ export function imageVersion(image: string): string {
  */
 export function buildCollector(collectorYaml: string, version: string, log: (line: string) => void): string {
   const config = parse(collectorYaml);
-  const manifest: Record<string, string[]> = { receivers: [], processors: [], exporters: [], extensions: [] };
+  const manifest: Record<string, string[]> = { receivers: [], processors: [], exporters: [], extensions: [], connectors: [] };
   for (const kind of Object.keys(manifest)) {
     for (const id of Object.keys(config[kind] ?? {})) {
       const type = id.split("/")[0];

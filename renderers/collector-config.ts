@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { EventMetricDefinition } from "../dashboards/catalog";
 
 /** What the Collector configuration depends on. */
 export interface CollectorConfigOptions {
@@ -20,7 +21,12 @@ export interface CollectorConfigOptions {
   readonly metricExpiration: string;
   /** memory_limiter `limit_mib`. */
   readonly memoryLimitMiB: number;
+  /** Metrics derived from Claude Code's events (OTLP logs) by the signal_to_metrics connector. */
+  readonly eventMetrics: readonly EventMetricDefinition[];
 }
+
+/** Event attributes every event metric keeps when present: who, and the team attributes. */
+const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email"];
 
 /**
  * Renders the Collector's config.yaml.
@@ -30,8 +36,8 @@ export interface CollectorConfigOptions {
  * but the kept ones and the team attributes) -> delta_to_cumulative (Claude
  * Code sends deltas by default) -> batch -> prometheus exporter. Resource
  * attributes and instrumentation scope are not converted to labels.
- * Logs (Claude Code events) are accepted and dropped, so clients that export
- * them see no errors.
+ * Logs (Claude Code events) are turned into counters and duration histograms
+ * (signal_to_metrics, then the metrics pipeline above) and dropped.
  */
 export function renderCollectorConfig(options: CollectorConfigOptions): string {
   const promoteTeamAttributes = options.teamAttributeKeys.map(
@@ -45,6 +51,10 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // sample of the old one, so Prometheus sees the reset (a zero at the start).
   const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
   const metricProcessors = ["memory_limiter", "transform/labels", "delta_to_cumulative", "batch"];
+  const eventsToMetrics = {
+    error_mode: "ignore",
+    logs: options.eventMetrics.map((metric) => eventMetricConfig(metric, [...EVENT_IDENTITY_ATTRIBUTES, ...options.teamAttributeKeys])),
+  };
 
   const config = {
     receivers: {
@@ -55,6 +65,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         },
       },
     },
+    connectors: { signal_to_metrics: eventsToMetrics },
     processors: {
       memory_limiter: {
         check_interval: "1s",
@@ -76,12 +87,11 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         metric_expiration: options.metricExpiration,
         without_scope_info: true,
       },
-      nop: {},
     },
     service: {
       pipelines: {
-        metrics: { receivers: ["otlp"], processors: metricProcessors, exporters: ["prometheus"] },
-        logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["nop"] },
+        metrics: { receivers: ["otlp", "signal_to_metrics"], processors: metricProcessors, exporters: ["prometheus"] },
+        logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["signal_to_metrics"] },
       },
       telemetry: {
         logs: { level: "info" },
@@ -90,6 +100,30 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     },
   };
   return stringify(config, { lineWidth: 0 });
+}
+
+/**
+ * One signal_to_metrics definition: a delta counter (1 per event) or a histogram
+ * of a duration attribute in seconds, labelled with the event's identity and team
+ * attributes when present and with the metric's own attributes. Nothing else of
+ * the event (messages, ids, content) becomes a label.
+ */
+function eventMetricConfig(metric: EventMetricDefinition, optionalKeys: readonly string[]): object {
+  const attributes = [
+    ...optionalKeys.map((key) => ({ key, optional: true })),
+    ...metric.attributes.map(({ key, missing }) => (missing === undefined ? { key } : { key, default_value: missing })),
+  ];
+  const histogram = metric.durationHistogram;
+  return {
+    name: metric.otelName,
+    description: metric.description,
+    ...(histogram ? { unit: "s" } : {}),
+    conditions: [`attributes["event.name"] == ${quote(metric.event)}`],
+    attributes,
+    ...(histogram
+      ? { histogram: { buckets: histogram.buckets, value: `Double(attributes[${quote(histogram.attribute)}]) / 1000.0` } }
+      : { sum: { value: "1", monotonic: true } }),
+  };
 }
 
 function quote(value: string): string {

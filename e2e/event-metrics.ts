@@ -1,0 +1,89 @@
+/**
+ * Checks of the metrics the Collector derives from Claude Code's events against
+ * the events themselves (recorded by the test before they reach the Collector):
+ * every counter per label set, and every histogram's count and buckets, over the
+ * whole scenario, read from the raw series as Prometheus holds them.
+ */
+import { EventMetric, EventMetricDefinition, labelForAttribute } from "../dashboards/catalog";
+import { ClaudeEvent } from "./event-receiver";
+import { TimeRange } from "./panels";
+
+export interface EventMetricCheck {
+  readonly metric: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly passed: boolean;
+}
+
+/** One check per event metric (histograms: count and buckets), all label sets at once. */
+export async function eventMetricChecks(prometheusUrl: string, events: readonly ClaudeEvent[], range: TimeRange): Promise<EventMetricCheck[]> {
+  const checks: EventMetricCheck[] = [];
+  for (const metric of Object.values(EventMetric) as EventMetricDefinition[]) {
+    const matching = events.filter((event) => event.name === metric.event);
+    const labels = metric.attributes.map(({ key }) => labelForAttribute(key));
+    const keyOf = (event: ClaudeEvent) => metric.attributes.map(({ key, missing }) => String(event.attributes[key] ?? missing)).join(",");
+    const histogram = metric.durationHistogram;
+    const series = histogram ? `${metric.name}_count` : metric.name;
+    checks.push(compare(metric.name, await totalsBy(prometheusUrl, series, labels, range), countBy(matching, keyOf)));
+    if (histogram) {
+      const bounds = [...histogram.buckets.map(String), "+Inf"];
+      const expected: Record<string, number> = {};
+      for (const event of matching) {
+        const seconds = Number(event.attributes[histogram.attribute]) / 1000;
+        for (const bound of bounds) {
+          if (bound === "+Inf" || seconds <= Number(bound)) {
+            const key = `${keyOf(event)},le=${bound}`;
+            expected[key] = (expected[key] ?? 0) + 1;
+          }
+        }
+      }
+      // Prometheus 3 writes bucket bounds in float form (le="1.0"): compare them as numbers.
+      const found = await totalsBy(prometheusUrl, `${metric.name}_bucket`, [...labels, "le"], range, (le) => `le=${le === "+Inf" ? le : Number(le)}`);
+      checks.push(compare(`${metric.name}_bucket`, found, expected));
+    }
+  }
+  return checks;
+}
+
+function countBy(events: readonly ClaudeEvent[], keyOf: (event: ClaudeEvent) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of events) counts[keyOf(event)] = (counts[keyOf(event)] ?? 0) + 1;
+  return counts;
+}
+
+/** Growth of `series` over the range per label set, label values joined like the oracle's keys; zero sets left out. */
+async function totalsBy(
+  prometheusUrl: string,
+  series: string,
+  labels: readonly string[],
+  range: TimeRange,
+  lastLabel: (value: string) => string = (value) => value,
+): Promise<Record<string, number>> {
+  const query = `sum by (${labels.join(", ")}) (increase(${series}[${Math.round(range.to - range.from)}s] anchored))`;
+  const response = await fetch(`${prometheusUrl}/api/v1/query`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ query, time: String(range.to) }),
+  });
+  const body: any = await response.json();
+  if (body.status !== "success") throw new Error(`Prometheus refused ${query}: ${body.error}`);
+  const totals: Record<string, number> = {};
+  for (const { metric, value } of body.data.result) {
+    const total = Number(value[1]);
+    if (total === 0) continue;
+    const values = labels.map((label, i) => (i === labels.length - 1 ? lastLabel(metric[label] ?? "") : (metric[label] ?? "")));
+    totals[values.join(",")] = total;
+  }
+  return totals;
+}
+
+function compare(metric: string, found: Record<string, number>, expected: Record<string, number>): EventMetricCheck {
+  const format = (values: Record<string, number>) =>
+    Object.entries(values)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => `${key}=${value}`)
+      .join(" ") || "none";
+  const keys = new Set([...Object.keys(found), ...Object.keys(expected)]);
+  const passed = [...keys].every((key) => found[key] === expected[key]);
+  return { metric, found: format(found), expected: format(expected), passed };
+}
