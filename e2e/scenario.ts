@@ -113,7 +113,7 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       model: "haiku",
       prompts: ["Commit and open a pull request [e2e:commit]"],
       turns: [
-        // A command that exits non-zero: tool_result success "false", error_type ShellError.
+        // Exits 1: Claude Code 2.1.332 still reports this tool_result as success "true" (an `exit 3` gives "false", ShellError).
         { tool: "Bash", input: { command: "test -f missing.txt", description: "Look for missing.txt" }, usage: usage(21) },
         { tool: "Bash", input: { command: 'git add -A && git commit -q -m "Add app.py"', description: "Commit" }, usage: usage(9) },
         { tool: "Bash", input: { command: 'gh pr create --title "Add app.py" --body "e2e"', description: "Open a pull request" }, usage: usage(10) },
