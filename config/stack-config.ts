@@ -139,8 +139,8 @@ export const DEFAULT_CONFIG: StackConfig = {
 };
 
 /** Where the dashboards go; see `StackConfig.grafana.mode`. */
-export type GrafanaMode = "container" | "external" | "none";
-export const GRAFANA_MODES: readonly GrafanaMode[] = ["container", "external", "none"];
+export const GRAFANA_MODES = ["container", "external", "none"] as const;
+export type GrafanaMode = (typeof GRAFANA_MODES)[number];
 
 /** Thrown for any configuration problem; the message lists every bad setting. */
 export class ConfigError extends Error {

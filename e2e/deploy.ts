@@ -27,7 +27,7 @@ import { RULE_GROUP } from "../renderers/recording-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
 import { ClaudeEvent, EventReceiver } from "./event-receiver";
-import { eventMetricChecks } from "./event-metrics";
+import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { Expectation, expectations, sessionTokens } from "./oracle";
 import { PanelCheck, checkPanels, queryNumber, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { answersOk, portOpen, sleep } from "./processes";
@@ -166,14 +166,12 @@ async function main(): Promise<number> {
     ).map((model) => JSON.parse(JSON.stringify(model)));
 
     await steps.run("dashboards after deploy", "every panel equals its oracle", async () =>
-      panelsFound(await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
+      allEqual("panels", await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
     );
 
-    await steps.run("metrics from events", "every event series equals the CLI's own events", async () => {
-      const checks = await eventMetricChecks(PROMETHEUS_URL, oracle.events, oracle.range());
-      const wrong = checks.filter((check) => !check.passed).map((check) => `${check.metric}: ${check.found} (expected ${check.expected})`);
-      return { found: `${checks.length - wrong.length} of ${checks.length} series equal${wrong.length ? `; ${wrong.join("; ")}` : ""}`, passed: wrong.length === 0 };
-    });
+    await steps.run("metrics from events", "every event series equals the CLI's own events", async () =>
+      allEqual("series", await eventMetricChecks(PROMETHEUS_URL, oracle.events, oracle.range())),
+    );
 
     await forkChange(steps, deployment, configFile, oracle, dashboards);
   } catch (error) {
@@ -249,8 +247,7 @@ async function checkRunningStack(steps: Steps): Promise<void> {
   await steps.run("recording rules", `${ruleCount} rules in ${RULE_GROUP}, evaluated without error`, async () => {
     let found = "not loaded";
     const ok = await waitUntil(async () => {
-      const rules = await getJson(`${PROMETHEUS_URL}/api/v1/rules?type=record`);
-      const group = rules.data.groups.find((g: any) => g.name === RULE_GROUP);
+      const group = await recordingRuleGroup();
       if (!group) return false;
       const healthy = group.rules.filter((rule: any) => rule.health === "ok" && !rule.lastError).length;
       found = `${group.rules.length} rules, ${healthy} evaluated ok`;
@@ -414,12 +411,11 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
   await steps.run("data kept: dashboards after the fork change", "every panel equals the same oracle (counted once)", async () => {
     // Let the replaced Prometheus evaluate its rules (and any catch-up) before reading.
     await waitUntil(async () => {
-      const rules = await getJson(`${PROMETHEUS_URL}/api/v1/rules?type=record`);
-      const group = rules.data.groups.find((g: any) => g.name === RULE_GROUP);
+      const group = await recordingRuleGroup();
       return group !== undefined && Date.parse(group.lastEvaluation) / 1000 > appliedAt;
     }, (RULE_INTERVAL_SECONDS + 30) * 1000);
     await untilNextStep(RULE_INTERVAL_SECONDS);
-    return panelsFound(await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
+    return allEqual("panels", await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
   });
 
   const [attribute, value] = Object.entries(FORK_CHANGE.teamAttributes).find(([key]) => !(key in DEFAULT_CONFIG.teamAttributes))!;
@@ -439,10 +435,17 @@ function runSession(deployment: Deployment, dir: string, extraResourceAttributes
   );
 }
 
-function panelsFound(checks: readonly PanelCheck[]): { found: string; passed: boolean } {
+/** "N of M <what> equal", with each difference; passes when there is at least one check and all pass. */
+function allEqual(what: string, checks: readonly (PanelCheck | EventMetricCheck)[]): { found: string; passed: boolean } {
   const wrong = checks.filter((check) => !check.passed);
-  const details = wrong.map((check) => `${check.panel}: ${check.found} (expected ${check.expected})`).join("; ");
-  return { found: `${checks.length - wrong.length} of ${checks.length} panels equal${details ? `; ${details}` : ""}`, passed: wrong.length === 0 && checks.length > 0 };
+  const details = wrong.map((check) => `${"panel" in check ? check.panel : check.metric}: ${check.found} (expected ${check.expected})`).join("; ");
+  return { found: `${checks.length - wrong.length} of ${checks.length} ${what} equal${details ? `; ${details}` : ""}`, passed: wrong.length === 0 && checks.length > 0 };
+}
+
+/** The stack's recording rule group as Prometheus reports it, once loaded. */
+async function recordingRuleGroup(): Promise<any | undefined> {
+  const rules = await getJson(`${PROMETHEUS_URL}/api/v1/rules?type=record`);
+  return rules.data.groups.find((group: any) => group.name === RULE_GROUP);
 }
 
 /** "address action" (without cdktf's hash suffix) for each resource a `cdktf diff` would change, sorted. */

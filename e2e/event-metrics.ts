@@ -6,7 +6,7 @@
  */
 import { EventMetric, EventMetricDefinition, labelForAttribute } from "../dashboards/catalog";
 import { ClaudeEvent } from "./event-receiver";
-import { TimeRange } from "./panels";
+import { TimeRange, query } from "./panels";
 
 export interface EventMetricCheck {
   readonly metric: string;
@@ -59,16 +59,10 @@ async function totalsBy(
   range: TimeRange,
   lastLabel: (value: string) => string = (value) => value,
 ): Promise<Record<string, number>> {
-  const query = `sum by (${labels.join(", ")}) (increase(${series}[${Math.round(range.to - range.from)}s] anchored))`;
-  const response = await fetch(`${prometheusUrl}/api/v1/query`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ query, time: String(range.to) }),
-  });
-  const body: any = await response.json();
-  if (body.status !== "success") throw new Error(`Prometheus refused ${query}: ${body.error}`);
+  const expr = `sum by (${labels.join(", ")}) (increase(${series}[${Math.round(range.to - range.from)}s] anchored))`;
+  const data = await query(prometheusUrl, "query", { query: expr, time: String(range.to) });
   const totals: Record<string, number> = {};
-  for (const { metric, value } of body.data.result) {
+  for (const { metric, value } of data.result) {
     const total = Number(value[1]);
     if (total === 0) continue;
     const values = labels.map((label, i) => (i === labels.length - 1 ? lastLabel(metric[label] ?? "") : (metric[label] ?? "")));

@@ -139,7 +139,8 @@ function seriesName(labels: Record<string, string>, legend: string): string {
   return values.length > 0 ? values.join(" ") : "value";
 }
 
-async function query(url: string, endpoint: string, params: Record<string, string>): Promise<any> {
+/** The `data` of a Prometheus API query (POST); throws when Prometheus refuses it. */
+export async function query(url: string, endpoint: string, params: Record<string, string>): Promise<any> {
   const response = await fetch(`${url}/api/v1/${endpoint}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
