@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { KEPT_ATTRIBUTES, Label, Metric, labelForAttribute } from "../dashboards/catalog";
+import { BUCKET_LABEL, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig } from "../dashboards/config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { parsePromQL } from "./promql";
@@ -11,6 +11,7 @@ const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], r
 const dashboards = allDashboards(config);
 const main = dashboards["claude-code.json"] as any;
 const activity = dashboards["claude-code-activity.json"] as any;
+const health = dashboards["claude-code-health.json"] as any;
 
 function panelsOf(model: any): any[] {
   return (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
@@ -20,7 +21,7 @@ function rowsOf(model: any): any[] {
   return (model.panels as any[]).filter((panel) => panel.type === "row");
 }
 
-const RECORDED_NAMES = Object.values(Metric).map((metric) => metric.recorded);
+const RECORDED: readonly RecordedSeries[] = [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)];
 
 describe("main dashboard", () => {
   const panels = panelsOf(main);
@@ -101,9 +102,45 @@ describe("activity dashboard", () => {
   });
 });
 
+describe("health dashboard", () => {
+  const panels = panelsOf(health);
+  const exprs = (title: string) => panels.find((panel) => panel.title === title).targets.map((target: any) => target.expr as string);
+
+  test("shows API errors, retries, refusals, latency, tools and people in four rows; the main dashboard keeps its 22 panels", () => {
+    expect(health.uid).toBe("claude-code-health");
+    expect(rowsOf(health).map((row) => row.title)).toEqual(["API", "Latency", "Tools", "Requests and Prompts"]);
+    expect(panelsOf(main)).toHaveLength(22);
+    expect(panels.map((panel) => panel.title)).toEqual(
+      expect.arrayContaining(["API Error Rate", "Retries Exhausted", "Refusals", "API Latency by Model", "Tool Success Rate", "Prompts by department"]),
+    );
+  });
+
+  test("percentiles are read from the recorded buckets over the whole range, per model", () => {
+    const [p50, p95, p99] = exprs("API Latency by Model");
+    expect(p95).toBe(
+      `histogram_quantile(0.95, sum by (${BUCKET_LABEL}, model) (sum_over_time(${EventMetric.apiDuration.bucket.recorded}{user_id=~"$user", model=~"$model", team_id=~"$team_id", department=~"$department"}[$__range])))`,
+    );
+    expect(p50).toContain("histogram_quantile(0.5,");
+    expect(p99).toContain("histogram_quantile(0.99,");
+  });
+
+  test("errors by status keep 429, 529 and none apart and group other statuses by class", () => {
+    const [expr] = exprs("API Errors by Status Over Time");
+    expect(expr.startsWith("sum by (status) (label_replace(label_replace(label_replace(")).toBe(true);
+    expect(expr).toContain(`"status", "$1", "${EventLabel.statusCode}", "(429|529|none)")`);
+    expect(expr).toContain(`"status", "5xx", "${EventLabel.statusCode}", "5.."`);
+  });
+
+  test("a tool that never succeeded shows a success rate of 0, not no data", () => {
+    const [expr] = exprs("Tool Success Rate");
+    expect(expr).toContain(' or (0 * sum by (tool_name)');
+  });
+});
+
 describe.each([
   ["main", main],
   ["activity", activity],
+  ["health", health],
 ])("%s dashboard structure", (_name, model) => {
   const panels = panelsOf(model);
 
@@ -151,16 +188,16 @@ describe.each([
       expect(query.errors).toEqual([]);
       expect(query.selectors.length).toBeGreaterThan(0);
       for (const selector of query.selectors) {
-        expect(RECORDED_NAMES).toContain(selector.metric);
-        const metric = Object.values(Metric).find((m) => m.recorded === selector.metric)!;
+        const metric = RECORDED.find((series) => series.recorded === selector.metric);
+        expect(metric?.recorded).toBe(selector.metric);
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
-        if ((metric.labels as readonly string[]).includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
+        if (metric!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
         expect(selector.rangeFunction).toBe("sum_over_time");
       }
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
       expect(target.expr).not.toMatch(/\)\)\s*\+\s*sum\(/);
-      expect(target.expr).toMatch(/^(sum|max_over_time|\()/);
+      expect(target.expr).toMatch(/^(sum|max_over_time|histogram_quantile|\()/);
     },
   );
 });

@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/collector-config";
-import { EventMetric, Metric } from "../dashboards/catalog";
+import { EventMetric, Metric, eventSeries } from "../dashboards/catalog";
 import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
 import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules } from "../renderers/recording-rules";
 import { parsePromQL } from "./promql";
@@ -108,6 +108,17 @@ describe("Collector configuration", () => {
     for (const section of ["receivers", "processors", "exporters"]) {
       for (const component of Object.keys(config[section])) expect(used).toContain(component);
     }
+  });
+
+  test("an API error that Claude Code reports as repeated 529s without a status gets status_code 529 before it is counted", () => {
+    const config = parse(renderCollectorConfig(collectorOptions));
+    expect(config.service.pipelines.logs.processors).toEqual(["memory_limiter", "transform/events"]);
+    expect(config.processors["transform/events"].log_statements).toEqual([
+      {
+        context: "log",
+        statements: ['set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"'],
+      },
+    ]);
   });
 
   test("an event metric becomes a signal_to_metrics definition with only the listed labels", () => {
@@ -237,8 +248,10 @@ describe("recording rules", () => {
     expect(group).toMatchObject({ name: RULE_GROUP, interval: "1m", query_offset: "10s" });
   });
 
-  test("one rule per catalog counter, summing its growth per interval over sessions", () => {
-    expect(group.rules.map((rule: any) => rule.record)).toEqual(Object.values(Metric).map((metric) => metric.recorded));
+  test("one rule per catalog counter and per series of an event metric, summing its growth per interval over sessions", () => {
+    expect(group.rules.map((rule: any) => rule.record)).toEqual(
+      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].map((series) => series.recorded),
+    );
     const tokens = group.rules[1].expr as string;
     expect(tokens.startsWith("sum without (session_id, catch_up) (\n  increase(claude_code_token_usage_tokens_total[60s] anchored)\nor\n")).toBe(true);
     expect(tokens.endsWith("\n) > 0")).toBe(true);
@@ -262,6 +275,26 @@ describe("recording rules", () => {
     for (const read of counterReads) expect(read).toEqual({ metric: name, matchers: [], rangeFunction: "increase" });
     expect(query.selectors.filter((selector) => selector.metric === metric.recorded)).toHaveLength(CATCH_UP_WINDOWS);
     expect(rule.expr.match(/\[60s\] anchored/g)).toHaveLength(CATCH_UP_WINDOWS + 1);
+  });
+});
+
+describe("recording rules of event histograms", () => {
+  const rendered = renderRecordingRules({ interval: "1m", scrapeInterval: "10s" });
+  const rules = parse(rendered).groups[0].rules as { record: string; expr: string }[];
+  const { bucket, sum, count } = EventMetric.apiDuration;
+
+  test("buckets are written with their zeros wherever the count grew, so no bucket bound goes missing", () => {
+    const expr = rules.find((rule) => rule.record === bucket.recorded)!.expr;
+    const query = parsePromQL(expr);
+    expect(query.errors).toEqual([]);
+    const [buckets, condition] = expr.split("\nand ignoring (le)\n");
+    expect(buckets.endsWith("\n)")).toBe(true);
+    expect(condition).toBe(rules.find((rule) => rule.record === count.recorded)!.expr);
+    expect(query.selectors.filter((selector) => selector.metric === bucket.name)).toHaveLength(CATCH_UP_WINDOWS + 1);
+  });
+
+  test("sum and count are recorded like counters", () => {
+    for (const series of [sum, count]) expect(rules.find((rule) => rule.record === series.recorded)!.expr.endsWith("\n) > 0")).toBe(true);
   });
 });
 

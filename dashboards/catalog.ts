@@ -22,22 +22,39 @@ export type CatalogLabel = (typeof Label)[keyof typeof Label];
 /** Labels of the metrics the Collector derives from Claude Code's events (event attribute keys too). */
 export const EventLabel = { statusCode: "status_code", success: "success", errorType: "error_type" } as const;
 
-export interface MetricDefinition {
-  /** Name of the OTel instrument in Claude Code. */
-  readonly otelName: string;
+/**
+ * Claude Code 2.1.332 sends an api_error (and api_retries_exhausted) whose
+ * retries all met 529 Overloaded without a status_code, with this `error`
+ * attribute; the Collector writes status_code 529 for it. Error messages never
+ * become labels.
+ */
+export const OVERLOADED_ERROR = { attribute: "error", message: "Repeated 529 Overloaded errors", statusCode: 529 } as const;
+
+/** A cumulative series in Prometheus that dashboards read through its recording rule. */
+export interface RecordedSeries {
   /** Series name in Prometheus. */
   readonly name: string;
   /**
-   * Name of the recording rule output: how much the counter grew in each rule
+   * Name of the recording rule output: how much the series grew in each rule
    * interval, summed over sessions. Dashboards read this, not `name`.
    */
   readonly recorded: string;
-  /** Labels of this metric that dashboards filter or group on (session_id is always there too). */
+  /** Labels of this series that dashboards filter or group on (session_id is always there too). */
+  readonly labels: readonly string[];
+}
+
+export interface MetricDefinition extends RecordedSeries {
+  /** Name of the OTel instrument in Claude Code. */
+  readonly otelName: string;
   readonly labels: readonly CatalogLabel[];
 }
 
+function recordedSeries(name: string, labels: readonly string[]): RecordedSeries {
+  return { name, recorded: `${name}:increase`, labels };
+}
+
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {
-  return { otelName, name, recorded: `${name}:increase`, labels: [Label.userId, ...labels] };
+  return { otelName, ...recordedSeries(name, [Label.userId, ...labels]), labels: [Label.userId, ...labels] };
 }
 
 export const Metric = {
@@ -123,8 +140,8 @@ export function labelForAttribute(attributeKey: string): string {
 }
 
 
-/** One metric the Collector derives from one kind of Claude Code event (an OTLP log record). */
-export interface EventMetricDefinition {
+/** What a metric derived from one kind of Claude Code event (an OTLP log record) is made of. */
+interface EventMetricSpec {
   /** `event.name` of the events counted. */
   readonly event: string;
   /** Name of the metric the Collector creates. */
@@ -134,8 +151,50 @@ export interface EventMetricDefinition {
   readonly description: string;
   /** Event attributes that become labels, with the value used when an event lacks one. */
   readonly attributes: readonly { readonly key: string; readonly missing?: string }[];
-  /** For a histogram of a duration: the event attribute in milliseconds and the bucket bounds in seconds. */
-  readonly durationHistogram?: { readonly attribute: string; readonly buckets: readonly number[] };
+}
+
+/** A counter of events: one per event. */
+export interface EventCounter extends EventMetricSpec, RecordedSeries {
+  readonly kind: "counter";
+}
+
+/** A histogram of a duration attribute of events, in seconds. */
+export interface EventHistogram extends EventMetricSpec {
+  readonly kind: "histogram";
+  /** The event attribute in milliseconds and the bucket upper bounds in seconds. */
+  readonly duration: { readonly attribute: string; readonly buckets: readonly number[] };
+  /** Cumulative count per upper bound (label `le`). */
+  readonly bucket: RecordedSeries;
+  /** Sum of the durations in seconds. */
+  readonly sum: RecordedSeries;
+  /** Number of events. */
+  readonly count: RecordedSeries;
+}
+
+export type EventMetricDefinition = EventCounter | EventHistogram;
+
+/** Label of a histogram's bucket upper bound. */
+export const BUCKET_LABEL = "le";
+
+/** Labels of an event metric: the user, then its attributes. */
+function eventLabels(spec: EventMetricSpec): string[] {
+  return [Label.userId, ...spec.attributes.map(({ key }) => labelForAttribute(key))];
+}
+
+function eventCounter(spec: EventMetricSpec): EventCounter {
+  return { kind: "counter", ...spec, ...recordedSeries(spec.name, eventLabels(spec)) };
+}
+
+function eventHistogram(spec: EventMetricSpec, duration: EventHistogram["duration"]): EventHistogram {
+  const labels = eventLabels(spec);
+  return {
+    kind: "histogram",
+    ...spec,
+    duration,
+    bucket: recordedSeries(`${spec.name}_bucket`, [...labels, BUCKET_LABEL]),
+    sum: recordedSeries(`${spec.name}_sum`, labels),
+    count: recordedSeries(`${spec.name}_count`, labels),
+  };
 }
 
 /**
@@ -147,63 +206,82 @@ const API_DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 /** Tool durations: file tools take milliseconds, Bash commands up to the 10-minute tool timeout. */
 const TOOL_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600];
 
+/**
+ * Label value written when an event lacks the attribute: `status_code` of an
+ * API error without an HTTP status (a connection failure), `error_type` of a
+ * tool run that succeeded.
+ */
+export const ABSENT = "none";
+
+/** The series an event metric has in Prometheus: a counter's one, or a histogram's buckets, sum and count. */
+export function eventSeries(metric: EventMetricDefinition): RecordedSeries[] {
+  return metric.kind === "counter" ? [metric] : [metric.bucket, metric.sum, metric.count];
+}
+
+/** Values of the `success` label of tool results (Claude Code sends strings). */
+export const ToolOutcome = { succeeded: "true", failed: "false" } as const;
+
 export const EventMetric = {
-  apiRequests: {
+  apiRequests: eventCounter({
     event: "api_request",
     otelName: "claude_code.api.request",
     name: "claude_code_api_request_total",
     description: "API requests that returned an answer",
     attributes: [{ key: Label.model }],
-  },
-  apiErrors: {
+  }),
+  apiErrors: eventCounter({
     event: "api_error",
     otelName: "claude_code.api.error",
     name: "claude_code_api_error_total",
     description: "API requests that failed after their last attempt (status_code none: no HTTP status, e.g. a connection failure)",
-    attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: "none" }],
-  },
-  apiRetriesExhausted: {
+    attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: ABSENT }],
+  }),
+  apiRetriesExhausted: eventCounter({
     event: "api_retries_exhausted",
     otelName: "claude_code.api.retries_exhausted",
     name: "claude_code_api_retries_exhausted_total",
     description: "API requests that failed after more than one attempt",
-    attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: "none" }],
-  },
-  apiRefusals: {
+    attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: ABSENT }],
+  }),
+  apiRefusals: eventCounter({
     event: "api_refusal",
     otelName: "claude_code.api.refusal",
     name: "claude_code_api_refusal_total",
     description: "Answers with stop reason refusal",
     attributes: [{ key: Label.model }],
-  },
-  apiDuration: {
-    event: "api_request",
-    otelName: "claude_code.api.request.duration",
-    name: "claude_code_api_request_duration_seconds",
-    description: "Duration of API requests that returned an answer",
-    attributes: [{ key: Label.model }],
-    durationHistogram: { attribute: "duration_ms", buckets: API_DURATION_BUCKETS },
-  },
-  toolResults: {
+  }),
+  apiDuration: eventHistogram(
+    {
+      event: "api_request",
+      otelName: "claude_code.api.request.duration",
+      name: "claude_code_api_request_duration_seconds",
+      description: "Duration of API requests that returned an answer",
+      attributes: [{ key: Label.model }],
+    },
+    { attribute: "duration_ms", buckets: API_DURATION_BUCKETS },
+  ),
+  toolResults: eventCounter({
     event: "tool_result",
     otelName: "claude_code.tool.result",
     name: "claude_code_tool_result_total",
     description: "Tool runs by tool and outcome (error_type none when the tool succeeded)",
-    attributes: [{ key: Label.toolName }, { key: EventLabel.success }, { key: EventLabel.errorType, missing: "none" }],
-  },
-  toolDuration: {
-    event: "tool_result",
-    otelName: "claude_code.tool.duration",
-    name: "claude_code_tool_duration_seconds",
-    description: "Duration of tool runs",
-    attributes: [{ key: Label.toolName }],
-    durationHistogram: { attribute: "duration_ms", buckets: TOOL_DURATION_BUCKETS },
-  },
-  prompts: {
+    attributes: [{ key: Label.toolName }, { key: EventLabel.success }, { key: EventLabel.errorType, missing: ABSENT }],
+  }),
+  toolDuration: eventHistogram(
+    {
+      event: "tool_result",
+      otelName: "claude_code.tool.duration",
+      name: "claude_code_tool_duration_seconds",
+      description: "Duration of tool runs",
+      attributes: [{ key: Label.toolName }],
+    },
+    { attribute: "duration_ms", buckets: TOOL_DURATION_BUCKETS },
+  ),
+  prompts: eventCounter({
     event: "user_prompt",
     otelName: "claude_code.user.prompt",
     name: "claude_code_user_prompt_total",
     description: "Prompts typed by users (a count only; the prompt is never stored)",
     attributes: [],
-  },
-} as const satisfies Record<string, EventMetricDefinition>;
+  }),
+} as const;

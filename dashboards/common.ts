@@ -108,8 +108,9 @@ export class DashboardKit {
       .withTarget(this.instant(target, "A"));
   }
 
-  barGauge(title: string, description: string, unit: string, target: Target): bargauge.PanelBuilder {
-    return new bargauge.PanelBuilder()
+  /** Horizontal bars, one per series of every target. */
+  barGauge(title: string, description: string, unit: string, ...targets: Target[]): bargauge.PanelBuilder {
+    const panel = new bargauge.PanelBuilder()
       .title(title)
       .description(description)
       .datasource(this.datasource)
@@ -117,8 +118,9 @@ export class DashboardKit {
       .orientation(common.VizOrientation.Horizontal)
       .displayMode(common.BarGaugeDisplayMode.Gradient)
       .reduceOptions(lastValue())
-      .thresholds(singleColor("blue"))
-      .withTarget(this.instant(target, "A"));
+      .thresholds(singleColor("blue"));
+    targets.forEach((target, index) => panel.withTarget(this.instant(target, refId(index))));
+    return panel;
   }
 
   /** Bars per step: each bar is what was counted in that step. */

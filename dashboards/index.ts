@@ -1,6 +1,7 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { activityDashboard } from "./activity";
 import { DashboardConfig } from "./config";
+import { healthDashboard } from "./health";
 import { mainDashboard } from "./main";
 
 /** Every dashboard of the project, by the file name it is written to under dashboards/json/. */
@@ -8,6 +9,7 @@ export function allDashboards(config: DashboardConfig): Record<string, dashboard
   return {
     "claude-code.json": mainDashboard(config),
     "claude-code-activity.json": activityDashboard(config),
+    "claude-code-health.json": healthDashboard(config),
   };
 }
 

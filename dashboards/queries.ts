@@ -1,4 +1,4 @@
-import { Label, MetricDefinition } from "./catalog";
+import { BUCKET_LABEL, EventHistogram, Label, RecordedSeries } from "./catalog";
 import { DashboardConfig } from "./config";
 
 /**
@@ -22,7 +22,7 @@ export class QueryBuilder {
   constructor(private readonly config: DashboardConfig) {}
 
   /** `series{filters..., matchers...}`, with the filters that apply to this metric; `series` is the raw counter or its recorded sums. */
-  selector(metric: MetricDefinition, matchers: Matchers = {}, series = this.seriesName(metric)): string {
+  selector(metric: RecordedSeries, matchers: Matchers = {}, series = this.seriesName(metric)): string {
     const filters = this.config.filters
       .filter((filter) => appliesTo(filter.label, metric))
       .map((filter) => `${filter.label}=~"$${filter.name}"`);
@@ -33,7 +33,7 @@ export class QueryBuilder {
   }
 
   /** How much the counter grew over `window`, per series. */
-  increase(metric: MetricDefinition, matchers: Matchers = {}, window = "$__range"): string {
+  increase(metric: RecordedSeries, matchers: Matchers = {}, window = "$__range"): string {
     const selector = this.selector(metric, matchers);
     switch (this.config.counterReading) {
       case "recorded":
@@ -46,17 +46,17 @@ export class QueryBuilder {
   }
 
   /** Total growth over the dashboard range; 0 when nothing was counted. */
-  total(metric: MetricDefinition, matchers: Matchers = {}): string {
+  total(metric: RecordedSeries, matchers: Matchers = {}): string {
     return `sum(${this.increase(metric, matchers)}) or vector(0)`;
   }
 
   /** Growth over the dashboard range, summed per value of `by`. */
-  totalBy(metric: MetricDefinition, by: readonly string[], matchers: Matchers = {}): string {
+  totalBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
     return `sum by (${by.join(", ")}) (${this.increase(metric, matchers)})`;
   }
 
   /** Growth in each time series step, summed per value of `by`. */
-  perStepBy(metric: MetricDefinition, by: readonly string[], matchers: Matchers = {}): string {
+  perStepBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
     return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, "$__interval")})`;
   }
 
@@ -66,8 +66,21 @@ export class QueryBuilder {
   }
 
   /** Sum of the counter's growth over the dashboard range (no `or vector(0)`), for use inside ratios. */
-  sumIncrease(metric: MetricDefinition, matchers: Matchers = {}, window = "$__range"): string {
+  sumIncrease(metric: RecordedSeries, matchers: Matchers = {}, window = "$__range"): string {
     return `sum(${this.increase(metric, matchers, window)})`;
+  }
+
+  /**
+   * The q-quantile (0 to 1) of a histogram's observations in the dashboard
+   * range, per value of `by`, interpolated linearly inside the bucket it falls in.
+   */
+  quantile(q: number, histogram: EventHistogram, by: readonly string[]): string {
+    return `histogram_quantile(${q}, ${this.totalBy(histogram.bucket, [BUCKET_LABEL, ...by])})`;
+  }
+
+  /** Mean of a histogram's observations in the dashboard range, per value of `by`. */
+  meanBy(histogram: EventHistogram, by: readonly string[]): string {
+    return `${this.totalBy(histogram.sum, by)} / (${this.totalBy(histogram.count, by)} > 0)`;
   }
 
   /** Highest value of `expression` over the range, evaluated at every step. */
@@ -76,11 +89,11 @@ export class QueryBuilder {
   }
 
   /** Query of a template variable: the values `label` takes on `metric`. */
-  labelValues(metric: MetricDefinition, label: string): string {
+  labelValues(metric: RecordedSeries, label: string): string {
     return `label_values(${this.seriesName(metric)}, ${label})`;
   }
 
-  private seriesName(metric: MetricDefinition): string {
+  private seriesName(metric: RecordedSeries): string {
     return this.config.counterReading === "recorded" ? metric.recorded : metric.name;
   }
 }
@@ -91,6 +104,6 @@ const CATALOG_LABELS: readonly string[] = Object.values(Label);
  * Whether a filter applies to a metric: Claude Code's own labels only where the
  * metric has them (model is only on some), team labels everywhere.
  */
-function appliesTo(label: string, metric: MetricDefinition): boolean {
+function appliesTo(label: string, metric: RecordedSeries): boolean {
   return !CATALOG_LABELS.includes(label) || (metric.labels as readonly string[]).includes(label);
 }

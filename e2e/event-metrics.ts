@@ -4,7 +4,7 @@
  * every counter per label set, and every histogram's count and buckets, over the
  * whole scenario, read from the raw series as Prometheus holds them.
  */
-import { EventMetric, EventMetricDefinition, labelForAttribute } from "../dashboards/catalog";
+import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttribute } from "../dashboards/catalog";
 import { ClaudeEvent } from "./event-receiver";
 import { TimeRange, query } from "./panels";
 
@@ -18,14 +18,14 @@ export interface EventMetricCheck {
 /** One check per event metric (histograms: count and buckets), all label sets at once. */
 export async function eventMetricChecks(prometheusUrl: string, events: readonly ClaudeEvent[], range: TimeRange): Promise<EventMetricCheck[]> {
   const checks: EventMetricCheck[] = [];
-  for (const metric of Object.values(EventMetric) as EventMetricDefinition[]) {
+  for (const metric of Object.values(EventMetric)) {
     const matching = events.filter((event) => event.name === metric.event);
     const labels = metric.attributes.map(({ key }) => labelForAttribute(key));
-    const keyOf = (event: ClaudeEvent) => metric.attributes.map(({ key, missing }) => String(event.attributes[key] ?? missing)).join(",");
-    const histogram = metric.durationHistogram;
-    const series = histogram ? `${metric.name}_count` : metric.name;
+    const keyOf = (event: ClaudeEvent) => metric.attributes.map(({ key, missing }) => String(attributeOf(event, key) ?? missing)).join(",");
+    const series = metric.kind === "histogram" ? metric.count.name : metric.name;
     checks.push(compare(metric.name, await totalsBy(prometheusUrl, series, labels, range), countBy(matching, keyOf)));
-    if (histogram) {
+    if (metric.kind === "histogram") {
+      const histogram = metric.duration;
       const bounds = [...histogram.buckets.map(String), "+Inf"];
       const expected: Record<string, number> = {};
       for (const event of matching) {
@@ -38,11 +38,17 @@ export async function eventMetricChecks(prometheusUrl: string, events: readonly 
         }
       }
       // Prometheus 3 writes bucket bounds in float form (le="1.0"): compare them as numbers.
-      const found = await totalsBy(prometheusUrl, `${metric.name}_bucket`, [...labels, "le"], range, (le) => `le=${le === "+Inf" ? le : Number(le)}`);
-      checks.push(compare(`${metric.name}_bucket`, found, expected));
+      const found = await totalsBy(prometheusUrl, metric.bucket.name, [...labels, BUCKET_LABEL], range, (le) => `le=${le === "+Inf" ? le : Number(le)}`);
+      checks.push(compare(metric.bucket.name, found, expected));
     }
   }
   return checks;
+}
+
+/** An event attribute as the Collector sees it: the status of an overloaded error written from its message. */
+export function attributeOf(event: ClaudeEvent, key: string): string | number | boolean | undefined {
+  const overloaded = key === EventLabel.statusCode && event.attributes[OVERLOADED_ERROR.attribute] === OVERLOADED_ERROR.message;
+  return event.attributes[key] ?? (overloaded ? OVERLOADED_ERROR.statusCode : undefined);
 }
 
 function countBy(events: readonly ClaudeEvent[], keyOf: (event: ClaudeEvent) => string): Record<string, number> {

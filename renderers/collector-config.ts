@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { EventMetricDefinition } from "../dashboards/catalog";
+import { EventLabel, EventMetricDefinition, OVERLOADED_ERROR } from "../dashboards/catalog";
 
 /** What the Collector configuration depends on. */
 export interface CollectorConfigOptions {
@@ -36,8 +36,10 @@ const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email"];
  * but the kept ones and the team attributes) -> delta_to_cumulative (Claude
  * Code sends deltas by default) -> batch -> prometheus exporter. Resource
  * attributes and instrumentation scope are not converted to labels.
- * Logs (Claude Code events) are turned into counters and duration histograms
- * (signal_to_metrics, then the metrics pipeline above) and dropped.
+ * Logs (Claude Code events): memory_limiter -> transform (the status of API
+ * errors that Claude Code reports only by message) -> signal_to_metrics, which
+ * turns them into counters and duration histograms for the metrics pipeline
+ * above; the events themselves go nowhere else.
  */
 export function renderCollectorConfig(options: CollectorConfigOptions): string {
   const promoteTeamAttributes = options.teamAttributeKeys.map(
@@ -51,6 +53,8 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // sample of the old one, so Prometheus sees the reset (a zero at the start).
   const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
   const metricProcessors = ["memory_limiter", "transform/labels", "delta_to_cumulative", "batch"];
+  const statusCode = `attributes[${quote(EventLabel.statusCode)}]`;
+  const overloadedStatus = `set(${statusCode}, ${OVERLOADED_ERROR.statusCode}) where ${statusCode} == nil and attributes[${quote(OVERLOADED_ERROR.attribute)}] == ${quote(OVERLOADED_ERROR.message)}`;
   const eventsToMetrics = {
     error_mode: "ignore",
     logs: options.eventMetrics.map((metric) => eventMetricConfig(metric, [...EVENT_IDENTITY_ATTRIBUTES, ...options.teamAttributeKeys])),
@@ -78,6 +82,10 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
           { context: "datapoint", statements: [startDeltasOnReceipt, ...promoteTeamAttributes, `keep_keys(attributes, [${keptKeys}])`] },
         ],
       },
+      "transform/events": {
+        error_mode: "ignore",
+        log_statements: [{ context: "log", statements: [overloadedStatus] }],
+      },
       delta_to_cumulative: { max_stale: options.deltaMaxStale },
       batch: { send_batch_size: 8192, timeout: "1s" },
     },
@@ -91,7 +99,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     service: {
       pipelines: {
         metrics: { receivers: ["otlp", "signal_to_metrics"], processors: metricProcessors, exporters: ["prometheus"] },
-        logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["signal_to_metrics"] },
+        logs: { receivers: ["otlp"], processors: ["memory_limiter", "transform/events"], exporters: ["signal_to_metrics"] },
       },
       telemetry: {
         logs: { level: "info" },
@@ -113,17 +121,16 @@ function eventMetricConfig(metric: EventMetricDefinition, optionalKeys: readonly
     ...optionalKeys.map((key) => ({ key, optional: true })),
     ...metric.attributes.map(({ key, missing }) => (missing === undefined ? { key } : { key, default_value: missing })),
   ];
-  const histogram = metric.durationHistogram;
-  return {
+  const common = {
     name: metric.otelName,
     description: metric.description,
-    ...(histogram ? { unit: "s" } : {}),
     conditions: [`attributes["event.name"] == ${quote(metric.event)}`],
     attributes,
-    ...(histogram
-      ? { histogram: { buckets: histogram.buckets, value: `Double(attributes[${quote(histogram.attribute)}]) / 1000.0` } }
-      : { sum: { value: "1", monotonic: true } }),
   };
+  if (metric.kind === "counter") return { ...common, sum: { value: "1", monotonic: true } };
+  const { attribute, buckets } = metric.duration;
+  // duration_ms is a number on api_request and a string on tool_result: Double() takes both.
+  return { ...common, unit: "s", histogram: { buckets, value: `Double(attributes[${quote(attribute)}]) / 1000.0` } };
 }
 
 function quote(value: string): string {

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { durationSeconds } from "../config/stack-config";
-import { Label, Metric, MetricDefinition } from "../dashboards/catalog";
+import { BUCKET_LABEL, EventHistogram, EventMetric, Label, Metric, RecordedSeries, eventSeries } from "../dashboards/catalog";
 
 /** What the recording rules depend on. */
 export interface RecordingRulesOptions {
@@ -31,30 +31,58 @@ const CATCH_UP_LABEL = "catch_up";
 export const CATCH_UP_WINDOWS = 5;
 
 /**
- * The expression that records how much `metric` grew in the window
- * (t - interval, t], summed over sessions, plus the growth of up to
- * CATCH_UP_WINDOWS earlier windows whose evaluation is missing: a window k
- * intervals back is added for a group of series only if the rule wrote
- * nothing for that group in the k evaluations since. (Nothing is also written
- * when a window had no growth, and then the added growth is zero.)
+ * The growth of `series` in the window (t - interval, t], summed over
+ * sessions, plus the growth of up to CATCH_UP_WINDOWS earlier windows whose
+ * evaluation is missing: a window k intervals back is added for a group of
+ * series only if the rule wrote nothing for that group in the k evaluations
+ * since. (Nothing is also written when a window had no growth, and then the
+ * added growth is zero.)
  */
-export function increaseRule(metric: MetricDefinition, intervalSeconds: number): string {
+function growthSum(series: RecordedSeries, intervalSeconds: number): string {
   const growth = (windowsBack: number) =>
-    `increase(${metric.name}[${intervalSeconds}s] anchored${windowsBack > 0 ? ` offset ${windowsBack * intervalSeconds}s` : ""})`;
+    `increase(${series.name}[${intervalSeconds}s] anchored${windowsBack > 0 ? ` offset ${windowsBack * intervalSeconds}s` : ""})`;
   const catchUp = (windowsBack: number) => {
     // Recorded samples at t - interval ... t - windowsBack * interval.
-    const written = `last_over_time(${metric.recorded}[${(windowsBack - 1) * intervalSeconds + 1}s] offset ${intervalSeconds}s)`;
+    const written = `last_over_time(${series.recorded}[${(windowsBack - 1) * intervalSeconds + 1}s] offset ${intervalSeconds}s)`;
     const missed = `${growth(windowsBack)} unless ignoring (${Label.sessionId}) ${written}`;
     return `label_replace(${missed}, "${CATCH_UP_LABEL}", "${windowsBack}", "", "")`;
   };
   const terms = [growth(0), ...Array.from({ length: CATCH_UP_WINDOWS }, (_, i) => catchUp(i + 1))];
-  return `sum without (${Label.sessionId}, ${CATCH_UP_LABEL}) (\n  ${terms.join("\nor\n  ")}\n) > 0`;
+  return `sum without (${Label.sessionId}, ${CATCH_UP_LABEL}) (\n  ${terms.join("\nor\n  ")}\n)`;
+}
+
+/** The rule expression of a counter (or a histogram's count or sum): its growth, written only where it grew. */
+export function increaseRule(series: RecordedSeries, intervalSeconds: number): string {
+  return `${growthSum(series, intervalSeconds)} > 0`;
 }
 
 /**
- * Renders the rules file. Every counter gets one rule that records its growth
- * per interval without the session label, so dashboards add up a few series
- * per user instead of reading every sample of every session ever written.
+ * The rule expression of a histogram's buckets: every bucket's growth,
+ * zeros included, wherever the histogram's count grew. A bucket left out
+ * because it did not grow would move the lower bound of the bucket after it
+ * to zero in histogram_quantile.
+ */
+export function bucketRule(histogram: EventHistogram, intervalSeconds: number): string {
+  return `${growthSum(histogram.bucket, intervalSeconds)}\nand ignoring (${BUCKET_LABEL})\n${increaseRule(histogram.count, intervalSeconds)}`;
+}
+
+/** Every rule: one per counter, and a histogram's buckets, sum and count. */
+function rules(intervalSeconds: number): { record: string; expr: string }[] {
+  const seriesRules = Object.values(Metric).map((metric) => ({ record: metric.recorded, expr: increaseRule(metric, intervalSeconds) }));
+  for (const metric of Object.values(EventMetric)) {
+    for (const series of eventSeries(metric)) {
+      const isBucket = metric.kind === "histogram" && series === metric.bucket;
+      seriesRules.push({ record: series.recorded, expr: isBucket ? bucketRule(metric, intervalSeconds) : increaseRule(series, intervalSeconds) });
+    }
+  }
+  return seriesRules;
+}
+
+/**
+ * Renders the rules file. Every counter (and every series of a histogram) gets
+ * one rule that records its growth per interval without the session label, so
+ * dashboards add up a few series per user instead of reading every sample of
+ * every session ever written.
  *
  * Why the sums are exact: each evaluation covers (t - interval, t], the next
  * one starts where it ended, and `anchored` takes the last sample before the
@@ -62,12 +90,13 @@ export function increaseRule(metric: MetricDefinition, intervalSeconds: number):
  * the counter's growth. A new series' first value counts because Prometheus
  * writes a zero at its start time (created-timestamp-zero-ingestion). Windows
  * without growth write nothing (`> 0`). The query offset lets a scrape finish
- * before its window is read, and the catch-up terms (see increaseRule) make up
+ * before its window is read, and the catch-up terms (see growthSum) make up
  * for evaluations missed while Prometheus was down.
  */
 export function renderRecordingRules(options: RecordingRulesOptions): string {
   const intervalSeconds = durationSeconds(options.interval);
-  const rules = Object.values(Metric).map((metric) => ({ record: metric.recorded, expr: increaseRule(metric, intervalSeconds) }));
-  const config = { groups: [{ name: RULE_GROUP, interval: options.interval, query_offset: options.scrapeInterval, rules }] };
+  const config = {
+    groups: [{ name: RULE_GROUP, interval: options.interval, query_offset: options.scrapeInterval, rules: rules(intervalSeconds) }],
+  };
   return stringify(config, { lineWidth: 0 });
 }
