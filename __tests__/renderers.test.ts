@@ -53,6 +53,12 @@ describe("Collector configuration", () => {
                   - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
                   - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
                   - keep_keys(attributes, ["session.id", "model", "team.id", "department"])
+          transform/events:
+            error_mode: ignore
+            log_statements:
+              - context: log
+                statements:
+                  - set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"
           delta_to_cumulative:
             max_stale: 24h
           batch:
@@ -81,6 +87,7 @@ describe("Collector configuration", () => {
                 - otlp
               processors:
                 - memory_limiter
+                - transform/events
               exporters:
                 - signal_to_metrics
           telemetry:
