@@ -9,6 +9,8 @@ import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { secondsUntilRecorded, untilNextStep } from "../e2e/panels";
 import { SynthesizedFiles } from "../e2e/stack-files";
 import { startLocalStack } from "../e2e/targets";
+import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
+import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { generateLoad } from "./load-generator";
 import { checkExact, cpuSeconds, ownMetric, peakRssMiB } from "./measure";
 
@@ -17,6 +19,8 @@ export interface IngestCase {
   readonly exportIntervalMillis: number;
   readonly durationMillis: number;
   readonly requestsPerSession: number;
+  /** Whether the simulated clients also send Claude Code's events. */
+  readonly events: boolean;
 }
 
 export interface IngestResult extends IngestCase {
@@ -53,6 +57,7 @@ export async function runIngest(
       requestsPerSession: ingest.requestsPerSession,
       exportIntervalMillis: ingest.exportIntervalMillis,
       durationMillis: ingest.durationMillis,
+      events: ingest.events,
     });
     const finished = Date.now();
     const seconds = (finished - started) / 1000;
@@ -64,8 +69,8 @@ export async function runIngest(
     const step = RULE_INTERVAL_SECONDS;
     await untilNextStep(step);
     const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
-    const dashboard = files.dashboards.find((d) => d.uid === "claude-code-overview");
-    const exact = await checkExact(stack.prometheusUrl, dashboard, totals, { from, to: Math.floor(Date.now() / 1000), step });
+    const dashboards = files.dashboards.filter((d) => d.uid === MAIN_DASHBOARD_UID || (ingest.events && d.uid === HEALTH_DASHBOARD_UID));
+    const exact = await checkExact(stack.prometheusUrl, dashboards, totals, { from, to: Math.floor(Date.now() / 1000), step });
     return {
       ...ingest,
       seconds,
@@ -86,6 +91,7 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
   return {
     header: [
       "developers",
+      "events",
       "export interval",
       "run (s)",
       "data points/s accepted",
@@ -93,10 +99,12 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
       "Collector peak RSS (MiB)",
       "Prometheus peak RSS (MiB)",
       "Prometheus head series",
+      "head series per developer",
       "dashboard = sent",
     ],
     rows: results.map((r) => [
       String(r.developers),
+      r.events ? "on" : "off",
       `${r.exportIntervalMillis / 1000} s`,
       r.seconds.toFixed(0),
       r.dataPointsPerSecond.toFixed(1),
@@ -104,6 +112,7 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
       r.collectorPeakRssMiB.toFixed(0),
       r.prometheusPeakRssMiB.toFixed(0),
       String(r.activeSeries),
+      (r.activeSeries / r.developers).toFixed(1),
       r.exact.summary,
     ]),
   };

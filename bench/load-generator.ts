@@ -2,18 +2,21 @@
  * Behaves like many Claude Code clients at once: the same eight instruments,
  * names, units and attributes, delta temporality by default, one OTLP gRPC
  * exporter per simulated developer (each developer runs one Claude Code
- * process at a time). It counts what it sent, so the same exactness oracle as
+ * process at a time), and optionally Claude Code's events as OTLP logs. It counts what it sent, so the same exactness oracle as
  * the end-to-end test can check what the dashboards show.
  */
 import { Counter, Meter } from "@opentelemetry/api";
+import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-grpc";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import { randomUUID } from "crypto";
 import { Metric, MetricKey } from "../dashboards/catalog";
 import {
   Attributes,
   DEFAULT_MODELS,
+  EmitEvent,
   DEFAULT_TEAMS,
   RecordMeasurement,
   SentTotals,
@@ -21,9 +24,13 @@ import {
   emptyTotals,
   seededRandom,
   sessionAttributes,
+  simulateEvents,
   simulateRequest,
   startSession,
 } from "./session-model";
+
+/** Claude Code's default OTEL_LOGS_EXPORT_INTERVAL. */
+const EVENT_EXPORT_INTERVAL_MS = 5000;
 
 export interface LoadOptions {
   /** OTLP gRPC endpoint of the Collector. */
@@ -39,6 +46,8 @@ export interface LoadOptions {
   /** Team of developer n is teams[n % teams.length]. */
   readonly teams?: readonly string[];
   readonly models?: readonly string[];
+  /** Also emit Claude Code's events (OTLP logs) around every request. @default false */
+  readonly events?: boolean;
 }
 
 type Instruments = Record<MetricKey, Counter>;
@@ -59,13 +68,20 @@ export async function generateLoad(options: LoadOptions): Promise<SentTotals> {
         const provider = meterProvider(options, who.resource, totals);
         const instruments = createInstruments(provider.getMeter("com.anthropic.claude_code"));
         const record: RecordMeasurement = (metric, value, attributes) => instruments[metric].add(value, attributes);
+        const events = options.events ? loggerProvider(options, who.resource) : undefined;
+        const logger = events?.getLogger("com.anthropic.claude_code.events");
+        // Claude Code also puts the resource's team attributes on every event.
+        const emit: EmitEvent = (name, attributes) =>
+          logger!.emit({ body: `claude_code.${name}`, attributes: { ...who.resource, ...attributes, "event.name": name, "event.timestamp": new Date().toISOString() } });
         const session = sessionAttributes(randomUUID(), who.userId);
         startSession(record, session, totals);
         for (let request = 0; request < options.requestsPerSession; request++) {
           await sleep(requestGapMillis * (0.5 + random()));
-          simulateRequest(record, session, models[Math.floor(random() * models.length)], random, totals);
+          const model = models[Math.floor(random() * models.length)];
+          simulateRequest(record, session, model, random, totals);
+          if (logger) simulateEvents(emit, session, model, random, totals);
         }
-        await provider.shutdown();
+        await Promise.all([provider.shutdown(), events?.shutdown()]);
       }
     }),
   );
@@ -83,6 +99,14 @@ function meterProvider(options: LoadOptions, teamAttributes: Attributes, totals:
   return new MeterProvider({
     resource: resourceFromAttributes({ "service.name": "claude-code", "service.version": "bench", ...teamAttributes }),
     readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.exportIntervalMillis })],
+  });
+}
+
+function loggerProvider(options: LoadOptions, teamAttributes: Attributes): LoggerProvider {
+  const exporter = new OTLPLogExporter({ url: options.endpoint });
+  return new LoggerProvider({
+    resource: resourceFromAttributes({ "service.name": "claude-code", "service.version": "bench", ...teamAttributes }),
+    processors: [new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: EVENT_EXPORT_INTERVAL_MS })],
   });
 }
 

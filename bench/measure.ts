@@ -6,10 +6,13 @@ import { SentTotals } from "./session-model";
 /** The dashboards' variables at "All" for the teams the benchmark simulates. */
 export const ALL: VariableValues = { user: ".*", model: ".*", team_id: ".*", department: ".*" };
 
-/** The main dashboard's totals against what was sent; a summary for the report. */
+/**
+ * The main dashboard's totals (and, when events were sent, the Health
+ * dashboard's counts) against what was sent; a summary for the report.
+ */
 export async function checkExact(
   prometheusUrl: string,
-  dashboard: any,
+  dashboards: readonly any[],
   totals: SentTotals,
   range: { from: number; to: number; step: number },
 ): Promise<{ passed: boolean; summary: string }> {
@@ -26,7 +29,19 @@ export async function checkExact(
     "Active Time (CLI)": totals.activeSeconds.cli,
     "Token Usage Over Time": totals.tokens,
   };
-  const panels = await evaluateDashboard(prometheusUrl, dashboard, ALL, range);
+  if (totals.events.apiRequests > 0) {
+    const { events } = totals;
+    Object.assign(expected, {
+      "API Requests": events.apiRequests,
+      "API Errors": events.apiErrors,
+      "Retries Exhausted": events.retriesExhausted,
+      Refusals: events.refusals,
+      Prompts: events.prompts,
+      "Tool Runs": { Succeeded: events.toolRuns - events.toolFailures, Failed: events.toolFailures },
+    });
+  }
+  const panels = [];
+  for (const dashboard of dashboards) panels.push(...(await evaluateDashboard(prometheusUrl, dashboard, ALL, range)));
   const wrong = panels
     .filter((panel) => panel.title in expected && !matches(panel.value, expected[panel.title]))
     .map((panel) => `${panel.title}: ${formatValue(panel.value)} != ${formatValue(expected[panel.title])}`);

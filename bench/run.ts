@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: what the stack costs at team scale, printed as markdown and
  * written to bench/results.md (`-- --smoke`: the short run CI makes, written
- * to bench/results-smoke.md).
+ * to bench/results-smoke.md; `-- --events`: ingest of 100 developers with
+ * Claude Code's events off and on, written to bench/results-events.md).
  * - Ingest: the load generator against the real Collector and Prometheus.
  * - Storage: D days of N developers of history in the real Prometheus.
  * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
@@ -29,7 +30,10 @@ const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPer
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-async function main(smoke: boolean): Promise<number> {
+/** smoke: the short run CI makes; full: everything but events; events: ingest of 100 developers with events off and on. */
+type Mode = "smoke" | "full" | "events";
+
+async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
   const config = resolveConfig(BENCH_OVERRIDES);
   const files = synthesize(BENCH_OVERRIDES, workRoot);
@@ -40,18 +44,22 @@ async function main(smoke: boolean): Promise<number> {
     promtool: prometheusBuild.promtool,
   };
 
-  const ingestCases: IngestCase[] = smoke
-    ? [{ developers: 10, exportIntervalMillis: 2000, durationMillis: 20_000, requestsPerSession: 5 }]
-    : [10, 100].flatMap((developers) =>
-        [config.claudeCode.metricExportIntervalMillis, 10_000].map((exportIntervalMillis) => ({ developers, exportIntervalMillis, durationMillis: 120_000, requestsPerSession: 20 })),
-      );
-  const historyCases: HistoryCase[] = smoke
-    ? [{ developers: 3, days: 2, rangesDays: [1], checkAgainstOracle: true, ...WORKDAY }]
-    : [
-        { developers: 3, days: 3, rangesDays: [], checkAgainstOracle: true, ...WORKDAY },
-        { developers: 10, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
-        { developers: 100, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
-      ];
+  const ingestCases: IngestCase[] = {
+    smoke: [{ developers: 10, exportIntervalMillis: 2000, durationMillis: 20_000, requestsPerSession: 5, events: true }],
+    full: [10, 100].flatMap((developers) =>
+      [config.claudeCode.metricExportIntervalMillis, 10_000].map((exportIntervalMillis) => ({ developers, exportIntervalMillis, durationMillis: 120_000, requestsPerSession: 20, events: false })),
+    ),
+    events: [false, true].map((events) => ({ developers: 100, exportIntervalMillis: 10_000, durationMillis: 120_000, requestsPerSession: 20, events })),
+  }[mode];
+  const historyCases: HistoryCase[] = {
+    smoke: [{ developers: 3, days: 2, rangesDays: [1], checkAgainstOracle: true, ...WORKDAY }],
+    full: [
+      { developers: 3, days: 3, rangesDays: [], checkAgainstOracle: true, ...WORKDAY },
+      { developers: 10, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
+      { developers: 100, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
+    ],
+    events: [],
+  }[mode];
 
   const ingest: IngestResult[] = [];
   for (const ingestCase of ingestCases) {
@@ -65,7 +73,7 @@ async function main(smoke: boolean): Promise<number> {
   const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => Object.values(h.exact))];
   const failures = checks.filter((check) => !check.passed).length;
   const report = [
-    `# Benchmark (${smoke ? "smoke" : "full"} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
+    `# Benchmark (${mode} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
     "## Ingest",
     table(ingestRows(ingest)),
     "## Storage",
@@ -81,7 +89,7 @@ async function main(smoke: boolean): Promise<number> {
     "",
   ].join("\n\n");
   console.log(`\n${report}`);
-  const reportFile = path.join(PROJECT_DIR, "bench", smoke ? "results-smoke.md" : "results.md");
+  const reportFile = path.join(PROJECT_DIR, "bench", { smoke: "results-smoke.md", full: "results.md", events: "results-events.md" }[mode]);
   fs.writeFileSync(reportFile, report);
   console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
@@ -169,7 +177,15 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
       `- Collector keeps up with ${collector.developers} developers at a ${collector.exportIntervalMillis / 1000} s export interval under ${TARGET_COLLECTOR.cpuPercent}% of one core: ${met ? "met" : "MISSED"}, ${collector.collectorCpuPercent.toFixed(2)}% (${collector.dataPointsPerSecond.toFixed(1)} data points/s, dashboard = sent: ${collector.exact.summary}).`,
     );
   }
+  const withEvents = ingest.find((r) => r.developers === TARGET_COLLECTOR.developers && r.events);
+  const withoutEvents = ingest.find((r) => r.developers === TARGET_COLLECTOR.developers && !r.events && r.exportIntervalMillis === withEvents?.exportIntervalMillis);
+  if (withEvents && withoutEvents) {
+    const perDeveloper = (r: IngestResult) => r.activeSeries / r.developers;
+    lines.push(
+      `- Events on, ${withEvents.developers} developers: Collector ${withEvents.collectorCpuPercent.toFixed(2)}% of one core (off: ${withoutEvents.collectorCpuPercent.toFixed(2)}%), peak RSS ${withEvents.collectorPeakRssMiB.toFixed(0)} MiB (off: ${withoutEvents.collectorPeakRssMiB.toFixed(0)}); head series per developer ${perDeveloper(withEvents).toFixed(1)} (off: ${perDeveloper(withoutEvents).toFixed(1)}, so ${(perDeveloper(withEvents) - perDeveloper(withoutEvents)).toFixed(1)} new series per developer).`,
+    );
+  }
   return lines.length > 0 ? lines : ["- (the smoke run does not measure the targets)"];
 }
 
-runAsScript("bench", () => main(process.argv.includes("--smoke")));
+runAsScript("bench", () => main(process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--events") ? "events" : "full"));

@@ -14,6 +14,9 @@ export type Attributes = Readonly<Record<string, string>>;
 /** Adds `value` to the counter `metric` with these attributes. */
 export type RecordMeasurement = (metric: MetricKey, value: number, attributes: Attributes) => void;
 
+/** Emits one Claude Code event (an OTLP log record) with these attributes. */
+export type EmitEvent = (name: string, attributes: Readonly<Record<string, string | number>>) => void;
+
 /** What was recorded: the oracle of a benchmark run. */
 export interface SentTotals {
   sessions: number;
@@ -28,6 +31,8 @@ export interface SentTotals {
   /** Data points handed to the exporters (one per changed series per export); load generator only. */
   exportedDataPoints: number;
   failedExports: number;
+  /** Events emitted, by kind (load generator with events on only). */
+  events: { apiRequests: number; apiErrors: number; retriesExhausted: number; refusals: number; prompts: number; toolRuns: number; toolFailures: number };
 }
 
 export const DEFAULT_TEAMS: readonly string[] = ["platform", "payments", "mobile", "data"];
@@ -46,6 +51,7 @@ export function emptyTotals(): SentTotals {
     pullRequests: 0,
     exportedDataPoints: 0,
     failedExports: 0,
+    events: { apiRequests: 0, apiErrors: 0, retriesExhausted: 0, refusals: 0, prompts: 0, toolRuns: 0, toolFailures: 0 },
   };
 }
 
@@ -116,6 +122,75 @@ export function simulateRequest(record: RecordMeasurement, session: Attributes, 
   if (random() < 0.01) {
     record("pullRequests", 1, session);
     totals.pullRequests++;
+  }
+}
+
+/**
+ * Tools a request runs, with their share of runs, duration range in
+ * milliseconds, failure rate and the error type Claude Code reports for a
+ * failure. File tools take milliseconds; Bash from a tenth of a second to a
+ * few minutes (tests, builds).
+ */
+const TOOLS = [
+  { name: "Read", share: 0.35, ms: [2, 200], failure: 0.03, errorType: "TelemetrySafeError" },
+  { name: "Bash", share: 0.25, ms: [100, 120_000], failure: 0.1, errorType: "ShellError" },
+  { name: "Edit", share: 0.15, ms: [5, 100], failure: 0.05, errorType: "TelemetrySafeError" },
+  { name: "Grep", share: 0.1, ms: [10, 2000], failure: 0.01, errorType: "TelemetrySafeError" },
+  { name: "Glob", share: 0.1, ms: [5, 500], failure: 0.01, errorType: "TelemetrySafeError" },
+  { name: "Write", share: 0.05, ms: [5, 100], failure: 0.02, errorType: "TelemetrySafeError" },
+] as const;
+
+/**
+ * Event rates per API request (assumed, from the shape of the e2e's real
+ * sessions: every request answered is one api_request, most answers run a
+ * tool, a prompt starts a few requests; errors are requests whose retries all
+ * failed, which is rare).
+ */
+const EVENT_RATES = { toolRun: 0.8, prompt: 0.2, apiError: 0.005, refusal: 0.001 };
+const ERROR_STATUSES: readonly (number | undefined)[] = [429, 529, 500, undefined];
+
+/**
+ * The events Claude Code emits around one API request, with the attributes
+ * it sets (and ids and content the Collector must drop: prompt.id, the
+ * redacted prompt, the error message).
+ */
+export function simulateEvents(emit: EmitEvent, session: Attributes, model: string, random: () => number, totals: SentTotals): void {
+  const between = (low: number, high: number) => Math.round(low + random() * (high - low));
+  const common = { ...session, "prompt.id": `prompt-${Math.floor(random() * 1e9)}` };
+  if (random() < EVENT_RATES.prompt) {
+    emit("user_prompt", { ...common, prompt_length: String(between(10, 2000)), prompt: "<REDACTED>" });
+    totals.events.prompts++;
+  }
+  if (random() < EVENT_RATES.apiError) {
+    const status = ERROR_STATUSES[Math.floor(random() * ERROR_STATUSES.length)];
+    const failure = { ...common, model, error: status === undefined ? "Connection error." : `scripted ${status}`, ...(status ? { status_code: status } : {}) };
+    emit("api_error", { ...failure, duration_ms: between(5, 60_000), attempt: 11 });
+    emit("api_retries_exhausted", { ...failure, total_attempts: 11, total_retry_duration_ms: between(10_000, 300_000) });
+    totals.events.apiErrors++;
+    totals.events.retriesExhausted++;
+    return;
+  }
+  // Most answers take seconds; one in ten is a long output of up to two minutes.
+  const durationMs = random() < 0.9 ? between(800, 15_000) : between(15_000, 120_000);
+  emit("api_request", { ...common, model, duration_ms: durationMs, cost_usd: Math.round(random() * 1e5) / 1e6, input_tokens: between(200, 3000) });
+  totals.events.apiRequests++;
+  if (random() < EVENT_RATES.refusal) {
+    emit("api_refusal", { ...common, model, attempt: 1 });
+    totals.events.refusals++;
+  }
+  if (random() < EVENT_RATES.toolRun) {
+    let pick = random();
+    const tool = TOOLS.find((candidate) => (pick -= candidate.share) < 0) ?? TOOLS[0];
+    const failed = random() < tool.failure;
+    emit("tool_result", {
+      ...common,
+      tool_name: tool.name,
+      success: String(!failed),
+      duration_ms: String(between(tool.ms[0], tool.ms[1])),
+      ...(failed ? { error_type: tool.errorType } : {}),
+    });
+    totals.events.toolRuns++;
+    if (failed) totals.events.toolFailures++;
   }
 }
 

@@ -115,7 +115,7 @@ export async function runHistory(
       const range = { from: end - days * 86400 - 60, to: end + 60 };
       for (const reading of EXACT_READINGS) {
         const model = dashboardOf(config, reading);
-        exact[reading] = await checkExact(url, model, written.totals, { ...range, step: grafanaStep(range.to - range.from, model) });
+        exact[reading] = await checkExact(url, [model], written.totals, { ...range, step: grafanaStep(range.to - range.from, model) });
         log(`history: ${reading} reading equals the oracle: ${exact[reading].summary}`);
       }
     }

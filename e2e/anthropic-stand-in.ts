@@ -1,8 +1,10 @@
 /**
  * A scripted stand-in for the Anthropic Messages API, the one part of the test
  * that is not the real program. It answers POST /v1/messages with the streaming
- * events the real API sends, following a script per session, and records the
- * usage numbers of every answer: that record is the token oracle.
+ * events the real API sends, following a script per session (with failed
+ * attempts, delays and refusals where the script asks for them), and records
+ * the usage numbers of every answer and every failure it served: that record
+ * is the token oracle and half of the errors' oracle.
  */
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -14,15 +16,29 @@ export interface Usage {
   readonly cacheCreation: number;
 }
 
+/** How one attempt at a request fails: an HTTP error status, or the connection closed without an answer. */
+export type Failure = { readonly status: number } | { readonly drop: true };
+
+/** What the stand-in does besides answering a turn. */
+interface TurnFaults {
+  /** Attempts that fail, in order, before the answer; the CLI retries each. @default none */
+  readonly failures?: readonly Failure[];
+  /** Milliseconds the answer waits before its first byte. @default 0 */
+  readonly delayMs?: number;
+  /** Ends the answer with stop reason refusal (text turns only). @default false */
+  readonly refusal?: boolean;
+}
+
 /** One answer of the model: text, or a tool call the CLI will run. */
-export type Turn =
-  | { readonly text: string; readonly usage: Usage }
-  | { readonly tool: string; readonly input: Record<string, unknown>; readonly usage: Usage };
+export type Turn = TurnFaults &
+  ({ readonly text: string; readonly usage: Usage } | { readonly tool: string; readonly input: Record<string, unknown>; readonly usage: Usage });
 
 /** What the stand-in answered, for the oracle. */
 export interface ServedAnswer {
   /** Session tag found in the prompt, or "untagged". */
   readonly tag: string;
+  /** Index of the turn in the session's script (-1 outside the script). */
+  readonly turn: number;
   readonly model: string;
   readonly usage: Usage;
 }
@@ -35,10 +51,24 @@ export function totalOf(usage: Usage): number {
 /** Usage of answers to requests that no script covers (none were seen with Claude Code 2.1.332). */
 export const UNTAGGED_USAGE: Usage = { input: 17, output: 5, cacheRead: 0, cacheCreation: 0 };
 
+/** A failed attempt the stand-in served, for the oracle. */
+export interface FailedAttempt {
+  readonly tag: string;
+  readonly model: string;
+  /** Index of the turn in the session's script. */
+  readonly turn: number;
+  /** HTTP status, or "drop" for a closed connection. */
+  readonly failure: number | "drop";
+}
+
+/** Failed attempts ask the CLI to retry at once, so retries cost milliseconds, not seconds. */
+const RETRY_AT_ONCE = { "retry-after-ms": "0", "x-should-retry": "true" };
+
 const TAG = /\[e2e:([a-z0-9-]+)\]/;
 
 export class AnthropicStandIn {
   readonly served: ServedAnswer[] = [];
+  readonly failed: FailedAttempt[] = [];
   private readonly scripts = new Map<string, readonly Turn[]>();
   private server?: http.Server;
   private counter = 0;
@@ -73,24 +103,45 @@ export class AnthropicStandIn {
         return;
       }
       const message = JSON.parse(body);
-      const turn = this.turnFor(message);
-      this.served.push({ tag: turn.tag, model: message.model, usage: turn.turn.usage });
-      if (message.stream) this.stream(response, message.model, turn.turn);
-      else this.reply(response, message.model, turn.turn);
+      const { tag, index, turn } = this.turnFor(message);
+      const failure = this.nextFailure(tag, index, turn);
+      if (failure) {
+        this.failed.push({ tag, model: message.model, turn: index, failure: "drop" in failure ? "drop" : failure.status });
+        this.fail(request, response, failure);
+        return;
+      }
+      this.served.push({ tag, turn: index, model: message.model, usage: turn.usage });
+      setTimeout(() => (message.stream ? this.stream(response, message.model, turn) : this.reply(response, message.model, turn)), turn.delayMs ?? 0);
     });
   }
 
-  private turnFor(message: any): { tag: string; turn: Turn } {
+  /** The failure this attempt at a turn gets, if the turn's failures are not used up. */
+  private nextFailure(tag: string, index: number, turn: Turn): Failure | undefined {
+    const attempts = this.failed.filter((attempt) => attempt.tag === tag && attempt.turn === index).length;
+    return turn.failures?.[attempts];
+  }
+
+  private fail(request: http.IncomingMessage, response: http.ServerResponse, failure: Failure): void {
+    if ("drop" in failure) {
+      request.socket.destroy();
+      return;
+    }
+    const type = { 429: "rate_limit_error", 529: "overloaded_error" }[failure.status] ?? "api_error";
+    response.writeHead(failure.status, { "content-type": "application/json", ...RETRY_AT_ONCE });
+    response.end(JSON.stringify({ type: "error", error: { type, message: `scripted ${failure.status}` } }));
+  }
+
+  private turnFor(message: any): { tag: string; index: number; turn: Turn } {
     const tag = TAG.exec(JSON.stringify(message.messages ?? []))?.[1];
     const turns = tag ? this.scripts.get(tag) : undefined;
     // Only the main conversation carries tools; side requests get a plain answer.
     if (!tag || !turns || !(message.tools?.length > 0)) {
-      return { tag: tag ?? "untagged", turn: { text: "OK.", usage: UNTAGGED_USAGE } };
+      return { tag: tag ?? "untagged", index: -1, turn: { text: "OK.", usage: UNTAGGED_USAGE } };
     }
     const answered = (message.messages as any[]).filter((m) => m.role === "assistant").length;
     const turn = turns[answered];
     if (!turn) throw new Error(`session ${tag} asked for answer ${answered + 1}, the script has ${turns.length}`);
-    return { tag, turn };
+    return { tag, index: answered, turn };
   }
 
   private stream(response: http.ServerResponse, model: string, turn: Turn): void {
@@ -123,7 +174,7 @@ export class AnthropicStandIn {
     }
     send("content_block_stop", { index: 0 });
     send("message_delta", {
-      delta: { stop_reason: "tool" in turn ? "tool_use" : "end_turn", stop_sequence: null },
+      delta: { stop_reason: stopReason(turn), stop_sequence: null },
       usage: { output_tokens: turn.usage.output },
     });
     send("message_stop", {});
@@ -143,7 +194,7 @@ export class AnthropicStandIn {
         role: "assistant",
         model,
         content,
-        stop_reason: "tool" in turn ? "tool_use" : "end_turn",
+        stop_reason: stopReason(turn),
         stop_sequence: null,
         usage: {
           input_tokens: turn.usage.input,
@@ -154,4 +205,9 @@ export class AnthropicStandIn {
       }),
     );
   }
+}
+
+function stopReason(turn: Turn): string {
+  if ("tool" in turn) return "tool_use";
+  return turn.refusal ? "refusal" : "end_turn";
 }

@@ -2,12 +2,14 @@
  * What every panel must show, computed without Prometheus: token numbers from
  * what the stand-in API answered, cost from the CLI's own api_request events,
  * sessions, lines, commits, pull requests and edit decisions from the script,
- * active time from the CLI's own metric dumps.
+ * active time from the CLI's own metric dumps, the Health dashboard from the
+ * CLI's events (see health-oracle.ts).
  */
 import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../dashboards/catalog";
 import { ServedAnswer, totalOf } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
+import { healthExpectations } from "./health-oracle";
 import { SessionRun, TEAMS, Team } from "./scenario";
 
 /** A single number, or numbers by series name. */
@@ -27,7 +29,7 @@ export interface OracleInput {
   readonly team?: Team;
 }
 
-/** Expected values by panel title, for the main and the activity dashboard. */
+/** Expected values by panel title, for the main, the activity and the health dashboard. */
 export function expectations(input: OracleInput): Record<string, Expectation> {
   const runs = input.runs.filter((run) => !input.team || run.plan.team === input.team);
   const teamOfTag = new Map(input.runs.map((run) => [run.plan.tag, run.plan.team]));
@@ -98,6 +100,8 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Tokens by team.id": { value: perTeam((team) => TEAMS[team]["team.id"], teamTokens) },
     "Cost by department": { value: perTeam((team) => TEAMS[team].department, teamCost) },
     "Tokens by department": { value: perTeam((team) => TEAMS[team].department, teamTokens) },
+    // Claude Code Health
+    ...healthExpectations(input.events.filter((event) => !input.team || teamOf(event) === input.team)),
   };
 }
 

@@ -104,7 +104,8 @@ function reduce(panel: any, perTarget: Record<string, number>[]): Value | undefi
     // A stat with several queries shows one value per query, named by its legend.
     return Object.assign({}, ...panel.targets.map((target: any, i: number) => ({ [target.legendFormat]: Object.values(perTarget[i])[0] })));
   }
-  return perTarget[0];
+  // Other panels show every series of every query.
+  return Object.assign({}, ...perTarget);
 }
 
 /** Grafana's interpolation: $var and ${var} from the variables, $__range and $__interval from the range. */

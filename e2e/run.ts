@@ -14,6 +14,8 @@ import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
+import { faultChecks } from "./fault-checks";
+import { quantileBucketChecks } from "./health-oracle";
 import { expectations, sessionTokens } from "./oracle";
 import { VariableValues, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { sleep } from "./processes";
@@ -183,6 +185,16 @@ async function runScenario(
     runs.push(...parallel);
     for (const run of parallel) await visible(run);
 
+    // API faults: one session recovers from a 429 and a 529 and meets a refusal;
+    // four at once end on a request whose every attempt fails.
+    const flaky = await runPrintSession(plans.flaky, standIn, env);
+    runs.push(flaky);
+    await visible(flaky);
+    const exhausted = [plans.rateLimited, plans.overloaded, plans.serverError, plans.dropped];
+    const failedRuns = await Promise.all(exhausted.map((plan) => runPrintSession(plan, standIn, env)));
+    runs.push(...failedRuns);
+    for (const run of failedRuns) await visible(run);
+
     // Faults while the interactive session lives: a Collector restart after its
     // first answer, then an idle gap longer than the staleness settings that
     // starts with Prometheus down for more than a rule interval.
@@ -228,6 +240,8 @@ async function runScenario(
       checks.push({ run: label, view: "events", dashboard: "-", panel: check.metric, found: check.found, expected: check.expected, passed: check.passed });
     }
     checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
+    const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events)];
+    checks.push(...oracleRows.map((row) => ({ run: label, view: "oracle", dashboard: "-", ...row })));
     checks.push(await collectorOutage(label, temporality, plans, standIn, env, stack, dir));
     return { checks, freshness };
   } finally {

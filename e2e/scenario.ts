@@ -3,13 +3,15 @@
  * answers in each, and what each session should count. Every metric the two
  * dashboards use is produced: tokens and cost on two models and two teams,
  * accepted and rejected edits, a commit and a pull request, two sessions at the
- * same time, and an interactive session (user active time) with an idle gap.
+ * same time, an interactive session (user active time) with an idle gap, and
+ * API faults: retried 429 and 529, delays, a refusal, and requests that fail
+ * on every attempt with 429, 529, 5xx or a dropped connection.
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { AnthropicStandIn, Turn, Usage } from "./anthropic-stand-in";
+import { AnthropicStandIn, Failure, Turn, Usage } from "./anthropic-stand-in";
 import { ConsolePoint, parseConsoleMetrics } from "./console-metrics";
 import { sleep } from "./processes";
 import { claudeBinary } from "./toolchain";
@@ -47,6 +49,8 @@ export interface SessionPlan {
   readonly turns: readonly Turn[];
   readonly cliArgs: readonly string[];
   readonly expected: Expected;
+  /** Exit code of the CLI: 1 when the session ends on a request whose retries are exhausted. @default 0 */
+  readonly exitCode?: number;
 }
 
 /** A session that ran: its plan, its id and the CLI's own metric dumps. */
@@ -140,6 +144,31 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       cliArgs: [],
       expected: NOTHING,
     },
+    // API faults. Retries the CLI recovers from leave no event; a request whose
+    // attempts all fail ends a `claude -p` session with exit code 1.
+    flaky: {
+      tag: "flaky",
+      team: "alpha",
+      model: "sonnet",
+      prompts: ["Run the checks [e2e:flaky]"],
+      turns: [
+        {
+          tool: "Bash",
+          input: { command: "exit 3", description: "Run the checks" },
+          usage: usage(22),
+          failures: [{ status: 429 }, { status: 529 }],
+          delayMs: 1500,
+        },
+        { text: "I can't help with that.", usage: usage(23), refusal: true, delayMs: 2500 },
+        { text: "The checks failed.", usage: usage(24) },
+      ],
+      cliArgs: ["--allowedTools", "Bash"],
+      expected: NOTHING,
+    },
+    rateLimited: exhausted(repo, "rate-limited", "alpha", "sonnet", [{ status: 429 }, { status: 429 }, { status: 429 }], 25),
+    overloaded: exhausted(repo, "overloaded", "beta", "sonnet", [{ status: 529 }, { status: 529 }, { status: 529 }], 26),
+    serverError: exhausted(repo, "server-error", "alpha", "haiku", [{ status: 500 }, { status: 503 }, { status: 500 }], 27),
+    dropped: exhausted(repo, "dropped", "beta", "haiku", [{ drop: true }, { drop: true }, { drop: true }], 28),
     outage: {
       tag: "outage",
       team: "beta",
@@ -168,6 +197,29 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
     },
   };
 }
+
+/**
+ * A session whose second request fails on every attempt (CLAUDE_CODE_MAX_RETRIES
+ * is 2 in the test: three attempts), after a first answer that reads a file.
+ */
+function exhausted(repo: string, tag: string, team: Team, model: ModelAlias, failures: readonly Failure[], seed: number): SessionPlan {
+  return {
+    tag,
+    team,
+    model,
+    prompts: [`Look at README.md [e2e:${tag}]`],
+    turns: [
+      { tool: "Read", input: { file_path: path.join(repo, "README.md") }, usage: usage(seed) },
+      { text: "never sent", usage: usage(seed), failures },
+    ],
+    cliArgs: [],
+    expected: NOTHING,
+    exitCode: 1,
+  };
+}
+
+/** Retries per request in the test (three attempts), so an exhausted request takes seconds. */
+export const MAX_RETRIES = 2;
 
 /** Everything a session's environment needs besides the stack's own settings. */
 export interface SessionEnvironment {
@@ -208,6 +260,7 @@ export function sessionEnv(env: SessionEnvironment, team: Team): NodeJS.ProcessE
     ANTHROPIC_BASE_URL: env.apiUrl,
     ANTHROPIC_API_KEY: API_KEY,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    CLAUDE_CODE_MAX_RETRIES: String(MAX_RETRIES),
   };
 }
 
@@ -251,7 +304,7 @@ export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStand
   const sessionId = randomUUID();
   const args = ["-p", plan.prompts[0], "--model", plan.model, "--session-id", sessionId, ...plan.cliArgs];
   const child = spawn(claudeBinary(), args, { cwd: env.repo, env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
-  const output = await collectOutput(child, 120_000, plan.tag);
+  const output = await collectOutput(child, 120_000, plan.tag, plan.exitCode ?? 0);
   return { plan, sessionId, exitedAt: Date.now(), console: parseConsoleMetrics(output) };
 }
 
@@ -300,7 +353,7 @@ export async function runInteractiveSession(
   }
 }
 
-function collectOutput(child: ChildProcess, timeoutMs: number, tag: string): Promise<string> {
+function collectOutput(child: ChildProcess, timeoutMs: number, tag: string, exitCode: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
@@ -311,7 +364,7 @@ function collectOutput(child: ChildProcess, timeoutMs: number, tag: string): Pro
     }, timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(output);
+      if (code === exitCode) resolve(output);
       else reject(new Error(`session ${tag} exited with ${code}:\n${output.slice(-2000)}`));
     });
   });
