@@ -12,6 +12,7 @@ import { startLocalStack } from "../e2e/targets";
 import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { generateLoad } from "./load-generator";
+import { SentTotals } from "./session-model";
 import { checkExact, cpuSeconds, ownMetric, peakRssMiB } from "./measure";
 
 export interface IngestCase {
@@ -26,6 +27,7 @@ export interface IngestCase {
 export interface IngestResult extends IngestCase {
   readonly seconds: number;
   readonly dataPointsPerSecond: number;
+  readonly eventsPerSecond: number;
   readonly collectorCpuPercent: number;
   readonly collectorPeakRssMiB: number;
   readonly prometheusPeakRssMiB: number;
@@ -75,6 +77,7 @@ export async function runIngest(
       ...ingest,
       seconds,
       dataPointsPerSecond: totals.exportedDataPoints / seconds,
+      eventsPerSecond: eventsSent(totals) / seconds,
       collectorCpuPercent: (100 * cpu) / seconds,
       collectorPeakRssMiB: peakRssMiB(pids.collector!),
       prometheusPeakRssMiB: peakRssMiB(pids.prometheus!),
@@ -86,6 +89,12 @@ export async function runIngest(
   }
 }
 
+/** Events the load generator emitted (failed tool runs are among the tool runs). */
+function eventsSent(totals: SentTotals): number {
+  const { apiRequests, apiErrors, retriesExhausted, refusals, prompts, toolRuns } = totals.events;
+  return apiRequests + apiErrors + retriesExhausted + refusals + prompts + toolRuns;
+}
+
 /** The ingest rows of the report. */
 export function ingestRows(results: readonly IngestResult[]): { header: string[]; rows: string[][] } {
   return {
@@ -95,6 +104,7 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
       "export interval",
       "run (s)",
       "data points/s accepted",
+      "events/s sent",
       "Collector CPU (% of one core)",
       "Collector peak RSS (MiB)",
       "Prometheus peak RSS (MiB)",
@@ -108,6 +118,7 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
       `${r.exportIntervalMillis / 1000} s`,
       r.seconds.toFixed(0),
       r.dataPointsPerSecond.toFixed(1),
+      r.eventsPerSecond.toFixed(1),
       r.collectorCpuPercent.toFixed(2),
       r.collectorPeakRssMiB.toFixed(0),
       r.prometheusPeakRssMiB.toFixed(0),

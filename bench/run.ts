@@ -63,7 +63,7 @@ async function main(mode: Mode): Promise<number> {
 
   const ingest: IngestResult[] = [];
   for (const ingestCase of ingestCases) {
-    ingest.push(await runIngest(ingestCase, files, binaries, path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}`), log));
+    ingest.push(await runIngest(ingestCase, files, binaries, path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}-events-${ingestCase.events ? "on" : "off"}`), log));
   }
   const history: HistoryResult[] = [];
   for (const historyCase of historyCases) {

@@ -39,7 +39,7 @@ export interface RecordedSeries {
    * interval, summed over sessions. Dashboards read this, not `name`.
    */
   readonly recorded: string;
-  /** Labels of this series that dashboards filter or group on (session_id is always there too). */
+  /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
   readonly labels: readonly string[];
 }
 
@@ -54,7 +54,8 @@ function recordedSeries(name: string, labels: readonly string[]): RecordedSeries
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {
-  return { otelName, ...recordedSeries(name, [Label.userId, ...labels]), labels: [Label.userId, ...labels] };
+  const withUser = [Label.userId, ...labels];
+  return { otelName, ...recordedSeries(name, withUser), labels: withUser };
 }
 
 export const Metric = {

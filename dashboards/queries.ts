@@ -105,5 +105,5 @@ const CATALOG_LABELS: readonly string[] = Object.values(Label);
  * metric has them (model is only on some), team labels everywhere.
  */
 function appliesTo(label: string, metric: RecordedSeries): boolean {
-  return !CATALOG_LABELS.includes(label) || (metric.labels as readonly string[]).includes(label);
+  return !CATALOG_LABELS.includes(label) || metric.labels.includes(label);
 }

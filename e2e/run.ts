@@ -2,7 +2,7 @@
  * End-to-end proof of the dashboards' numbers: the real Claude Code CLI talks to
  * a scripted stand-in of the Anthropic API and exports its telemetry to a real
  * Collector and a real Prometheus, both running the very files the synthesized
- * stack uploads into its containers. Every query of every panel of both
+ * stack uploads into its containers. Every query of every panel of the three
  * dashboards is then evaluated like Grafana does and compared with an oracle
  * that never touches Prometheus. Run with `npm run test:e2e`.
  */
