@@ -23,7 +23,7 @@ import { STACK_NAME } from "../constructs/monitoring-stack";
 import { allDashboards } from "../dashboards";
 import { Metric, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig } from "../dashboards/config";
-import { RULE_GROUP } from "../renderers/recording-rules";
+import { RULE_GROUP, recordingRules } from "../renderers/recording-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
 import { ClaudeEvent, EventReceiver } from "./event-receiver";
@@ -243,7 +243,7 @@ async function checkRunningStack(steps: Steps): Promise<void> {
     return { found: health, passed: health === "otel-collector: up" };
   });
 
-  const ruleCount = Object.keys(Metric).length;
+  const ruleCount = recordingRules(RULE_INTERVAL_SECONDS).length;
   await steps.run("recording rules", `${ruleCount} rules in ${RULE_GROUP}, evaluated without error`, async () => {
     let found = "not loaded";
     const ok = await waitUntil(async () => {

@@ -67,7 +67,7 @@ export function bucketRule(histogram: EventHistogram, intervalSeconds: number): 
 }
 
 /** Every rule: one per counter, and a histogram's buckets, sum and count. */
-function rules(intervalSeconds: number): { record: string; expr: string }[] {
+export function recordingRules(intervalSeconds: number): { record: string; expr: string }[] {
   const seriesRules = Object.values(Metric).map((metric) => ({ record: metric.recorded, expr: increaseRule(metric, intervalSeconds) }));
   for (const metric of Object.values(EventMetric)) {
     for (const series of eventSeries(metric)) {
@@ -96,7 +96,7 @@ function rules(intervalSeconds: number): { record: string; expr: string }[] {
 export function renderRecordingRules(options: RecordingRulesOptions): string {
   const intervalSeconds = durationSeconds(options.interval);
   const config = {
-    groups: [{ name: RULE_GROUP, interval: options.interval, query_offset: options.scrapeInterval, rules: rules(intervalSeconds) }],
+    groups: [{ name: RULE_GROUP, interval: options.interval, query_offset: options.scrapeInterval, rules: recordingRules(intervalSeconds) }],
   };
   return stringify(config, { lineWidth: 0 });
 }
