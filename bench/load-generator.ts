@@ -2,8 +2,9 @@
  * Behaves like many Claude Code clients at once: the same eight instruments,
  * names, units and attributes, delta temporality by default, one OTLP gRPC
  * exporter per simulated developer (each developer runs one Claude Code
- * process at a time), and optionally Claude Code's events as OTLP logs. It counts what it sent, so the same exactness oracle as
- * the end-to-end test can check what the dashboards show.
+ * process at a time), and optionally Claude Code's events as OTLP logs. It
+ * counts what it sent, so the same exactness oracle as the end-to-end test
+ * can check what the dashboards show.
  */
 import { Counter, Meter } from "@opentelemetry/api";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-grpc";
