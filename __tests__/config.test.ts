@@ -34,6 +34,13 @@ describe("stack configuration", () => {
     expect(resolveConfig({ grafana: external }).grafana).toEqual({ ...DEFAULT_CONFIG.grafana, ...external });
   });
 
+  test("team mode with its teams; plain text over the network only when allowed", () => {
+    const teams = { payments: { tokenGeneration: 1 }, mobile: { tokenGeneration: 2 } };
+    expect(resolveConfig({ teamMode: { enabled: true, teams } }).teamMode).toEqual({ ...DEFAULT_CONFIG.teamMode, enabled: true, teams });
+    expect(() => resolveConfig({ bindAddress: "0.0.0.0", teamMode: { enabled: true, teams, allowPlaintext: true } })).not.toThrow();
+    expect(DEFAULT_CONFIG.teamMode.enabled).toBe(false);
+  });
+
   test("teamAttributes replace the defaults as a whole", () => {
     expect(resolveConfig({ teamAttributes: { project: "billing" } }).teamAttributes).toEqual({ project: "billing" });
   });
@@ -73,6 +80,14 @@ describe("stack configuration", () => {
     ["an external Grafana URL that is not a URL", { grafana: { mode: "external", url: "grafana.example.com", prometheusUrl: "http://prom:9090" } }, /`grafana.url` must be an http:\/\/ or https:\/\/ URL.*got: "grafana.example.com"/],
     ["a Grafana URL in container mode", { grafana: { url: "https://g.example.com" } }, /`grafana.url` is only used when `grafana.mode` is "external"; remove it or set the mode, got mode: "container"/],
     ["a Prometheus URL in none mode", { grafana: { mode: "none", prometheusUrl: "http://p:9090" } }, /`grafana.prometheusUrl` is only used when `grafana.mode` is "external"/],
+    ["team mode without teams", { teamMode: { enabled: true } }, /`teamMode.teams` must name at least one team when team mode is on/],
+    ["teams while team mode is off", { teamMode: { teams: { payments: { tokenGeneration: 1 } } } }, /`teamMode.teams` is only used when `teamMode.enabled` is true/],
+    ["a team that cannot be a label value", { teamMode: { enabled: true, teams: { "Pay Ments": { tokenGeneration: 1 } } } }, /`teamMode.teams` key "Pay Ments" must be 1-40 lower-case letters, digits or "-"/],
+    ["a token generation of zero", { teamMode: { enabled: true, teams: { payments: { tokenGeneration: 0 } } } }, /`teamMode.teams\["payments"\]` must be \{"tokenGeneration": N\} with N a whole number from 1, got: \{"tokenGeneration":0\}/],
+    ["a team setting that is not a generation", { teamMode: { enabled: true, teams: { payments: { token: "abc" } } } }, /`teamMode.teams\["payments"\]` must be \{"tokenGeneration": N\}/],
+    ["a team attribute that is not configured", { teamMode: { enabled: true, teamAttribute: "squad", teams: { a: { tokenGeneration: 1 } } } }, /`teamMode.teamAttribute` must be one of the keys of `teamAttributes` \(team.id, department\), got: "squad"/],
+    ["team tokens over the network in clear text", { bindAddress: "0.0.0.0", teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } } } }, /`bindAddress` "0.0.0.0" would send team tokens over the network in clear text .* set `teamMode.allowPlaintext` to true/],
+    ["a switch that is not a boolean", { teamMode: { enabled: "yes", teams: {} } }, /`teamMode.enabled` must be true or false, got: "yes"/],
   ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

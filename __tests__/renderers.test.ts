@@ -8,6 +8,7 @@ import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/coll
 import { EventMetric, Metric, eventSeries } from "../dashboards/catalog";
 import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
 import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules } from "../renderers/recording-rules";
+import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { parsePromQL } from "./promql";
 import { dedent } from "./dedent";
 
@@ -282,6 +283,40 @@ describe("recording rules", () => {
     for (const read of counterReads) expect(read).toEqual({ metric: name, matchers: [], rangeFunction: "increase" });
     expect(query.selectors.filter((selector) => selector.metric === metric.recorded)).toHaveLength(CATCH_UP_WINDOWS);
     expect(rule.expr.match(/\[60s\] anchored/g)).toHaveLength(CATCH_UP_WINDOWS + 1);
+  });
+});
+
+describe("team mode in the Collector", () => {
+  const config = parse(renderCollectorConfig({ ...collectorOptions, tokenFile: "/etc/otelcol-contrib/team-tokens" }));
+
+  test("the team comes from the token before any processor reads attributes, for counters and events", () => {
+    expect(config.service.extensions).toEqual(["bearertokenauth"]);
+    expect(config.service.pipelines.metrics.processors).toEqual([
+      "memory_limiter",
+      "attributes/token",
+      "transform/team-from-token",
+      "transform/labels",
+      "delta_to_cumulative",
+      "batch",
+    ]);
+    expect(config.service.pipelines.logs.processors).toEqual(["memory_limiter", "attributes/token", "transform/team-from-token", "transform/events"]);
+    expect(config.processors["attributes/token"]).toEqual({
+      actions: [{ key: "claude_code_stack.authorization", from_context: "metadata.authorization", action: "upsert" }],
+    });
+  });
+
+  test("the mapping hashes the token, sets the team it belongs to and deletes the header", () => {
+    const mapping = parse(renderTeamTokenMapping({ teamAttribute: "team.id", teams: [{ team: "payments", tokenSha256: "ab12" }] }));
+    const processor = mapping.processors["transform/team-from-token"];
+    const statements = [
+      'replace_pattern(attributes["claude_code_stack.authorization"], "^Bearer ", "")',
+      'set(attributes["claude_code_stack.authorization"], SHA256(attributes["claude_code_stack.authorization"])) where attributes["claude_code_stack.authorization"] != nil',
+      'set(attributes["team.id"], "payments") where attributes["claude_code_stack.authorization"] == "ab12"',
+      'delete_key(attributes, "claude_code_stack.authorization")',
+    ];
+    expect(processor.metric_statements).toEqual([{ context: "datapoint", statements }]);
+    expect(processor.log_statements).toEqual([{ context: "log", statements }]);
+    expect(() => renderTeamTokenMapping({ teamAttribute: "team.id", teams: [] })).toThrow("team mode needs at least one team");
   });
 });
 

@@ -224,6 +224,58 @@ describe("grafana.mode", () => {
   });
 });
 
+describe("team mode", () => {
+  const teams = { payments: { tokenGeneration: 1 }, "mobile-apps": { tokenGeneration: 2 } };
+  const stack = synthStack({ teamMode: { enabled: true, teams } });
+  const collector = resourceOf(stack, "docker_container", "collector");
+  const passwords = stack.resource.random_password;
+  const tokenOf = (team: string) => `random_password.${Object.keys(passwords).find((id) => id.startsWith(`team-tokens_${team}_`))}.result`;
+
+  test("one generated token per team, replaced only when its generation changes", () => {
+    expect(Object.keys(passwords).filter((id) => id.startsWith("team-tokens_"))).toHaveLength(2);
+    expect(resourceOf(stack, "random_password", "team-tokens_mobile-apps_")).toMatchObject({ length: 40, special: false, keepers: { generation: "2" } });
+    const rotated = synthStack({ teamMode: { enabled: true, teams: { ...teams, payments: { tokenGeneration: 2 } } } });
+    expect(resourceOf(rotated, "random_password", "team-tokens_mobile-apps_")).toEqual(resourceOf(stack, "random_password", "team-tokens_mobile-apps_"));
+    expect(resourceOf(rotated, "random_password", "team-tokens_payments_").keepers).toEqual({ generation: "2" });
+  });
+
+  test("OTLP requires a token; the Collector loads the tokens and the token-to-team mapping", () => {
+    const config = parse(collector.upload[0].content);
+    expect(config.receivers.otlp.protocols.grpc).toMatchObject({ auth: { authenticator: "bearertokenauth" }, include_metadata: true });
+    expect(config.receivers.otlp.protocols.http).toMatchObject({ auth: { authenticator: "bearertokenauth" }, include_metadata: true });
+    expect(config.extensions.bearertokenauth).toEqual({ filename: "/etc/otelcol-contrib/team-tokens" });
+    expect(collector.upload.map((file: any) => file.file)).toEqual([
+      "/etc/otelcol-contrib/config.yaml",
+      "/etc/otelcol-contrib/team-tokens",
+      "/etc/otelcol-contrib/team-from-token.yaml",
+    ]);
+    expect(collector.upload[1].content).toBe(`\${${tokenOf("payments")}}\n\${${tokenOf("mobile-apps")}}\n`);
+    expect(collector.command).toEqual(["--config=/etc/otelcol-contrib/config.yaml", "--config=/etc/otelcol-contrib/team-from-token.yaml"]);
+  });
+
+  test("the mapping holds the tokens' SHA-256, never a token", () => {
+    const mapping = collector.upload[2].content as string;
+    expect(mapping).toContain(`set(attributes["team.id"], "payments") where attributes["claude_code_stack.authorization"] == "\${sha256(${tokenOf("payments")})}"`);
+    expect(mapping).not.toMatch(/[^(]random_password\.[^)]*\.result/);
+    expect(parse(collector.upload[0].content)).not.toHaveProperty("processors.transform/team-from-token");
+  });
+
+  test("each team gets its own sensitive settings with its token and team; no shared settings", () => {
+    expect(stack.output.claude_code_settings).toBeUndefined();
+    const mobile = stack.output.claude_code_settings_mobile_apps;
+    expect(mobile.sensitive).toBe(true);
+    const env = JSON.parse(mobile.value).env;
+    expect(env.OTEL_EXPORTER_OTLP_HEADERS).toBe(`Authorization=Bearer \${${tokenOf("mobile-apps")}}`);
+    expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe("team.id=mobile-apps,department=engineering");
+  });
+
+  test("the laptop stack has no authentication and one settings output", () => {
+    const laptop = parse(resourceOf(synthStack(), "docker_container", "collector").upload[0].content);
+    expect(laptop.extensions).toBeUndefined();
+    expect(laptop.receivers.otlp.protocols.grpc).toEqual({ endpoint: "0.0.0.0:4317" });
+  });
+});
+
 describe("KeptWhenRemoved", () => {
   test("throws when an address is not a resource address", () => {
     const stack = new TerraformStack(Testing.app(), "kept");

@@ -113,6 +113,36 @@ export interface StackConfig {
     readonly prometheusUrl: string;
   };
 
+  /**
+   * One stack for a whole team: the Collector's OTLP endpoints require a
+   * bearer token, one generated per team, and the team attribute of
+   * everything a client sends is set from its token, whatever the client
+   * claims. Off, the stack is the single-user laptop stack.
+   */
+  readonly teamMode: {
+    /** @default false */
+    readonly enabled: boolean;
+    /**
+     * The team attribute whose value comes from the token; a key of
+     * `teamAttributes`. The other team attributes stay as clients send them.
+     * @default "team.id"
+     */
+    readonly teamAttribute: string;
+    /**
+     * The teams, by their value of `teamAttribute`, each with the generation
+     * of its token: raising one team's number replaces that team's token at
+     * the next deploy and nothing else. At least one team when enabled.
+     * @default {}
+     */
+    readonly teams: Readonly<Record<string, { readonly tokenGeneration: number }>>;
+    /**
+     * Allow a `bindAddress` other than 127.0.0.1 although tokens then cross
+     * the network in clear text (the stack has no TLS for OTLP yet).
+     * @default false
+     */
+    readonly allowPlaintext: boolean;
+  };
+
   /** What the Claude Code settings this stack outputs ask clients to do. */
   readonly claudeCode: {
     /** OTLP protocol clients use. @default "grpc" */
@@ -135,6 +165,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
   teamAttributes: { "team.id": "my-team", department: "engineering" },
   grafana: { mode: "container", adminPassword: "generated", url: "", prometheusUrl: "" },
+  teamMode: { enabled: false, teamAttribute: "team.id", teams: {}, allowPlaintext: false },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
 
@@ -247,6 +278,7 @@ function validateConfig(config: StackConfig, problems: string[]): void {
   validateTeamAttributes(config.teamAttributes, problems);
 
   validateGrafana(config.grafana, problems);
+  validateTeamMode(config, problems);
   if (!["grpc", "http/protobuf"].includes(config.claudeCode.protocol)) {
     problems.push(`\`claudeCode.protocol\` must be "grpc" or "http/protobuf", got: ${JSON.stringify(config.claudeCode.protocol)}`);
   }
@@ -277,6 +309,46 @@ function validateGrafana(grafana: StackConfig["grafana"], problems: string[]): v
     } else if (value !== "") {
       problems.push(`\`grafana.${setting}\` is only used when \`grafana.mode\` is "external"; remove it or set the mode, got mode: "${grafana.mode}"`);
     }
+  }
+}
+
+/** Team values go into OTEL_RESOURCE_ATTRIBUTES and Terraform names. */
+const TEAM_VALUE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+function validateTeamMode(config: StackConfig, problems: string[]): void {
+  const mode = config.teamMode;
+  if (typeof mode.enabled !== "boolean") {
+    problems.push(`\`teamMode.enabled\` must be true or false, got: ${JSON.stringify(mode.enabled)}`);
+    return;
+  }
+  if (typeof mode.allowPlaintext !== "boolean") {
+    problems.push(`\`teamMode.allowPlaintext\` must be true or false, got: ${JSON.stringify(mode.allowPlaintext)}`);
+  }
+  const teams = isPlainObject(mode.teams) ? Object.entries(mode.teams) : [];
+  if (!isPlainObject(mode.teams)) problems.push(`\`teamMode.teams\` must be an object such as {"payments": {"tokenGeneration": 1}}`);
+  for (const [team, settings] of teams) {
+    if (!TEAM_VALUE.test(team)) {
+      problems.push(`\`teamMode.teams\` key ${JSON.stringify(team)} must be 1-40 lower-case letters, digits or "-" starting with a letter or digit`);
+    }
+    const generation = isPlainObject(settings) ? settings.tokenGeneration : undefined;
+    if (!isPlainObject(settings) || Object.keys(settings).some((key) => key !== "tokenGeneration") || !Number.isInteger(generation) || (generation as number) < 1) {
+      problems.push(`\`teamMode.teams[${JSON.stringify(team)}]\` must be {"tokenGeneration": N} with N a whole number from 1, got: ${JSON.stringify(settings)}`);
+    }
+  }
+  if (!mode.enabled) {
+    if (teams.length > 0) problems.push("`teamMode.teams` is only used when `teamMode.enabled` is true; remove it or enable team mode");
+    return;
+  }
+  if (!(mode.teamAttribute in config.teamAttributes)) {
+    problems.push(
+      `\`teamMode.teamAttribute\` must be one of the keys of \`teamAttributes\` (${Object.keys(config.teamAttributes).join(", ") || "none"}), got: ${JSON.stringify(mode.teamAttribute)}`,
+    );
+  }
+  if (teams.length === 0) problems.push('`teamMode.teams` must name at least one team when team mode is on, e.g. {"payments": {"tokenGeneration": 1}}');
+  if (config.bindAddress !== "127.0.0.1" && mode.allowPlaintext !== true) {
+    problems.push(
+      `\`bindAddress\` ${JSON.stringify(config.bindAddress)} would send team tokens over the network in clear text (the stack has no TLS for OTLP yet); keep 127.0.0.1 behind a TLS proxy, or set \`teamMode.allowPlaintext\` to true to accept that`,
+    );
   }
 }
 
@@ -330,7 +402,7 @@ function checkKnownKeys(given: Record<string, unknown>, defaults: object, path: 
       problems.push(`unknown setting \`${setting}\`; known settings here: ${Object.keys(known).join(", ")}`);
       continue;
     }
-    const isFreeForm = setting === "teamAttributes";
+    const isFreeForm = setting === "teamAttributes" || setting === "teamMode.teams";
     if (isPlainObject(known[key]) && !isFreeForm) {
       if (!isPlainObject(given[key])) {
         problems.push(`\`${setting}\` must be an object with the keys ${Object.keys(known[key] as object).join(", ")}`);
@@ -341,12 +413,14 @@ function checkKnownKeys(given: Record<string, unknown>, defaults: object, path: 
   }
 }
 
+/** Free-form objects a fork replaces as a whole, so it can remove the defaults' entries. */
+const REPLACED_WHOLE = ["teamAttributes", "teams"];
+
 function mergeConfig<T>(defaults: T, overrides: Record<string, unknown>): T {
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [key, value] of Object.entries(overrides)) {
     const base = merged[key];
-    // teamAttributes is replaced as a whole so a fork can remove the defaults.
-    merged[key] = isPlainObject(base) && isPlainObject(value) && key !== "teamAttributes" ? mergeConfig(base, value) : value;
+    merged[key] = isPlainObject(base) && isPlainObject(value) && !REPLACED_WHOLE.includes(key) ? mergeConfig(base, value) : value;
   }
   return merged as T;
 }

@@ -17,6 +17,7 @@ import { GrafanaServer } from "./grafana-server";
 import { KeptWhenRemoved } from "./kept-when-removed";
 import { OtelCollector } from "./otel-collector";
 import { PrometheusServer } from "./prometheus-server";
+import { TeamTokens } from "./team-tokens";
 
 export interface MonitoringStackProps {
   /**
@@ -60,6 +61,11 @@ export class MonitoringStack extends TerraformStack {
     const network = new Network(this, "network", { name: name("net"), driver: "bridge" });
     const prometheusData = new Volume(this, "prometheus-data", { name: name("prometheus-data") });
     const teamAttributeKeys = Object.keys(config.teamAttributes);
+    const needsRandom = config.grafana.mode === "container" || config.teamMode.enabled;
+    if (needsRandom) new RandomProvider(this, "random");
+    const teamTokens = config.teamMode.enabled
+      ? new TeamTokens(this, "team-tokens", { teams: config.teamMode.teams, teamAttribute: config.teamMode.teamAttribute })
+      : undefined;
 
     const collector = new OtelCollector(this, "collector", {
       network,
@@ -72,6 +78,7 @@ export class MonitoringStack extends TerraformStack {
       deltaMaxStale: config.collector.deltaMaxStale,
       metricExpiration: config.collector.metricExpiration,
       memoryLimitMiB: config.collector.memoryLimitMiB,
+      teamTokens,
     });
 
     const prometheus = new PrometheusServer(this, "prometheus", {
@@ -93,7 +100,6 @@ export class MonitoringStack extends TerraformStack {
     const prometheusUrl = `http://${clientHost}:${config.ports.prometheus}`;
 
     if (config.grafana.mode === "container") {
-      new RandomProvider(this, "random");
       const adminPassword = new AdminPassword(this, "grafana-admin-password", { source: config.grafana.adminPassword });
       const grafana = new GrafanaServer(this, "grafana", {
         network,
@@ -145,21 +151,32 @@ export class MonitoringStack extends TerraformStack {
     new TerraformOutput(this, "prometheus_url", { value: prometheusUrl });
     new TerraformOutput(this, "otlp_grpc_endpoint", { value: grpcEndpoint });
     new TerraformOutput(this, "otlp_http_endpoint", { value: httpEndpoint });
-    new TerraformOutput(this, "claude_code_settings", {
-      description: "Paste into ~/.claude/settings.json",
-      value: JSON.stringify(
+    const settings = (resourceAttributes: Readonly<Record<string, string>>, token?: string) =>
+      JSON.stringify(
         {
           env: claudeCodeEnv({
             protocol: config.claudeCode.protocol,
             endpoint: config.claudeCode.protocol === "grpc" ? grpcEndpoint : httpEndpoint,
-            resourceAttributes: config.teamAttributes,
+            resourceAttributes,
             metricExportIntervalMillis: config.claudeCode.metricExportIntervalMillis,
+            token,
           }),
         },
         null,
         2,
-      ),
-    });
+      );
+    if (teamTokens) {
+      // One sensitive output per team: `terraform output -raw claude_code_settings_<team>`.
+      for (const [team, token] of Object.entries(teamTokens.tokens)) {
+        new TerraformOutput(this, `claude_code_settings_${team.replace(/-/g, "_")}`, {
+          description: `Team ${team}: paste into ~/.claude/settings.json of its members (holds the team's token)`,
+          sensitive: true,
+          value: settings({ ...config.teamAttributes, [config.teamMode.teamAttribute]: team }, token),
+        });
+      }
+    } else {
+      new TerraformOutput(this, "claude_code_settings", { description: "Paste into ~/.claude/settings.json", value: settings(config.teamAttributes) });
+    }
   }
 }
 

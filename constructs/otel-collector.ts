@@ -4,6 +4,7 @@ import { EventMetric, KEPT_ATTRIBUTES } from "../dashboards/catalog";
 import { renderCollectorConfig } from "../renderers/collector-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
+import { TeamTokens } from "./team-tokens";
 
 export interface OtelCollectorProps extends ServiceProps {
   /** Host port of the OTLP gRPC receiver. */
@@ -18,12 +19,21 @@ export interface OtelCollectorProps extends ServiceProps {
   readonly metricExpiration: string;
   /** Memory limit of the memory_limiter processor, in MiB. */
   readonly memoryLimitMiB: number;
+  /**
+   * Team mode: OTLP requires one of these teams' tokens, and the team
+   * attribute comes from the token.
+   * @default - no authentication (the laptop stack)
+   */
+  readonly teamTokens?: TeamTokens;
 }
 
 /** Ports inside the Collector container. */
 export const CollectorPorts = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8889, telemetry: 8888 } as const;
 
 const CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
+/** Team mode: the tokens, and the second configuration file that maps them to teams. */
+const TOKEN_FILE_PATH = "/etc/otelcol-contrib/team-tokens";
+const TEAM_MAPPING_PATH = "/etc/otelcol-contrib/team-from-token.yaml";
 
 /**
  * OpenTelemetry Collector that receives OTLP from Claude Code and serves
@@ -55,20 +65,28 @@ export class OtelCollector extends Construct {
       metricExpiration: props.metricExpiration,
       memoryLimitMiB: props.memoryLimitMiB,
       eventMetrics: Object.values(EventMetric),
+      tokenFile: props.teamTokens ? TOKEN_FILE_PATH : undefined,
     });
+    const teamFiles = props.teamTokens
+      ? [
+          { file: TOKEN_FILE_PATH, content: props.teamTokens.tokenFile },
+          { file: TEAM_MAPPING_PATH, content: props.teamTokens.mappingYaml },
+        ]
+      : [];
     const image = new PinnedImage(this, "image", { name: props.image });
 
     this.container = new Container(this, "container", {
       name: props.containerName,
       image: image.imageId,
       restart: "unless-stopped",
-      command: [`--config=${CONFIG_PATH}`],
+      // The Collector merges the second file into the first.
+      command: [`--config=${CONFIG_PATH}`, ...(props.teamTokens ? [`--config=${TEAM_MAPPING_PATH}`] : [])],
       networksAdvanced: networkAttachment(props),
       ports: [
         { internal: CollectorPorts.otlpGrpc, external: props.otlpGrpcPort, ip: props.bindAddress },
         { internal: CollectorPorts.otlpHttp, external: props.otlpHttpPort, ip: props.bindAddress },
       ],
-      upload: [{ file: CONFIG_PATH, content: this.configYaml }],
+      upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...teamFiles],
     });
     this.metricsTarget = `${props.containerName}:${CollectorPorts.metrics}`;
   }

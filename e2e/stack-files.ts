@@ -46,10 +46,20 @@ export function synthesize(config: object, workDir: string): SynthesizedFiles {
     prometheusFlags: prometheus.command,
     collectorImage: images.find((name) => name.includes("collector"))!,
     prometheusImage: images.find((name) => name.includes("prometheus"))!,
-    claudeCodeEnv: JSON.parse(stack.output.claude_code_settings.value).env,
+    claudeCodeEnv: claudeCodeSettings(stack.output),
     dashboards: Object.values(stack.resource.grafana_dashboard ?? {}).map((d: any) => JSON.parse(d.config_json.replace(/\$\$\{/g, "${"))),
     requiredProviders: stack.terraform.required_providers,
   };
+}
+
+/**
+ * The `env` of the Claude Code settings output; in team mode, of the first
+ * team's output, without its header (the test sends its own tokens).
+ */
+function claudeCodeSettings(outputs: Record<string, { value: string }>): Record<string, string> {
+  const name = Object.keys(outputs).find((key) => key === "claude_code_settings" || key.startsWith("claude_code_settings_"))!;
+  const { OTEL_EXPORTER_OTLP_HEADERS: _header, ...env } = JSON.parse(outputs[name].value).env;
+  return env;
 }
 
 /** Loopback ports the test's Collector and Prometheus listen on. */

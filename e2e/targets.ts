@@ -27,8 +27,24 @@ export interface StackUnderTest {
   readonly pids?: () => { collector?: number; prometheus?: number };
 }
 
+/** Team mode's two Collector files, as the stack uploads them but with the test's own tokens. */
+export interface LocalTeamFiles {
+  /** The bearer tokens, one per line. */
+  readonly tokenFile: string;
+  /** The token-to-team mapping (renderTeamTokenMapping of the test's tokens). */
+  readonly mappingYaml: string;
+}
+
+/** Where the synthesized team-mode configuration expects the token file. */
+const CONTAINER_TOKEN_FILE = /filename: \/etc\/otelcol-contrib\/team-tokens/;
+
 /** The Collector and Prometheus binaries running the stack's files on loopback. */
-export async function startLocalStack(files: SynthesizedFiles, binaries: { collector: string; prometheus: string }, dir: string): Promise<StackUnderTest> {
+export async function startLocalStack(
+  files: SynthesizedFiles,
+  binaries: { collector: string; prometheus: string },
+  dir: string,
+  team?: LocalTeamFiles,
+): Promise<StackUnderTest> {
   const ports: LocalPorts = {
     otlpGrpc: await freePort(),
     otlpHttp: await freePort(),
@@ -39,14 +55,25 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: { colle
   const collectorFile = path.join(dir, "collector.yaml");
   const prometheusFile = path.join(dir, "prometheus.yml");
   const rulesFile = path.join(dir, "recording-rules.yml");
-  fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
+  const collectorArgs = ["--config", collectorFile];
+  if (team) {
+    const tokenFile = path.join(dir, "team-tokens");
+    const mappingFile = path.join(dir, "team-from-token.yaml");
+    fs.writeFileSync(tokenFile, team.tokenFile, { mode: 0o600 });
+    fs.writeFileSync(mappingFile, team.mappingYaml);
+    if (!CONTAINER_TOKEN_FILE.test(files.collectorYaml)) throw new Error("the synthesized Collector configuration names no team token file");
+    fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports).replace(CONTAINER_TOKEN_FILE, `filename: ${tokenFile}`));
+    collectorArgs.push("--config", mappingFile);
+  } else {
+    fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
+  }
   fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
   fs.writeFileSync(rulesFile, files.prometheusRulesYaml);
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
   const collector = new ManagedProcess(
     "Collector",
     binaries.collector,
-    ["--config", collectorFile],
+    collectorArgs,
     path.join(dir, "collector.log"),
     // The Collector starts its receivers last: once OTLP answers, the whole pipeline runs.
     () => portOpen(ports.otlpGrpc),

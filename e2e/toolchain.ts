@@ -25,7 +25,11 @@ const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
     module: "github.com/open-telemetry/opentelemetry-collector-contrib/processor/deltatocumulativeprocessor",
   },
   prometheus: { kind: "exporters", module: "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" },
-  nop: { kind: "exporters", module: "go.opentelemetry.io/collector/exporter/nopexporter" },
+  attributes: { kind: "processors", module: "github.com/open-telemetry/opentelemetry-collector-contrib/processor/attributesprocessor" },
+  bearertokenauth: {
+    kind: "extensions",
+    module: "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension",
+  },
   signal_to_metrics: {
     kind: "connectors",
     module: "github.com/open-telemetry/opentelemetry-collector-contrib/connector/signaltometricsconnector",
@@ -55,23 +59,22 @@ export function imageVersion(image: string): string {
 }
 
 /**
- * Builds (or reuses) a Collector with exactly the components `collectorYaml`
- * uses, every one at `version`.
+ * Builds (or reuses) a Collector with every component the stack can configure
+ * (in any mode, as the contrib image has them all), every one at `version`,
+ * after checking that the given configuration uses no other.
  */
 export function buildCollector(collectorYaml: string, version: string, log: (line: string) => void): string {
   const config = parse(collectorYaml);
-  const manifest: Record<string, string[]> = { receivers: [], processors: [], exporters: [], extensions: [], connectors: [] };
-  for (const kind of Object.keys(manifest)) {
+  for (const kind of ["receivers", "processors", "exporters", "extensions", "connectors"]) {
     for (const id of Object.keys(config[kind] ?? {})) {
       const type = id.split("/")[0];
-      const component = COLLECTOR_COMPONENTS[type];
-      if (!component || component.kind !== kind) {
+      if (COLLECTOR_COMPONENTS[type]?.kind !== kind) {
         throw new Error(`the Collector configuration uses ${kind} "${type}", which e2e/toolchain.ts does not know how to build; add its Go module`);
       }
-      const line = `${component.module} v${version}`;
-      if (!manifest[kind].includes(line)) manifest[kind].push(line);
     }
   }
+  const manifest: Record<string, string[]> = { receivers: [], processors: [], exporters: [], extensions: [], connectors: [] };
+  for (const { kind, module } of Object.values(COLLECTOR_COMPONENTS)) manifest[kind].push(`${module} v${version}`);
   const key = Object.values(manifest).flat().sort().join("\n");
   const buildDir = path.join(CACHE_DIR, `otelcol-${version}-${hash(key)}`);
   const binary = path.join(buildDir, "out", "otelcol-e2e");

@@ -8,6 +8,8 @@ export interface ClaudeCodeEnvOptions {
   readonly resourceAttributes: Readonly<Record<string, string>>;
   /** OTEL_METRIC_EXPORT_INTERVAL in milliseconds. */
   readonly metricExportIntervalMillis: number;
+  /** Team mode: the team's bearer token, sent as the Authorization header. @default - none */
+  readonly token?: string;
 }
 
 /**
@@ -29,5 +31,6 @@ export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, str
     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
     OTEL_METRIC_EXPORT_INTERVAL: String(options.metricExportIntervalMillis),
     ...(attributes ? { OTEL_RESOURCE_ATTRIBUTES: attributes } : {}),
+    ...(options.token ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${options.token}` } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { EventLabel, EventMetricDefinition, OVERLOADED_ERROR } from "../dashboards/catalog";
+import { TEAM_FROM_TOKEN_PROCESSOR, TOKEN_ATTRIBUTE } from "./team-token-mapping";
 
 /** What the Collector configuration depends on. */
 export interface CollectorConfigOptions {
@@ -23,7 +24,17 @@ export interface CollectorConfigOptions {
   readonly memoryLimitMiB: number;
   /** Metrics derived from Claude Code's events (OTLP logs) by the signal_to_metrics connector. */
   readonly eventMetrics: readonly EventMetricDefinition[];
+  /**
+   * Team mode: OTLP requires one of the bearer tokens in this file (one per
+   * line), and the team attribute is set from the token by the processor of
+   * the second configuration file (see renderTeamTokenMapping).
+   * @default - no authentication (the laptop stack)
+   */
+  readonly tokenFile?: string;
 }
+
+/** Name of the processor that copies a client's Authorization header onto its data points and events. */
+const TOKEN_PROCESSOR = "attributes/token";
 
 /** Event attributes every event metric keeps when present: who, and the team attributes. */
 const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email"];
@@ -52,7 +63,11 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // it when the Collector receives it puts the new total's start after every
   // sample of the old one, so Prometheus sees the reset (a zero at the start).
   const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
-  const metricProcessors = ["memory_limiter", "transform/labels", "delta_to_cumulative", "batch"];
+  const teamMode = options.tokenFile !== undefined;
+  // In team mode the team comes from the token before anything else reads the attributes.
+  const fromToken = teamMode ? [TOKEN_PROCESSOR, TEAM_FROM_TOKEN_PROCESSOR] : [];
+  const metricProcessors = ["memory_limiter", ...fromToken, "transform/labels", "delta_to_cumulative", "batch"];
+  const authenticated = teamMode ? { auth: { authenticator: "bearertokenauth" }, include_metadata: true } : {};
   const statusCode = `attributes[${quote(EventLabel.statusCode)}]`;
   const overloadedStatus = `set(${statusCode}, ${OVERLOADED_ERROR.statusCode}) where ${statusCode} == nil and attributes[${quote(OVERLOADED_ERROR.attribute)}] == ${quote(OVERLOADED_ERROR.message)}`;
   const eventsToMetrics = {
@@ -61,11 +76,12 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   };
 
   const config = {
+    ...(teamMode ? { extensions: { bearertokenauth: { filename: options.tokenFile } } } : {}),
     receivers: {
       otlp: {
         protocols: {
-          grpc: { endpoint: `0.0.0.0:${options.otlpGrpcPort}` },
-          http: { endpoint: `0.0.0.0:${options.otlpHttpPort}` },
+          grpc: { endpoint: `0.0.0.0:${options.otlpGrpcPort}`, ...authenticated },
+          http: { endpoint: `0.0.0.0:${options.otlpHttpPort}`, ...authenticated },
         },
       },
     },
@@ -82,6 +98,9 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
           { context: "datapoint", statements: [startDeltasOnReceipt, ...promoteTeamAttributes, `keep_keys(attributes, [${keptKeys}])`] },
         ],
       },
+      ...(teamMode
+        ? { [TOKEN_PROCESSOR]: { actions: [{ key: TOKEN_ATTRIBUTE, from_context: "metadata.authorization", action: "upsert" }] } }
+        : {}),
       "transform/events": {
         error_mode: "ignore",
         log_statements: [{ context: "log", statements: [overloadedStatus] }],
@@ -97,9 +116,10 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
       },
     },
     service: {
+      ...(teamMode ? { extensions: ["bearertokenauth"] } : {}),
       pipelines: {
         metrics: { receivers: ["otlp", "signal_to_metrics"], processors: metricProcessors, exporters: ["prometheus"] },
-        logs: { receivers: ["otlp"], processors: ["memory_limiter", "transform/events"], exporters: ["signal_to_metrics"] },
+        logs: { receivers: ["otlp"], processors: ["memory_limiter", ...fromToken, "transform/events"], exporters: ["signal_to_metrics"] },
       },
       telemetry: {
         logs: { level: "info" },
@@ -107,7 +127,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
       },
     },
   };
-  return stringify(config, { lineWidth: 0 });
+  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /**

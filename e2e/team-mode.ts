@@ -1,0 +1,145 @@
+/**
+ * Team mode with real programs: the stack's team-mode Collector configuration
+ * (from `cdktf synth`, with the test's own tokens in the token file and the
+ * token-to-team mapping rendered by the function the stack uses), a real
+ * Prometheus, and the real Claude Code CLI sending with its team's token, with
+ * another team's token while claiming a team of its own, with a wrong token
+ * and with none, over gRPC and over HTTP. What counts is what Prometheus holds.
+ */
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import { EventMetric, Metric, labelForAttribute } from "../dashboards/catalog";
+import { TOKEN_ATTRIBUTE, renderTeamTokenMapping } from "../renderers/team-token-mapping";
+import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
+import { query, queryNumber } from "./panels";
+import { sleep } from "./processes";
+import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
+import { SynthesizedFiles } from "./stack-files";
+import { startLocalStack } from "./targets";
+
+/** The team-mode configuration under test: the e2e's team attributes, one team per scenario team. */
+export const TEAM_MODE_CONFIG = {
+  teamAttributes: { "team.id": "alpha", department: "eng" },
+  teamMode: { enabled: true, teams: { alpha: { tokenGeneration: 1 }, beta: { tokenGeneration: 1 } } },
+};
+const TEAM_ATTRIBUTE = "team.id";
+
+export interface TeamModeCheck {
+  readonly panel: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly passed: boolean;
+}
+
+/** One client of the test: which team it claims, which token it sends, over which protocol. */
+interface Client {
+  readonly tag: string;
+  readonly claims: Team;
+  readonly token: "alpha" | "beta" | "wrong" | "none";
+  readonly protocol: "grpc" | "http/protobuf";
+  /** The team its numbers must be counted under, or undefined when it must be refused. */
+  readonly countedAs?: Team;
+}
+
+const CLIENTS: readonly Client[] = [
+  { tag: "team-alpha", claims: "alpha", token: "alpha", protocol: "grpc", countedAs: "alpha" },
+  { tag: "team-beta-claims-alpha", claims: "alpha", token: "beta", protocol: "grpc", countedAs: "beta" },
+  { tag: "team-alpha-http", claims: "alpha", token: "alpha", protocol: "http/protobuf", countedAs: "alpha" },
+  { tag: "no-token", claims: "alpha", token: "none", protocol: "grpc" },
+  { tag: "wrong-token", claims: "beta", token: "wrong", protocol: "grpc" },
+  { tag: "no-token-http", claims: "beta", token: "none", protocol: "http/protobuf" },
+];
+
+const SESSION_USAGE = { input: 1000, output: 100, cacheRead: 0, cacheCreation: 0 };
+const SESSION_TOKENS = totalOf(SESSION_USAGE);
+
+/** Seconds the refused clients get to deliver anything before the test looks. */
+const SETTLE_MS = 25_000;
+
+export async function teamModeChecks(
+  files: SynthesizedFiles,
+  binaries: { collector: string; prometheus: string },
+  dir: string,
+  log: (line: string) => void,
+): Promise<TeamModeCheck[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  const tokens: Record<string, string> = { alpha: randomBytes(20).toString("hex"), beta: randomBytes(20).toString("hex") };
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  const stack = await startLocalStack(files, binaries, dir, {
+    tokenFile: `${tokens.alpha}\n${tokens.beta}\n`,
+    mappingYaml: renderTeamTokenMapping({
+      teamAttribute: TEAM_ATTRIBUTE,
+      teams: Object.entries(tokens).map(([team, token]) => ({ team, tokenSha256: sha256(token) })),
+    }),
+  });
+  const standIn = new AnthropicStandIn();
+  try {
+    const apiUrl = await standIn.start();
+    const workspace = prepareWorkspace(dir);
+    const httpEndpoint = stack.otlpLogsEndpoint.replace(/\/v1\/logs$/, "");
+    const runs = [];
+    for (const client of CLIENTS) {
+      const header: Record<string, string> = client.token === "none" ? {} : { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${tokens[client.token] ?? "0".repeat(40)}` };
+      const env: SessionEnvironment = {
+        stackEnv: {
+          ...files.claudeCodeEnv,
+          ...header,
+          OTEL_EXPORTER_OTLP_PROTOCOL: client.protocol,
+          OTEL_EXPORTER_OTLP_ENDPOINT: client.protocol === "grpc" ? stack.otlpEndpoint : httpEndpoint,
+        },
+        apiUrl,
+        // Events go straight to the Collector, with the same header.
+        eventsEndpoint: stack.otlpLogsEndpoint,
+        ...workspace,
+        exportIntervalMillis: 2000,
+      };
+      const plan: SessionPlan = {
+        tag: client.tag,
+        team: client.claims,
+        model: "haiku",
+        prompts: [`Say hello [e2e:${client.tag}]`],
+        turns: [{ text: "Hello.", usage: SESSION_USAGE }],
+        cliArgs: [],
+        expected: { linesAdded: 0, linesRemoved: 0, commits: 0, pullRequests: 0, decisions: [] },
+      };
+      const run = await runPrintSession(plan, standIn, env);
+      runs.push({ client, run });
+      log(`team mode: ${client.tag} done (${client.protocol}, token ${client.token}, claims ${client.claims})`);
+    }
+    await sleep(SETTLE_MS);
+
+    const teamLabel = labelForAttribute(TEAM_ATTRIBUTE);
+    const checks: TeamModeCheck[] = [];
+    for (const { client, run } of runs) {
+      const bySession = `sum by (${teamLabel}) (${Metric.tokens.name}{session_id="${run.sessionId}"})`;
+      const found = (await totalsBy(stack.prometheusUrl, bySession, teamLabel)).join(", ") || "nothing";
+      const expected = client.countedAs ? `${client.countedAs}=${SESSION_TOKENS}` : "nothing";
+      const claim = `claims ${TEAMS[client.claims][TEAM_ATTRIBUTE]}`;
+      checks.push({
+        panel: `${client.tag} (${client.protocol}, ${client.token === "none" ? "no token" : `token of ${client.token}`}, ${claim}): its tokens in Prometheus by ${teamLabel}`,
+        found,
+        expected,
+        passed: found === expected,
+      });
+    }
+    // Events carry no session id: count answered requests per team against the accepted clients.
+    const requestsBy = async (team: string) => queryNumber(stack.prometheusUrl, `sum(${EventMetric.apiRequests.name}{${teamLabel}="${team}"})`);
+    for (const team of ["alpha", "beta"] as const) {
+      const expected = runs.filter(({ client }) => client.countedAs === team).length;
+      const found = await requestsBy(team);
+      checks.push({ panel: `api_request events counted under ${team} (from its token)`, found: String(found), expected: String(expected), passed: found === expected });
+    }
+    const leaked = await queryNumber(stack.prometheusUrl, `count({${labelForAttribute(TOKEN_ATTRIBUTE)}!=""})`);
+    checks.push({ panel: "series with the Authorization header as a label", found: String(leaked), expected: "0", passed: leaked === 0 });
+    return checks;
+  } finally {
+    await standIn.stop();
+    await stack.stop();
+  }
+}
+
+/** `label=value` of every series an instant query returns. */
+async function totalsBy(prometheusUrl: string, expr: string, label: string): Promise<string[]> {
+  const data = await query(prometheusUrl, "query", { query: expr });
+  return data.result.map((series: any) => `${series.metric[label] ?? ""}=${Number(series.value[1])}`).sort();
+}
