@@ -269,6 +269,12 @@ describe("team mode", () => {
     expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe("team.id=mobile-apps,department=engineering");
   });
 
+  test("Prometheus stays on 127.0.0.1 when the OTLP ports are opened to the network", () => {
+    const open = synthStack({ bindAddress: "0.0.0.0", grafana: { mode: "none" }, teamMode: { enabled: true, teams, allowPlaintext: true } });
+    expect(resourceOf(open, "docker_container", "prometheus").ports).toEqual([{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
+    expect(resourceOf(open, "docker_container", "collector").ports.map((port: any) => port.ip)).toEqual(["0.0.0.0", "0.0.0.0"]);
+  });
+
   test("the laptop stack has no authentication and one settings output", () => {
     const laptop = parse(resourceOf(synthStack(), "docker_container", "collector").upload[0].content);
     expect(laptop.extensions).toBeUndefined();

@@ -35,6 +35,8 @@ export interface MonitoringStackProps {
 /** Name of the one stack, as `cdktf deploy` and `cdktf destroy` see it. */
 export const STACK_NAME = "claude-code-monitoring";
 
+const LOOPBACK = "127.0.0.1";
+
 /** Logical id of Grafana's volume, which outlives a change of `grafana.mode`. */
 const GRAFANA_DATA_ID = "grafana-data";
 
@@ -86,7 +88,8 @@ export class MonitoringStack extends TerraformStack {
       dataVolume: prometheusData,
       containerName: name("prometheus"),
       image: config.images.prometheus,
-      bindAddress: config.bindAddress,
+      // Prometheus has no authentication here: in team mode only this machine reaches it (Grafana uses the network).
+      bindAddress: config.teamMode.enabled ? LOOPBACK : config.bindAddress,
       port: config.ports.prometheus,
       scrapeTarget: collector.metricsTarget,
       scrapeInterval: config.prometheus.scrapeInterval,
