@@ -38,6 +38,8 @@ describe("stack configuration", () => {
     const teams = { payments: { tokenGeneration: 1 }, mobile: { tokenGeneration: 2 } };
     expect(resolveConfig({ teamMode: { enabled: true, teams } }).teamMode).toEqual({ ...DEFAULT_CONFIG.teamMode, enabled: true, teams });
     expect(() => resolveConfig({ bindAddress: "0.0.0.0", teamMode: { enabled: true, teams, allowPlaintext: true } })).not.toThrow();
+    const tls = { certFile: __filename, keyFile: __filename, serverName: "otel.example.com" };
+    expect(resolveConfig({ bindAddress: "0.0.0.0", teamMode: { enabled: true, teams, tls } }).teamMode.tls).toEqual(tls);
     expect(DEFAULT_CONFIG.teamMode.enabled).toBe(false);
   });
 
@@ -86,7 +88,11 @@ describe("stack configuration", () => {
     ["a token generation of zero", { teamMode: { enabled: true, teams: { payments: { tokenGeneration: 0 } } } }, /`teamMode.teams\["payments"\]` must be \{"tokenGeneration": N\} with N a whole number from 1, got: \{"tokenGeneration":0\}/],
     ["a team setting that is not a generation", { teamMode: { enabled: true, teams: { payments: { token: "abc" } } } }, /`teamMode.teams\["payments"\]` must be \{"tokenGeneration": N\}/],
     ["a team attribute that is not configured", { teamMode: { enabled: true, teamAttribute: "squad", teams: { a: { tokenGeneration: 1 } } } }, /`teamMode.teamAttribute` must be one of the keys of `teamAttributes` \(team.id, department\), got: "squad"/],
-    ["team tokens over the network in clear text", { bindAddress: "0.0.0.0", teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } } } }, /`bindAddress` "0.0.0.0" would send team tokens over the network in clear text .* set `teamMode.allowPlaintext` to true/],
+    ["team tokens over the network in clear text", { bindAddress: "0.0.0.0", teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } } } }, /`bindAddress` "0.0.0.0" would send team tokens over the network in clear text; set `teamMode.tls` \(certFile, keyFile, serverName\), or set `teamMode.allowPlaintext` to true/],
+    ["TLS without its key", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, tls: { certFile: __filename, serverName: "otel.example.com" } } }, /`teamMode.tls` needs certFile, keyFile and serverName together; only certFile, serverName given/],
+    ["a TLS file that does not exist", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, tls: { certFile: __filename, keyFile: "/nonexistent/key.pem", serverName: "localhost" } } }, /`teamMode.tls.keyFile` must be a PEM file on this machine, got: "\/nonexistent\/key.pem" \(not found\)/],
+    ["an IP address as TLS server name", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, tls: { certFile: __filename, keyFile: __filename, serverName: "10.0.0.5" } } }, /`teamMode.tls.serverName` must be the host name in the certificate .*not an IP address/],
+    ["TLS while team mode is off", { teamMode: { tls: { certFile: __filename, keyFile: __filename, serverName: "localhost" } } }, /`teamMode.tls` is only used when `teamMode.enabled` is true/],
     ["a switch that is not a boolean", { teamMode: { enabled: "yes", teams: {} } }, /`teamMode.enabled` must be true or false, got: "yes"/],
   ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
     const problems = problemsOf(overrides);

@@ -275,6 +275,23 @@ describe("team mode", () => {
     expect(resourceOf(open, "docker_container", "collector").ports.map((port: any) => port.ip)).toEqual(["0.0.0.0", "0.0.0.0"]);
   });
 
+  test("without TLS the outputs say tokens travel in clear text; with TLS the Collector serves the given certificate", () => {
+    expect(stack.output.otlp_transport.value).toMatch(/^PLAIN TEXT: team tokens travel unencrypted/);
+    const existing = { certFile: __filename, keyFile: __filename, serverName: "otel.example.com" };
+    const secured = synthStack({ bindAddress: "0.0.0.0", teamMode: { enabled: true, teams, tls: existing } });
+    const container = resourceOf(secured, "docker_container", "collector");
+    const config = parse(container.upload[0].content);
+    expect(config.receivers.otlp.protocols.grpc.tls).toEqual({ cert_file: "/etc/otelcol-contrib/tls/cert.pem", key_file: "/etc/otelcol-contrib/tls/key.pem" });
+    expect(config.receivers.otlp.protocols.http.tls).toEqual(config.receivers.otlp.protocols.grpc.tls);
+    expect(container.upload.slice(3)).toEqual([
+      { file: "/etc/otelcol-contrib/tls/cert.pem", content: `\${file("${__filename}")}` },
+      { file: "/etc/otelcol-contrib/tls/key.pem", content: `\${sensitive(file("${__filename}"))}` },
+    ]);
+    expect(secured.output.otlp_grpc_endpoint.value).toBe("https://otel.example.com:4317");
+    expect(secured.output.otlp_transport.value).toBe("TLS, server name otel.example.com");
+    expect(JSON.parse(secured.output.claude_code_settings_payments.value).env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("https://otel.example.com:4317");
+  });
+
   test("the laptop stack has no authentication and one settings output", () => {
     const laptop = parse(resourceOf(synthStack(), "docker_container", "collector").upload[0].content);
     expect(laptop.extensions).toBeUndefined();

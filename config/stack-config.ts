@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import { RESERVED_LABELS, labelForAttribute } from "../dashboards/catalog";
 
 /**
@@ -136,8 +137,16 @@ export interface StackConfig {
      */
     readonly teams: Readonly<Record<string, { readonly tokenGeneration: number }>>;
     /**
-     * Allow a `bindAddress` other than 127.0.0.1 although tokens then cross
-     * the network in clear text (the stack has no TLS for OTLP yet).
+     * TLS for both OTLP endpoints: PEM files on the machine that runs
+     * `cdktf deploy` (Terraform reads them at plan time; the key stays
+     * sensitive), and the host name in the certificate that clients connect
+     * to. All three or none.
+     * @default { certFile: "", keyFile: "", serverName: "" } (no TLS)
+     */
+    readonly tls: { readonly certFile: string; readonly keyFile: string; readonly serverName: string };
+    /**
+     * Allow a `bindAddress` other than 127.0.0.1 without TLS, although tokens
+     * then cross the network in clear text.
      * @default false
      */
     readonly allowPlaintext: boolean;
@@ -165,7 +174,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
   teamAttributes: { "team.id": "my-team", department: "engineering" },
   grafana: { mode: "container", adminPassword: "generated", url: "", prometheusUrl: "" },
-  teamMode: { enabled: false, teamAttribute: "team.id", teams: {}, allowPlaintext: false },
+  teamMode: { enabled: false, teamAttribute: "team.id", teams: {}, tls: { certFile: "", keyFile: "", serverName: "" }, allowPlaintext: false },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
 
@@ -337,6 +346,7 @@ function validateTeamMode(config: StackConfig, problems: string[]): void {
   }
   if (!mode.enabled) {
     if (teams.length > 0) problems.push("`teamMode.teams` is only used when `teamMode.enabled` is true; remove it or enable team mode");
+    if (Object.values(mode.tls).some((value) => value !== "")) problems.push("`teamMode.tls` is only used when `teamMode.enabled` is true; remove it or enable team mode");
     return;
   }
   if (!(mode.teamAttribute in config.teamAttributes)) {
@@ -345,11 +355,33 @@ function validateTeamMode(config: StackConfig, problems: string[]): void {
     );
   }
   if (teams.length === 0) problems.push('`teamMode.teams` must name at least one team when team mode is on, e.g. {"payments": {"tokenGeneration": 1}}');
-  if (config.bindAddress !== "127.0.0.1" && mode.allowPlaintext !== true) {
+  const tls = validateTls(mode.tls, problems);
+  if (config.bindAddress !== "127.0.0.1" && !tls && mode.allowPlaintext !== true) {
     problems.push(
-      `\`bindAddress\` ${JSON.stringify(config.bindAddress)} would send team tokens over the network in clear text (the stack has no TLS for OTLP yet); keep 127.0.0.1 behind a TLS proxy, or set \`teamMode.allowPlaintext\` to true to accept that`,
+      `\`bindAddress\` ${JSON.stringify(config.bindAddress)} would send team tokens over the network in clear text; set \`teamMode.tls\` (certFile, keyFile, serverName), or set \`teamMode.allowPlaintext\` to true to accept that`,
     );
   }
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+/** Whether TLS is configured (all three settings), adding a problem for a partial or bad one. */
+function validateTls(tls: StackConfig["teamMode"]["tls"], problems: string[]): boolean {
+  const given = (["certFile", "keyFile", "serverName"] as const).filter((key) => tls[key] !== "");
+  if (given.length === 0) return false;
+  if (given.length < 3) {
+    problems.push(`\`teamMode.tls\` needs certFile, keyFile and serverName together; only ${given.join(", ")} given`);
+    return false;
+  }
+  for (const key of ["certFile", "keyFile"] as const) {
+    if (!fs.existsSync(tls[key])) problems.push(`\`teamMode.tls.${key}\` must be a PEM file on this machine, got: ${JSON.stringify(tls[key])} (not found)`);
+  }
+  if (!HOST_NAME.test(tls.serverName) || IPV4.test(tls.serverName)) {
+    problems.push(
+      `\`teamMode.tls.serverName\` must be the host name in the certificate that clients connect to, such as otel.example.com or localhost (not an IP address: Claude Code's gRPC client refuses one), got: ${JSON.stringify(tls.serverName)}`,
+    );
+  }
+  return true;
 }
 
 function validateTeamAttributes(attributes: Readonly<Record<string, string>>, problems: string[]): void {

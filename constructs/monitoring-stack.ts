@@ -2,7 +2,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Fn, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
 import { StackConfig, resolveConfig } from "../config/stack-config";
@@ -65,6 +65,8 @@ export class MonitoringStack extends TerraformStack {
     const teamAttributeKeys = Object.keys(config.teamAttributes);
     const needsRandom = config.grafana.mode === "container" || config.teamMode.enabled;
     if (needsRandom) new RandomProvider(this, "random");
+    // Terraform reads the PEM files at plan time; absolute, since it runs in cdktf.out.
+    const tls = config.teamMode.enabled && config.teamMode.tls.certFile !== "" ? absolutePaths(config.teamMode.tls) : undefined;
     const teamTokens = config.teamMode.enabled
       ? new TeamTokens(this, "team-tokens", { teams: config.teamMode.teams, teamAttribute: config.teamMode.teamAttribute })
       : undefined;
@@ -81,6 +83,7 @@ export class MonitoringStack extends TerraformStack {
       metricExpiration: config.collector.metricExpiration,
       memoryLimitMiB: config.collector.memoryLimitMiB,
       teamTokens,
+      tls: tls ? { certificate: Fn.file(tls.certFile), key: Fn.sensitive(Fn.file(tls.keyFile)) } : undefined,
     });
 
     const prometheus = new PrometheusServer(this, "prometheus", {
@@ -149,8 +152,17 @@ export class MonitoringStack extends TerraformStack {
       });
     }
 
-    const grpcEndpoint = `http://${clientHost}:${config.ports.otlpGrpc}`;
-    const httpEndpoint = `http://${clientHost}:${config.ports.otlpHttp}`;
+    const otlpBase = tls ? `https://${tls.serverName}` : `http://${clientHost}`;
+    const grpcEndpoint = `${otlpBase}:${config.ports.otlpGrpc}`;
+    const httpEndpoint = `${otlpBase}:${config.ports.otlpHttp}`;
+    if (config.teamMode.enabled) {
+      new TerraformOutput(this, "otlp_transport", {
+        description: "Whether team tokens are encrypted on the way to the Collector",
+        value: tls
+          ? `TLS, server name ${tls.serverName}`
+          : "PLAIN TEXT: team tokens travel unencrypted; anyone on the path can read and reuse them (set teamMode.tls)",
+      });
+    }
     new TerraformOutput(this, "prometheus_url", { value: prometheusUrl });
     new TerraformOutput(this, "otlp_grpc_endpoint", { value: grpcEndpoint });
     new TerraformOutput(this, "otlp_http_endpoint", { value: httpEndpoint });
@@ -181,6 +193,10 @@ export class MonitoringStack extends TerraformStack {
       new TerraformOutput(this, "claude_code_settings", { description: "Paste into ~/.claude/settings.json", value: settings(config.teamAttributes) });
     }
   }
+}
+
+function absolutePaths(tls: StackConfig["teamMode"]["tls"]): StackConfig["teamMode"]["tls"] {
+  return { ...tls, certFile: path.resolve(tls.certFile), keyFile: path.resolve(tls.keyFile) };
 }
 
 /** Where the dashboard and rules files are, and how to import them (`grafana.mode` "none"). */

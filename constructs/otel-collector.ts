@@ -25,6 +25,12 @@ export interface OtelCollectorProps extends ServiceProps {
    * @default - no authentication (the laptop stack)
    */
   readonly teamTokens?: TeamTokens;
+  /**
+   * TLS for both OTLP endpoints: the PEM certificate (chain) and key, as
+   * Terraform values (the key sensitive).
+   * @default - plain text
+   */
+  readonly tls?: { readonly certificate: string; readonly key: string };
 }
 
 /** Ports inside the Collector container. */
@@ -34,6 +40,7 @@ const CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 /** Team mode: the tokens, and the second configuration file that maps them to teams. */
 const TOKEN_FILE_PATH = "/etc/otelcol-contrib/team-tokens";
 const TEAM_MAPPING_PATH = "/etc/otelcol-contrib/team-from-token.yaml";
+const TLS_PATHS = { certFile: "/etc/otelcol-contrib/tls/cert.pem", keyFile: "/etc/otelcol-contrib/tls/key.pem" };
 
 /**
  * OpenTelemetry Collector that receives OTLP from Claude Code and serves
@@ -66,7 +73,14 @@ export class OtelCollector extends Construct {
       memoryLimitMiB: props.memoryLimitMiB,
       eventMetrics: Object.values(EventMetric),
       tokenFile: props.teamTokens ? TOKEN_FILE_PATH : undefined,
+      tls: props.tls ? TLS_PATHS : undefined,
     });
+    const tlsFiles = props.tls
+      ? [
+          { file: TLS_PATHS.certFile, content: props.tls.certificate },
+          { file: TLS_PATHS.keyFile, content: props.tls.key },
+        ]
+      : [];
     const teamFiles = props.teamTokens
       ? [
           { file: TOKEN_FILE_PATH, content: props.teamTokens.tokenFile },
@@ -86,7 +100,7 @@ export class OtelCollector extends Construct {
         { internal: CollectorPorts.otlpGrpc, external: props.otlpGrpcPort, ip: props.bindAddress },
         { internal: CollectorPorts.otlpHttp, external: props.otlpHttpPort, ip: props.bindAddress },
       ],
-      upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...teamFiles],
+      upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...teamFiles, ...tlsFiles],
     });
     this.metricsTarget = `${props.containerName}:${CollectorPorts.metrics}`;
   }

@@ -29,7 +29,7 @@ import {
   sessionPlans,
 } from "./scenario";
 import { synthesize } from "./stack-files";
-import { TEAM_MODE_CONFIG, teamModeChecks } from "./team-mode";
+import { teamModeChecks } from "./team-mode";
 import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "./targets";
 import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
 
@@ -118,10 +118,7 @@ async function main(deployed: boolean): Promise<number> {
 
   if (!deployed) {
     const teamDir = path.join(workRoot, "team-mode");
-    fs.mkdirSync(teamDir, { recursive: true });
-    const teamFiles = synthesize(TEAM_MODE_CONFIG, teamDir);
-    const binaries = { collector: buildCollector(teamFiles.collectorYaml, imageVersion(teamFiles.collectorImage), log), prometheus: buildPrometheus(imageVersion(teamFiles.prometheusImage), log).prometheus };
-    for (const check of await teamModeChecks(teamFiles, binaries, teamDir, log)) {
+    for (const check of await teamModeChecks(teamDir, log)) {
       checks.push({ run: "team mode", view: "clients", dashboard: "-", ...check });
     }
   }

@@ -33,10 +33,13 @@ export interface LocalTeamFiles {
   readonly tokenFile: string;
   /** The token-to-team mapping (renderTeamTokenMapping of the test's tokens). */
   readonly mappingYaml: string;
+  /** Folder holding the PEM files the configuration names under /etc/otelcol-contrib/tls/, when it has TLS. */
+  readonly tlsDir?: string;
 }
 
 /** Where the synthesized team-mode configuration expects the token file. */
 const CONTAINER_TOKEN_FILE = /filename: \/etc\/otelcol-contrib\/team-tokens/;
+const CONTAINER_TLS_DIR = "/etc/otelcol-contrib/tls/";
 
 /** The Collector and Prometheus binaries running the stack's files on loopback. */
 export async function startLocalStack(
@@ -62,7 +65,8 @@ export async function startLocalStack(
     fs.writeFileSync(tokenFile, team.tokenFile, { mode: 0o600 });
     fs.writeFileSync(mappingFile, team.mappingYaml);
     if (!CONTAINER_TOKEN_FILE.test(files.collectorYaml)) throw new Error("the synthesized Collector configuration names no team token file");
-    fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports).replace(CONTAINER_TOKEN_FILE, `filename: ${tokenFile}`));
+    const local = localCollectorYaml(files.collectorYaml, ports).replace(CONTAINER_TOKEN_FILE, `filename: ${tokenFile}`);
+    fs.writeFileSync(collectorFile, team.tlsDir ? local.split(CONTAINER_TLS_DIR).join(`${team.tlsDir}/`) : local);
     collectorArgs.push("--config", mappingFile);
   } else {
     fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));

@@ -1,27 +1,36 @@
 /**
  * Team mode with real programs: the stack's team-mode Collector configuration
- * (from `cdktf synth`, with the test's own tokens in the token file and the
- * token-to-team mapping rendered by the function the stack uses), a real
- * Prometheus, and the real Claude Code CLI sending with its team's token, with
- * another team's token while claiming a team of its own, with a wrong token
- * and with none, over gRPC and over HTTP. What counts is what Prometheus holds.
+ * (from `cdktf synth`, with TLS from a certificate the test makes, the test's
+ * own tokens in the token file and the token-to-team mapping rendered by the
+ * function the stack uses), a real Prometheus, and the real Claude Code CLI
+ * sending with its team's token, with another team's token while claiming a
+ * team of its own, with a wrong token, with none, and without TLS, over gRPC
+ * and over HTTP. What counts is what Prometheus holds.
  */
+import { execFileSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { EventMetric, Metric, labelForAttribute } from "../dashboards/catalog";
 import { TOKEN_ATTRIBUTE, renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { query, queryNumber } from "./panels";
 import { sleep } from "./processes";
 import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
-import { SynthesizedFiles } from "./stack-files";
+import { synthesize } from "./stack-files";
 import { startLocalStack } from "./targets";
+import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
 
-/** The team-mode configuration under test: the e2e's team attributes, one team per scenario team. */
-export const TEAM_MODE_CONFIG = {
-  teamAttributes: { "team.id": "alpha", department: "eng" },
-  teamMode: { enabled: true, teams: { alpha: { tokenGeneration: 1 }, beta: { tokenGeneration: 1 } } },
-};
+/** The host name in the test's certificate (Claude Code's gRPC client refuses an IP address as TLS server name). */
+const SERVER_NAME = "localhost";
+
+/** The team-mode configuration under test: the e2e's team attributes, one team per scenario team, TLS with the test's certificate. */
+function teamModeConfig(tls: { certFile: string; keyFile: string }): object {
+  return {
+    teamAttributes: { "team.id": "alpha", department: "eng" },
+    teamMode: { enabled: true, teams: { alpha: { tokenGeneration: 1 }, beta: { tokenGeneration: 1 } }, tls: { ...tls, serverName: SERVER_NAME } },
+  };
+}
 const TEAM_ATTRIBUTE = "team.id";
 
 export interface TeamModeCheck {
@@ -37,6 +46,8 @@ interface Client {
   readonly claims: Team;
   readonly token: "alpha" | "beta" | "wrong" | "none";
   readonly protocol: "grpc" | "http/protobuf";
+  /** Sends without TLS to the TLS endpoint. @default false */
+  readonly plaintext?: boolean;
   /** The team its numbers must be counted under, or undefined when it must be refused. */
   readonly countedAs?: Team;
 }
@@ -48,6 +59,7 @@ const CLIENTS: readonly Client[] = [
   { tag: "no-token", claims: "alpha", token: "none", protocol: "grpc" },
   { tag: "wrong-token", claims: "beta", token: "wrong", protocol: "grpc" },
   { tag: "no-token-http", claims: "beta", token: "none", protocol: "http/protobuf" },
+  { tag: "plaintext", claims: "alpha", token: "alpha", protocol: "grpc", plaintext: true },
 ];
 
 const SESSION_USAGE = { input: 1000, output: 100, cacheRead: 0, cacheCreation: 0 };
@@ -56,13 +68,16 @@ const SESSION_TOKENS = totalOf(SESSION_USAGE);
 /** Seconds the refused clients get to deliver anything before the test looks. */
 const SETTLE_MS = 25_000;
 
-export async function teamModeChecks(
-  files: SynthesizedFiles,
-  binaries: { collector: string; prometheus: string },
-  dir: string,
-  log: (line: string) => void,
-): Promise<TeamModeCheck[]> {
+/** Synthesizes the team-mode stack with a certificate made for the test, runs it locally and checks every client. */
+export async function teamModeChecks(dir: string, log: (line: string) => void): Promise<TeamModeCheck[]> {
   fs.mkdirSync(dir, { recursive: true });
+  const tlsDir = path.join(dir, "tls");
+  const certificate = selfSignedCertificate(tlsDir);
+  const files = synthesize(teamModeConfig(certificate), dir);
+  const binaries = {
+    collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
+    prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
+  };
   const tokens: Record<string, string> = { alpha: randomBytes(20).toString("hex"), beta: randomBytes(20).toString("hex") };
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const stack = await startLocalStack(files, binaries, dir, {
@@ -71,25 +86,32 @@ export async function teamModeChecks(
       teamAttribute: TEAM_ATTRIBUTE,
       teams: Object.entries(tokens).map(([team, token]) => ({ team, tokenSha256: sha256(token) })),
     }),
+    tlsDir,
   });
   const standIn = new AnthropicStandIn();
   try {
     const apiUrl = await standIn.start();
     const workspace = prepareWorkspace(dir);
-    const httpEndpoint = stack.otlpLogsEndpoint.replace(/\/v1\/logs$/, "");
+    // The stack's ports on 127.0.0.1, reached by the certificate's name.
+    const grpcPort = new URL(stack.otlpEndpoint).port;
+    const httpPort = new URL(stack.otlpLogsEndpoint).port;
+    const trust = { OTEL_EXPORTER_OTLP_CERTIFICATE: certificate.certFile, NODE_EXTRA_CA_CERTS: certificate.certFile };
     const runs = [];
     for (const client of CLIENTS) {
+      const scheme = client.plaintext ? "http" : "https";
       const header: Record<string, string> = client.token === "none" ? {} : { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${tokens[client.token] ?? "0".repeat(40)}` };
       const env: SessionEnvironment = {
         stackEnv: {
           ...files.claudeCodeEnv,
           ...header,
+          // Claude Code's gRPC exporter takes the CA from OTEL_EXPORTER_OTLP_CERTIFICATE, its HTTP exporter from NODE_EXTRA_CA_CERTS.
+          ...trust,
           OTEL_EXPORTER_OTLP_PROTOCOL: client.protocol,
-          OTEL_EXPORTER_OTLP_ENDPOINT: client.protocol === "grpc" ? stack.otlpEndpoint : httpEndpoint,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `${scheme}://${SERVER_NAME}:${client.protocol === "grpc" ? grpcPort : httpPort}`,
         },
         apiUrl,
         // Events go straight to the Collector, with the same header.
-        eventsEndpoint: stack.otlpLogsEndpoint,
+        eventsEndpoint: `${scheme}://${SERVER_NAME}:${httpPort}/v1/logs`,
         ...workspace,
         exportIntervalMillis: 2000,
       };
@@ -116,7 +138,7 @@ export async function teamModeChecks(
       const expected = client.countedAs ? `${client.countedAs}=${SESSION_TOKENS}` : "nothing";
       const claim = `claims ${TEAMS[client.claims][TEAM_ATTRIBUTE]}`;
       checks.push({
-        panel: `${client.tag} (${client.protocol}, ${client.token === "none" ? "no token" : `token of ${client.token}`}, ${claim}): its tokens in Prometheus by ${teamLabel}`,
+        panel: `${client.tag} (${client.protocol}${client.plaintext ? " without TLS" : " over TLS"}, ${client.token === "none" ? "no token" : `token of ${client.token}`}, ${claim}): its tokens in Prometheus by ${teamLabel}`,
         found,
         expected,
         passed: found === expected,
@@ -142,4 +164,16 @@ export async function teamModeChecks(
 async function totalsBy(prometheusUrl: string, expr: string, label: string): Promise<string[]> {
   const data = await query(prometheusUrl, "query", { query: expr });
   return data.result.map((series: any) => `${series.metric[label] ?? ""}=${Number(series.value[1])}`).sort();
+}
+
+/** A self-signed certificate and key for SERVER_NAME, made with openssl. */
+function selfSignedCertificate(dir: string): { certFile: string; keyFile: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const certFile = path.join(dir, "cert.pem");
+  const keyFile = path.join(dir, "key.pem");
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", keyFile, "-out", certFile,
+    "-subj", `/CN=${SERVER_NAME}`, "-addext", `subjectAltName=DNS:${SERVER_NAME}`,
+  ], { stdio: "pipe" });
+  return { certFile, keyFile };
 }

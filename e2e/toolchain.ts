@@ -43,6 +43,7 @@ export function checkPrerequisites(): void {
   if (!has("go", ["version"])) missing.push("Go 1.24 or newer (https://go.dev/dl, or `apt-get install golang`), to build the Collector and Prometheus");
   if (!has("tmux", ["-V"])) missing.push("tmux (`apt-get install tmux`), to drive an interactive Claude Code session");
   if (!has("git", ["--version"])) missing.push("git (`apt-get install git`), for the commits Claude Code makes");
+  if (!has("openssl", ["version"])) missing.push("openssl (`apt-get install openssl`), for the team-mode test's TLS certificate");
   if (!fs.existsSync(claudeBinary())) missing.push("the Claude Code CLI: run `npm ci` (it is a devDependency, @anthropic-ai/claude-code)");
   if (missing.length > 0) {
     throw new Error(`The end-to-end test needs:\n${missing.map((m) => `  - ${m}`).join("\n")}`);

@@ -31,6 +31,8 @@ export interface CollectorConfigOptions {
    * @default - no authentication (the laptop stack)
    */
   readonly tokenFile?: string;
+  /** TLS for both OTLP endpoints: certificate and key files inside the container. @default - none */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** Name of the processor that copies a client's Authorization header onto its data points and events. */
@@ -67,7 +69,10 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // In team mode the team comes from the token before anything else reads the attributes.
   const fromToken = teamMode ? [TOKEN_PROCESSOR, TEAM_FROM_TOKEN_PROCESSOR] : [];
   const metricProcessors = ["memory_limiter", ...fromToken, "transform/labels", "delta_to_cumulative", "batch"];
-  const authenticated = teamMode ? { auth: { authenticator: "bearertokenauth" }, include_metadata: true } : {};
+  const serverSettings = {
+    ...(teamMode ? { auth: { authenticator: "bearertokenauth" }, include_metadata: true } : {}),
+    ...(options.tls ? { tls: { cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
+  };
   const statusCode = `attributes[${quote(EventLabel.statusCode)}]`;
   const overloadedStatus = `set(${statusCode}, ${OVERLOADED_ERROR.statusCode}) where ${statusCode} == nil and attributes[${quote(OVERLOADED_ERROR.attribute)}] == ${quote(OVERLOADED_ERROR.message)}`;
   const eventsToMetrics = {
@@ -80,8 +85,8 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     receivers: {
       otlp: {
         protocols: {
-          grpc: { endpoint: `0.0.0.0:${options.otlpGrpcPort}`, ...authenticated },
-          http: { endpoint: `0.0.0.0:${options.otlpHttpPort}`, ...authenticated },
+          grpc: { endpoint: `0.0.0.0:${options.otlpGrpcPort}`, ...serverSettings },
+          http: { endpoint: `0.0.0.0:${options.otlpHttpPort}`, ...serverSettings },
         },
       },
     },

@@ -2,6 +2,7 @@
 # Installs the programs the tests run besides Node.js, on Debian or Ubuntu:
 #   promtool        checks the rendered Prometheus configuration (unit tests)
 #   tmux, git       drive Claude Code in the end-to-end and deploy tests
+#   openssl         makes the TLS certificate of the team-mode test
 #   docker.io       Docker engine and CLI for the deploy test (skipped when a docker CLI is there)
 #   busybox-static  shell and wget inside the deploy test's Prometheus image
 #   shellcheck      checks the shell steps of the GitHub workflow (through actionlint)
@@ -14,6 +15,7 @@ set -euo pipefail
 missing_packages=()
 command -v promtool >/dev/null 2>&1 || missing_packages+=(prometheus)
 command -v tmux >/dev/null 2>&1 || missing_packages+=(tmux)
+command -v openssl >/dev/null 2>&1 || missing_packages+=(openssl)
 command -v git >/dev/null 2>&1 || missing_packages+=(git)
 command -v shellcheck >/dev/null 2>&1 || missing_packages+=(shellcheck)
 command -v docker >/dev/null 2>&1 || missing_packages+=(docker.io)
@@ -52,6 +54,7 @@ if [ ! -x "$tools_bin/actionlint" ]; then
 fi
 echo "promtool: $(promtool --version 2>&1 | head -1)"
 echo "tmux: $(tmux -V)"
+echo "openssl: $(openssl version)"
 echo "go: $(go version)"
 echo "terraform: $(terraform version | head -1)"
 echo "docker: $(docker --version)"
