@@ -54,12 +54,14 @@ describe("Collector configuration", () => {
                   - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
                   - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
                   - keep_keys(attributes, ["session.id", "model", "team.id", "department"])
+                  - truncate_all(attributes, 256)
           transform/events:
             error_mode: ignore
             log_statements:
               - context: log
                 statements:
                   - set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"
+                  - truncate_all(attributes, 256)
           delta_to_cumulative:
             max_stale: 24h
           batch:
@@ -124,7 +126,10 @@ describe("Collector configuration", () => {
     expect(config.processors["transform/events"].log_statements).toEqual([
       {
         context: "log",
-        statements: ['set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"'],
+        statements: [
+          'set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"',
+          "truncate_all(attributes, 256)",
+        ],
       },
     ]);
   });
@@ -168,6 +173,7 @@ describe("Collector configuration", () => {
     expect(config.processors["transform/labels"].metric_statements[0].statements).toEqual([
       "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA",
       'keep_keys(attributes, ["session.id", "model"])',
+      "truncate_all(attributes, 256)",
     ]);
   });
 
@@ -176,6 +182,7 @@ describe("Collector configuration", () => {
     expect(config.processors["transform/labels"].metric_statements[0].statements.slice(1)).toEqual([
       'set(attributes["cost_center"], resource.attributes["cost_center"]) where attributes["cost_center"] == nil and resource.attributes["cost_center"] != nil',
       'keep_keys(attributes, ["session.id", "model", "cost_center"])',
+      "truncate_all(attributes, 256)",
     ]);
   });
 });

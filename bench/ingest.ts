@@ -13,7 +13,8 @@ import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { generateLoad } from "./load-generator";
 import { SentTotals } from "./session-model";
-import { checkExact, cpuSeconds, ownMetric, peakRssMiB } from "./measure";
+import { cpuSeconds, peakRssMiB } from "../e2e/processes";
+import { checkExact, ownMetric } from "./measure";
 
 export interface IngestCase {
   readonly developers: number;

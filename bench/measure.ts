@@ -1,5 +1,4 @@
-/** What the benchmark reads from the processes it runs and checks against its oracle. */
-import * as fs from "fs";
+/** What the benchmark reads from Prometheus and checks against its oracle. */
 import { VariableValues, evaluateDashboard, formatValue, matches } from "../e2e/panels";
 import { SentTotals } from "./session-model";
 
@@ -57,15 +56,4 @@ export async function ownMetric(prometheusUrl: string, name: string): Promise<nu
   const text = await (await fetch(`${prometheusUrl}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(" ")[1]) : NaN;
-}
-
-/** User plus system CPU seconds a process has used. */
-export function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-export function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
 }

@@ -17,7 +17,8 @@ import { ManagedProcess, answersOk, freePort } from "../e2e/processes";
 import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../e2e/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
-import { ALL, checkExact, peakRssMiB } from "./measure";
+import { peakRssMiB } from "../e2e/processes";
+import { ALL, checkExact } from "./measure";
 
 export interface HistoryCase {
   readonly developers: number;

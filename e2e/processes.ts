@@ -1,4 +1,4 @@
-/** Starting, restarting and stopping the real Collector and Prometheus on loopback. */
+/** Starting, restarting and stopping the real Collector and Prometheus on loopback, and what they use. */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -89,4 +89,16 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** User plus system CPU seconds a process has used. */
+export function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Peak resident memory of a process (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : NaN;
 }

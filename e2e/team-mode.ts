@@ -11,15 +11,20 @@ import { execFileSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { DEFAULT_CONFIG } from "../config/stack-config";
 import { EventMetric, Metric, labelForAttribute } from "../dashboards/catalog";
 import { TOKEN_ATTRIBUTE, renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { query, queryNumber } from "./panels";
-import { sleep } from "./processes";
+import { badInputRows } from "./bad-input";
+import { peakRssMiB, portOpen, sleep } from "./processes";
 import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
 import { synthesize } from "./stack-files";
 import { startLocalStack } from "./targets";
 import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
+
+/** The stack's default memory limit of the Collector, which the test keeps. */
+const MEMORY_LIMIT_MIB = DEFAULT_CONFIG.collector.memoryLimitMiB;
 
 /** The host name in the test's certificate (Claude Code's gRPC client refuses an IP address as TLS server name). */
 const SERVER_NAME = "localhost";
@@ -96,8 +101,7 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     const grpcPort = new URL(stack.otlpEndpoint).port;
     const httpPort = new URL(stack.otlpLogsEndpoint).port;
     const trust = { OTEL_EXPORTER_OTLP_CERTIFICATE: certificate.certFile, NODE_EXTRA_CA_CERTS: certificate.certFile };
-    const runs = [];
-    for (const client of CLIENTS) {
+    const runClient = async (client: Client) => {
       const scheme = client.plaintext ? "http" : "https";
       const header: Record<string, string> = client.token === "none" ? {} : { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${tokens[client.token] ?? "0".repeat(40)}` };
       const env: SessionEnvironment = {
@@ -125,25 +129,28 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
         expected: { linesAdded: 0, linesRemoved: 0, commits: 0, pullRequests: 0, decisions: [] },
       };
       const run = await runPrintSession(plan, standIn, env);
-      runs.push({ client, run });
       log(`team mode: ${client.tag} done (${client.protocol}, token ${client.token}, claims ${client.claims})`);
-    }
+      return { client, run };
+    };
+    const runs = [];
+    for (const client of CLIENTS) runs.push(await runClient(client));
     await sleep(SETTLE_MS);
 
     const teamLabel = labelForAttribute(TEAM_ATTRIBUTE);
     const checks: TeamModeCheck[] = [];
-    for (const { client, run } of runs) {
+    const countedRow = async ({ client, run }: { client: Client; run: { sessionId: string } }): Promise<TeamModeCheck> => {
       const bySession = `sum by (${teamLabel}) (${Metric.tokens.name}{session_id="${run.sessionId}"})`;
       const found = (await totalsBy(stack.prometheusUrl, bySession, teamLabel)).join(", ") || "nothing";
       const expected = client.countedAs ? `${client.countedAs}=${SESSION_TOKENS}` : "nothing";
       const claim = `claims ${TEAMS[client.claims][TEAM_ATTRIBUTE]}`;
-      checks.push({
+      return {
         panel: `${client.tag} (${client.protocol}${client.plaintext ? " without TLS" : " over TLS"}, ${client.token === "none" ? "no token" : `token of ${client.token}`}, ${claim}): its tokens in Prometheus by ${teamLabel}`,
         found,
         expected,
         passed: found === expected,
-      });
-    }
+      };
+    };
+    for (const run of runs) checks.push(await countedRow(run));
     // Events carry no session id: count answered requests per team against the accepted clients.
     const requestsBy = async (team: string) => queryNumber(stack.prometheusUrl, `sum(${EventMetric.apiRequests.name}{${teamLabel}="${team}"})`);
     for (const team of ["alpha", "beta"] as const) {
@@ -153,6 +160,22 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     }
     const leaked = await queryNumber(stack.prometheusUrl, `count({${labelForAttribute(TOKEN_ATTRIBUTE)}!=""})`);
     checks.push({ panel: "series with the Authorization header as a label", found: String(leaked), expected: "0", passed: leaked === 0 });
+
+    // Bad input from a client with a valid token; then a real client must still be counted.
+    const collectorPid = stack.pids!().collector!;
+    checks.push(
+      ...(await badInputRows({ host: SERVER_NAME, port: Number(httpPort), ca: fs.readFileSync(certificate.certFile, "utf8"), token: tokens.alpha, prometheusUrl: stack.prometheusUrl })),
+    );
+    const after = await runClient({ tag: "after-bad-input", claims: "alpha", token: "alpha", protocol: "grpc", countedAs: "alpha" });
+    await sleep(SETTLE_MS);
+    checks.push(await countedRow(after));
+    const alive = await portOpen(Number(grpcPort));
+    checks.push({
+      panel: `Collector after the bad input (memory_limiter at ${MEMORY_LIMIT_MIB} MiB)`,
+      found: `${alive ? "up" : "DOWN"}, peak RSS ${peakRssMiB(collectorPid).toFixed(0)} MiB`,
+      expected: "up",
+      passed: alive,
+    });
     return checks;
   } finally {
     await standIn.stop();

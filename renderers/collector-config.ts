@@ -35,6 +35,12 @@ export interface CollectorConfigOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
+/**
+ * Longest label value the Collector passes on, in characters: user ids are 64,
+ * models, tools and team values far shorter; an email fits.
+ */
+export const MAX_LABEL_VALUE_LENGTH = 256;
+
 /** Name of the processor that copies a client's Authorization header onto its data points and events. */
 const TOKEN_PROCESSOR = "attributes/token";
 
@@ -73,6 +79,8 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     ...(teamMode ? { auth: { authenticator: "bearertokenauth" }, include_metadata: true } : {}),
     ...(options.tls ? { tls: { cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
   };
+  // No client can make a label value longer than this (Prometheus has no limit of its own).
+  const truncateLabels = `truncate_all(attributes, ${MAX_LABEL_VALUE_LENGTH})`;
   const statusCode = `attributes[${quote(EventLabel.statusCode)}]`;
   const overloadedStatus = `set(${statusCode}, ${OVERLOADED_ERROR.statusCode}) where ${statusCode} == nil and attributes[${quote(OVERLOADED_ERROR.attribute)}] == ${quote(OVERLOADED_ERROR.message)}`;
   const eventsToMetrics = {
@@ -100,7 +108,10 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
       "transform/labels": {
         error_mode: "ignore",
         metric_statements: [
-          { context: "datapoint", statements: [startDeltasOnReceipt, ...promoteTeamAttributes, `keep_keys(attributes, [${keptKeys}])`] },
+          {
+            context: "datapoint",
+            statements: [startDeltasOnReceipt, ...promoteTeamAttributes, `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
+          },
         ],
       },
       ...(teamMode
@@ -108,7 +119,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         : {}),
       "transform/events": {
         error_mode: "ignore",
-        log_statements: [{ context: "log", statements: [overloadedStatus] }],
+        log_statements: [{ context: "log", statements: [overloadedStatus, truncateLabels] }],
       },
       delta_to_cumulative: { max_stale: options.deltaMaxStale },
       batch: { send_batch_size: 8192, timeout: "1s" },

@@ -1,0 +1,123 @@
+/**
+ * What a client holding a valid token can do to the Collector with bad input:
+ * oversized and malformed payloads, a huge label value, thousands of label
+ * values in one request. Each row says what the Collector answered and what
+ * reached Prometheus; the team-mode test then checks that the Collector still
+ * counts a real client.
+ */
+import { randomBytes, randomUUID } from "crypto";
+import * as https from "https";
+import { Metric } from "../dashboards/catalog";
+import { MAX_LABEL_VALUE_LENGTH } from "../renderers/collector-config";
+import { queryNumber } from "./panels";
+import { sleep } from "./processes";
+
+export interface BadInputRow {
+  readonly panel: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly passed: boolean;
+}
+
+/** Where and how to send: the Collector's OTLP/HTTP port over TLS, with a valid token. */
+export interface BadInputTarget {
+  readonly host: string;
+  readonly port: number;
+  /** PEM of the certificate the Collector serves. */
+  readonly ca: string;
+  readonly token: string;
+  readonly prometheusUrl: string;
+}
+
+/** Distinct session ids sent in one request. */
+const MANY_SERIES = 2000;
+/** Characters of the oversized label value. */
+const HUGE_VALUE = 100_000;
+/** Bytes of the oversized body: above the OTLP/HTTP receiver's 20 MiB default limit. */
+const OVERSIZED_BYTES = 30 * 1024 * 1024;
+
+export async function badInputRows(target: BadInputTarget): Promise<BadInputRow[]> {
+  const send = (body: Buffer | string, contentType: string) => post(target, "/v1/metrics", body, contentType);
+  const refused = (status: number) => status >= 400 && status < 500;
+  const rows: BadInputRow[] = [];
+  const row = (panel: string, found: string, expected: string, passed: boolean) => rows.push({ panel, found, expected, passed });
+
+  const oversized = await send(Buffer.alloc(OVERSIZED_BYTES, 1), "application/x-protobuf");
+  row(`body of ${OVERSIZED_BYTES / 1024 / 1024} MiB`, `HTTP ${oversized}`, "refused (4xx)", refused(oversized));
+  const protobuf = await send(randomBytes(1024), "application/x-protobuf");
+  row("1 KiB of random bytes as protobuf", `HTTP ${protobuf}`, "refused (4xx)", refused(protobuf));
+  const json = await send('{"resourceMetrics": [ {', "application/json");
+  row("truncated JSON", `HTTP ${json}`, "refused (4xx)", refused(json));
+
+  const marker = `bad-input-${randomUUID().slice(0, 8)}`;
+  const huge = await send(metricsJson(marker, [{ "session.id": randomUUID(), model: "m".repeat(HUGE_VALUE) }]), "application/json");
+  const many = await send(
+    metricsJson(marker, Array.from({ length: MANY_SERIES }, () => ({ "session.id": randomUUID(), model: "many" }))),
+    "application/json",
+  );
+  await sleep(15_000);
+  const hugeLength = await labelLength(target.prometheusUrl, `${Metric.tokens.name}{type="${marker}", model=~"m+"}`, "model");
+  row(
+    `a label value of ${HUGE_VALUE} characters`,
+    `HTTP ${huge}; in Prometheus ${hugeLength} characters`,
+    `accepted, cut to ${MAX_LABEL_VALUE_LENGTH}`,
+    huge === 200 && hugeLength === MAX_LABEL_VALUE_LENGTH,
+  );
+  const series = await queryNumber(target.prometheusUrl, `count(${Metric.tokens.name}{type="${marker}", model="many"})`);
+  row(
+    `${MANY_SERIES} distinct session ids in one request`,
+    `HTTP ${many}; ${series} series in Prometheus`,
+    `${MANY_SERIES} (no per-client series limit: only the memory limiter bounds it)`,
+    many === 200 && series === MANY_SERIES,
+  );
+  return rows;
+}
+
+/** An OTLP/JSON request with one cumulative token-usage data point per attribute set. */
+function metricsJson(type: string, attributeSets: readonly Record<string, string>[]): string {
+  const now = `${Date.now()}000000`;
+  const dataPoints = attributeSets.map((attributes) => ({
+    asDouble: 1,
+    startTimeUnixNano: now,
+    timeUnixNano: now,
+    attributes: Object.entries({ ...attributes, type }).map(([key, value]) => ({ key, value: { stringValue: value } })),
+  }));
+  return JSON.stringify({
+    resourceMetrics: [
+      {
+        resource: { attributes: [] },
+        scopeMetrics: [{ metrics: [{ name: Metric.tokens.otelName, unit: "tokens", sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } }] }],
+      },
+    ],
+  });
+}
+
+/** Length of `label` on the first series `selector` returns (0 when none). */
+async function labelLength(prometheusUrl: string, selector: string, label: string): Promise<number> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query: selector })}`);
+  const body: any = await response.json();
+  return String(body.data?.result?.[0]?.metric?.[label] ?? "").length;
+}
+
+/** POSTs over TLS with the token; the HTTP status, or 0 when the connection failed. */
+function post(target: BadInputTarget, path: string, body: Buffer | string, contentType: string): Promise<number> {
+  return new Promise((resolve) => {
+    const request = https.request(
+      {
+        host: "127.0.0.1",
+        servername: target.host,
+        port: target.port,
+        path,
+        method: "POST",
+        ca: target.ca,
+        headers: { "content-type": contentType, authorization: `Bearer ${target.token}`, "content-length": Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.resume();
+        response.on("end", () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on("error", () => resolve(0));
+    request.end(body);
+  });
+}
