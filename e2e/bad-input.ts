@@ -10,14 +10,8 @@ import * as https from "https";
 import { Metric } from "../dashboards/catalog";
 import { MAX_LABEL_VALUE_LENGTH } from "../renderers/collector-config";
 import { queryNumber } from "./panels";
+import type { CheckRow } from "./report";
 import { sleep } from "./processes";
-
-export interface BadInputRow {
-  readonly panel: string;
-  readonly found: string;
-  readonly expected: string;
-  readonly passed: boolean;
-}
 
 /** Where and how to send: the Collector's OTLP/HTTP port over TLS, with a valid token. */
 export interface BadInputTarget {
@@ -36,10 +30,10 @@ const HUGE_VALUE = 100_000;
 /** Bytes of the oversized body: above the OTLP/HTTP receiver's 20 MiB default limit. */
 const OVERSIZED_BYTES = 30 * 1024 * 1024;
 
-export async function badInputRows(target: BadInputTarget): Promise<BadInputRow[]> {
+export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> {
   const send = (body: Buffer | string, contentType: string) => post(target, "/v1/metrics", body, contentType);
   const refused = (status: number) => status >= 400 && status < 500;
-  const rows: BadInputRow[] = [];
+  const rows: CheckRow[] = [];
   const row = (panel: string, found: string, expected: string, passed: boolean) => rows.push({ panel, found, expected, passed });
 
   const oversized = await send(Buffer.alloc(OVERSIZED_BYTES, 1), "application/x-protobuf");

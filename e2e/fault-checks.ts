@@ -9,16 +9,10 @@ import { ABSENT, EventLabel, EventMetric } from "../dashboards/catalog";
 import { AnthropicStandIn, FailedAttempt } from "./anthropic-stand-in";
 import { attributeOf } from "./event-metrics";
 import { ClaudeEvent, EventReceiver } from "./event-receiver";
+import type { CheckRow } from "./report";
 import { MAX_RETRIES, SessionRun } from "./scenario";
 
-export interface FaultCheck {
-  readonly panel: string;
-  readonly found: string;
-  readonly expected: string;
-  readonly passed: boolean;
-}
-
-export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): FaultCheck[] {
+export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): CheckRow[] {
   const attemptsByRequest = new Map<string, FailedAttempt[]>();
   for (const attempt of standIn.failed) {
     const key = `${attempt.tag}#${attempt.turn}`;
@@ -34,7 +28,7 @@ export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStand
   const recoveredSessions = new Set(recovered.map((attempts) => sessionOf.get(attempts[0].tag)));
   const refusals = runs.flatMap((run) => run.plan.turns.filter((turn) => turn.refusal)).length;
 
-  const rows: FaultCheck[] = [
+  const rows: CheckRow[] = [
     sameList(
       "api_error status_code (529 from its message) = last status of each request failed on every attempt",
       errors.map(statusOfEvent),
@@ -56,7 +50,7 @@ export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStand
 }
 
 /** Each delayed answer's api_request event (the nth event of a session is its nth answer) lasted at least the delay. */
-function delayChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): FaultCheck[] {
+function delayChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): CheckRow[] {
   return runs.flatMap((run) => {
     const answers = standIn.served.filter((answer) => answer.tag === run.plan.tag);
     const events = receiver
@@ -77,11 +71,11 @@ function delayChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, rec
   });
 }
 
-function sameList(panel: string, found: readonly string[], expected: readonly string[]): FaultCheck {
+function sameList(panel: string, found: readonly string[], expected: readonly string[]): CheckRow {
   const [a, b] = [[...found].sort().join(", "), [...expected].sort().join(", ")];
   return { panel, found: a || "none", expected: b || "none", passed: a === b };
 }
 
-function count(panel: string, found: number, expected: number): FaultCheck {
+function count(panel: string, found: number, expected: number): CheckRow {
   return { panel, found: String(found), expected: String(expected), passed: found === expected };
 }

@@ -9,7 +9,7 @@ import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome }
 import { LATENCY_QUANTILES, TOOL_QUANTILE, percentileName } from "../dashboards/health";
 import { ClaudeEvent } from "./event-receiver";
 import { attributeOf } from "./event-metrics";
-import type { FaultCheck } from "./fault-checks";
+import type { CheckRow } from "./report";
 import type { Expectation } from "./oracle";
 
 /** The events a view shows (already filtered to its team), by name. */
@@ -110,7 +110,7 @@ export function bucketOfTrueQuantile(q: number, observations: readonly number[],
  * For every percentile the Health dashboard shows (All view): the value
  * histogram_quantile gives lies in the bucket of the true quantile.
  */
-export function quantileBucketChecks(events: readonly ClaudeEvent[]): FaultCheck[] {
+export function quantileBucketChecks(events: readonly ClaudeEvent[]): CheckRow[] {
   const histograms = [
     { metric: EventMetric.apiDuration, key: (event: ClaudeEvent) => attribute(event, Label.model), quantiles: LATENCY_QUANTILES },
     { metric: EventMetric.toolDuration, key: (event: ClaudeEvent) => attribute(event, Label.toolName), quantiles: [TOOL_QUANTILE] },

@@ -1,5 +1,13 @@
 /** Output shared by the end-to-end test and the benchmark: tables and the closing line. */
 
+/** One row of a test's table: what was checked, what was found, what was expected, and whether they agree. */
+export interface CheckRow {
+  readonly panel: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly passed: boolean;
+}
+
 /** A markdown table with its columns padded to line up. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -5,7 +5,8 @@
  * function the stack uses), a real Prometheus, and the real Claude Code CLI
  * sending with its team's token, with another team's token while claiming a
  * team of its own, with a wrong token, with none, and without TLS, over gRPC
- * and over HTTP. What counts is what Prometheus holds.
+ * and over HTTP; then bad input with a valid token (bad-input.ts) and a real
+ * client after it. What counts is what Prometheus holds.
  */
 import { execFileSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
@@ -21,6 +22,7 @@ import { peakRssMiB, portOpen, sleep } from "./processes";
 import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
 import { synthesize } from "./stack-files";
 import { startLocalStack } from "./targets";
+import type { CheckRow } from "./report";
 import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
 
 /** The stack's default memory limit of the Collector, which the test keeps. */
@@ -37,13 +39,6 @@ function teamModeConfig(tls: { certFile: string; keyFile: string }): object {
   };
 }
 const TEAM_ATTRIBUTE = "team.id";
-
-export interface TeamModeCheck {
-  readonly panel: string;
-  readonly found: string;
-  readonly expected: string;
-  readonly passed: boolean;
-}
 
 /** One client of the test: which team it claims, which token it sends, over which protocol. */
 interface Client {
@@ -74,7 +69,7 @@ const SESSION_TOKENS = totalOf(SESSION_USAGE);
 const SETTLE_MS = 25_000;
 
 /** Synthesizes the team-mode stack with a certificate made for the test, runs it locally and checks every client. */
-export async function teamModeChecks(dir: string, log: (line: string) => void): Promise<TeamModeCheck[]> {
+export async function teamModeChecks(dir: string, log: (line: string) => void): Promise<CheckRow[]> {
   fs.mkdirSync(dir, { recursive: true });
   const tlsDir = path.join(dir, "tls");
   const certificate = selfSignedCertificate(tlsDir);
@@ -137,8 +132,8 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     await sleep(SETTLE_MS);
 
     const teamLabel = labelForAttribute(TEAM_ATTRIBUTE);
-    const checks: TeamModeCheck[] = [];
-    const countedRow = async ({ client, run }: { client: Client; run: { sessionId: string } }): Promise<TeamModeCheck> => {
+    const checks: CheckRow[] = [];
+    const countedRow = async ({ client, run }: { client: Client; run: { sessionId: string } }): Promise<CheckRow> => {
       const bySession = `sum by (${teamLabel}) (${Metric.tokens.name}{session_id="${run.sessionId}"})`;
       const found = (await totalsBy(stack.prometheusUrl, bySession, teamLabel)).join(", ") || "nothing";
       const expected = client.countedAs ? `${client.countedAs}=${SESSION_TOKENS}` : "nothing";
