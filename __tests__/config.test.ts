@@ -94,6 +94,10 @@ describe("stack configuration", () => {
     ["an IP address as TLS server name", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, tls: { certFile: __filename, keyFile: __filename, serverName: "10.0.0.5" } } }, /`teamMode.tls.serverName` must be the host name in the certificate .*not an IP address/],
     ["TLS while team mode is off", { teamMode: { tls: { certFile: __filename, keyFile: __filename, serverName: "localhost" } } }, /`teamMode.tls` is only used when `teamMode.enabled` is true/],
     ["a switch that is not a boolean", { teamMode: { enabled: "yes", teams: {} } }, /`teamMode.enabled` must be true or false, got: "yes"/],
+    ["a series budget below the minimum", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, maxSeriesPerTeam: 100 } }, /`teamMode.maxSeriesPerTeam` must be a whole number of series, at least 500, got: 100/],
+    ["a series budget that is not a number", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, maxSeriesPerTeam: "20k" } }, /`teamMode.maxSeriesPerTeam` must be a whole number of series, at least 500, got: "20k"/],
+    ["publishing Prometheus with a non-boolean", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, publishPrometheus: "yes" } }, /`teamMode.publishPrometheus` must be true or false, got: "yes"/],
+    ["publishing Prometheus while team mode is off", { teamMode: { publishPrometheus: true } }, /`teamMode.publishPrometheus` is only used when `teamMode.enabled` is true/],
   ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

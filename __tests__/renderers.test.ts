@@ -4,9 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
-import { CollectorConfigOptions, renderCollectorConfig } from "../renderers/collector-config";
+import { CollectorConfigOptions, metricsEndpoints, renderCollectorConfig } from "../renderers/collector-config";
 import { EventMetric, Metric, eventSeries } from "../dashboards/catalog";
-import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
+import { prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules } from "../renderers/recording-rules";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { parsePromQL } from "./promql";
@@ -190,7 +190,7 @@ describe("Collector configuration", () => {
 describe("Prometheus configuration", () => {
   const rendered = renderPrometheusConfig({
     scrapeInterval: "10s",
-    collectorTarget: "otel-collector:8889",
+    collectorTargets: [{ address: "otel-collector:8889" }],
     rulesFile: "/etc/prometheus/recording-rules.yml",
     retentionTime: "15d",
     retentionSize: "",
@@ -221,7 +221,7 @@ describe("Prometheus configuration", () => {
 
   test("a size cap goes beside the retention time", () => {
     const config = parse(
-      renderPrometheusConfig({ scrapeInterval: "10s", collectorTarget: "c:8889", rulesFile: "/r.yml", retentionTime: "30d", retentionSize: "10GB" }),
+      renderPrometheusConfig({ scrapeInterval: "10s", collectorTargets: [{ address: "c:8889" }], rulesFile: "/r.yml", retentionTime: "30d", retentionSize: "10GB" }),
     );
     expect(config.storage).toEqual({ tsdb: { retention: { time: "30d", size: "10GB" } } });
   });
@@ -294,22 +294,65 @@ describe("recording rules", () => {
 });
 
 describe("team mode in the Collector", () => {
-  const config = parse(renderCollectorConfig({ ...collectorOptions, tokenFile: "/etc/otelcol-contrib/team-tokens" }));
+  const teamMode = { tokenFile: "/etc/otelcol-contrib/team-tokens", teamAttribute: "team.id", teams: ["payments", "search"] };
+  const config = parse(renderCollectorConfig({ ...collectorOptions, teamMode }));
+  const fromToken = ["memory_limiter", "attributes/token", "transform/team-from-token"];
 
   test("the team comes from the token before any processor reads attributes, for counters and events", () => {
     expect(config.service.extensions).toEqual(["bearertokenauth"]);
-    expect(config.service.pipelines.metrics.processors).toEqual([
-      "memory_limiter",
-      "attributes/token",
-      "transform/team-from-token",
+    expect(config.service.pipelines["metrics/team-payments"].processors).toEqual([
+      ...fromToken,
+      "filter/team-payments",
       "transform/labels",
       "delta_to_cumulative",
       "batch",
     ]);
-    expect(config.service.pipelines.logs.processors).toEqual(["memory_limiter", "attributes/token", "transform/team-from-token", "transform/events"]);
+    expect(config.service.pipelines.logs.processors).toEqual([...fromToken, "transform/events"]);
     expect(config.processors["attributes/token"]).toEqual({
       actions: [{ key: "claude_code_stack.authorization", from_context: "metadata.authorization", action: "upsert" }],
     });
+  });
+
+  test("each team has its own pipeline that keeps only its data points and ends in its own exporter", () => {
+    expect(Object.keys(config.service.pipelines).sort()).toEqual(["logs", "metrics/team-payments", "metrics/team-search"]);
+    for (const [team, port] of [["payments", 8889], ["search", 8890]] as const) {
+      const pipeline = config.service.pipelines[`metrics/team-${team}`];
+      expect(pipeline.receivers).toEqual(["otlp", "signal_to_metrics"]);
+      expect(pipeline.exporters).toEqual([`prometheus/team-${team}`]);
+      expect(config.processors[`filter/team-${team}`]).toEqual({ error_mode: "ignore", metrics: { datapoint: [`attributes["team.id"] != "${team}"`] } });
+      expect(config.exporters[`prometheus/team-${team}`].endpoint).toBe(`0.0.0.0:${port}`);
+    }
+    expect(metricsEndpoints(8889, teamMode.teams)).toEqual([
+      { exporter: "prometheus/team-payments", port: 8889, team: "payments" },
+      { exporter: "prometheus/team-search", port: 8890, team: "search" },
+    ]);
+  });
+
+  test("Prometheus scrapes each team apart, as an instance named for the team, with the team's series limit", () => {
+    const prometheus = parse(
+      renderPrometheusConfig({
+        scrapeInterval: "10s",
+        collectorTargets: [{ address: "c:8889", team: "payments" }, { address: "c:8890", team: "search" }],
+        maxSeriesPerTeam: 20000,
+        rulesFile: "/r.yml",
+        retentionTime: "15d",
+        retentionSize: "",
+      }),
+    );
+    expect(prometheus.scrape_configs[0].sample_limit).toBe(20000);
+    expect(prometheus.scrape_configs[0].static_configs).toEqual([
+      { targets: ["c:8889"], labels: { instance: "team-payments" } },
+      { targets: ["c:8890"], labels: { instance: "team-search" } },
+    ]);
+  });
+
+  test("a published Prometheus asks every client for the one user's password (bcrypt)", () => {
+    expect(parse(renderPrometheusWebConfig({ username: "prometheus", passwordBcrypt: "$2a$10$abc" }))).toEqual({
+      basic_auth_users: { prometheus: "$2a$10$abc" },
+    });
+    expect(prometheusFlags({ configFile: "/p.yml", dataDir: "/d", port: 9090, webConfigFile: "/etc/prometheus/web.yml" })).toContain(
+      "--web.config.file=/etc/prometheus/web.yml",
+    );
   });
 
   test("the mapping hashes the token, sets the team it belongs to and deletes the header", () => {

@@ -292,6 +292,38 @@ describe("team mode", () => {
     expect(JSON.parse(secured.output.claude_code_settings_payments.value).env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("https://otel.example.com:4317");
   });
 
+  test("Prometheus scrapes one exporter per team, each limited to the team's series", () => {
+    const prometheus = parse(resourceOf(stack, "docker_container", "prometheus").upload[0].content);
+    expect(prometheus.scrape_configs[0].sample_limit).toBe(20000);
+    expect(prometheus.scrape_configs[0].static_configs).toEqual([
+      { targets: ["claude-code-monitoring-otel-collector:8889"], labels: { instance: "team-payments" } },
+      { targets: ["claude-code-monitoring-otel-collector:8890"], labels: { instance: "team-mobile-apps" } },
+    ]);
+  });
+
+  test("published, Prometheus requires basic auth: a bcrypt hash in its web config, the password only in sensitive places", () => {
+    const published = synthStack({ bindAddress: "0.0.0.0", teamMode: { enabled: true, teams, allowPlaintext: true, publishPrometheus: true } });
+    const prometheus = resourceOf(published, "docker_container", "prometheus");
+    const password = `random_password.${logicalIdOf(published, "random_password", "prometheus-login_password_")}`;
+    expect(prometheus.ports).toEqual([{ internal: 9090, external: 9090, ip: "0.0.0.0" }]);
+    expect(prometheus.command).toContain("--web.config.file=/etc/prometheus/web.yml");
+    expect(prometheus.upload.slice(2)).toEqual([
+      { file: "/etc/prometheus/web.yml", content: `basic_auth_users:\n  prometheus: \${${password}.bcrypt_hash}\n` },
+      { file: "/etc/prometheus/healthcheck-auth", content: `\${base64encode("prometheus:\${${password}.result}")}` },
+    ]);
+    expect(prometheus.healthcheck.test).toEqual([
+      "CMD-SHELL",
+      'wget -q -O /dev/null --header "Authorization: Basic $(cat /etc/prometheus/healthcheck-auth)" http://localhost:9090/-/ready',
+    ]);
+    expect(resourceOf(published, "grafana_data_source", "grafana-content_prometheus_")).toMatchObject({
+      basic_auth_enabled: true,
+      basic_auth_username: "prometheus",
+      secure_json_data_encoded: `\${jsonencode({"basicAuthPassword" = ${password}.result})}`,
+    });
+    expect(published.output.prometheus_password).toMatchObject({ sensitive: true, value: `\${${password}.result}` });
+    expect(stack.output.prometheus_password).toBeUndefined();
+  });
+
   test("the laptop stack has no authentication and one settings output", () => {
     const laptop = parse(resourceOf(synthStack(), "docker_container", "collector").upload[0].content);
     expect(laptop.extensions).toBeUndefined();

@@ -159,7 +159,7 @@ function dashboardOf(config: StackConfig, reading: CounterReading): any {
 /** Prometheus with the stack's file, rules and flags on `dbDir`, retention long enough to keep the history. */
 async function startPrometheus(files: SynthesizedFiles, binary: string, dir: string, dbDir: string, retentionDays: number) {
   // Nothing listens on the Collector's port: the history is all there is.
-  const ports = { otlpGrpc: 0, otlpHttp: 0, collectorMetrics: await freePort(), collectorTelemetry: 0, prometheus: await freePort() };
+  const ports = { otlpGrpc: 0, otlpHttp: 0, collectorMetrics: [await freePort()], collectorTelemetry: 0, prometheus: await freePort() };
   const configFile = path.join(dir, "prometheus.yml");
   const rulesFile = path.join(dir, "recording-rules.yml");
   const config = parse(localPrometheusYaml(files.prometheusYaml, ports, rulesFile));

@@ -150,6 +150,23 @@ export interface StackConfig {
      * @default false
      */
     readonly allowPlaintext: boolean;
+    /**
+     * The most series one team may have in Prometheus at a time (what its
+     * exporter serves: about 15 per running Claude Code session and 150 per
+     * active user with events). Past it Prometheus refuses that team's
+     * scrapes, and only that team's, until the excess expires in the
+     * Collector (`collector.metricExpiration` after it stops growing).
+     * @default 20000
+     */
+    readonly maxSeriesPerTeam: number;
+    /**
+     * Publish Prometheus on `bindAddress` too (team mode keeps it on
+     * 127.0.0.1 otherwise). Published, it requires basic auth: user
+     * `prometheus`, a generated password in the sensitive output
+     * `prometheus_password`; Grafana's datasource uses it.
+     * @default false
+     */
+    readonly publishPrometheus: boolean;
   };
 
   /** What the Claude Code settings this stack outputs ask clients to do. */
@@ -174,7 +191,15 @@ export const DEFAULT_CONFIG: StackConfig = {
   collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
   teamAttributes: { "team.id": "my-team", department: "engineering" },
   grafana: { mode: "container", adminPassword: "generated", url: "", prometheusUrl: "" },
-  teamMode: { enabled: false, teamAttribute: "team.id", teams: {}, tls: { certFile: "", keyFile: "", serverName: "" }, allowPlaintext: false },
+  teamMode: {
+    enabled: false,
+    teamAttribute: "team.id",
+    teams: {},
+    tls: { certFile: "", keyFile: "", serverName: "" },
+    allowPlaintext: false,
+    maxSeriesPerTeam: 20000,
+    publishPrometheus: false,
+  },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
 
@@ -324,14 +349,20 @@ function validateGrafana(grafana: StackConfig["grafana"], problems: string[]): v
 /** Team values go into OTEL_RESOURCE_ATTRIBUTES and Terraform names. */
 const TEAM_VALUE = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+/** Room for one user's first sessions with events, so a budget this small still shows something. */
+const MIN_SERIES_PER_TEAM = 500;
+
 function validateTeamMode(config: StackConfig, problems: string[]): void {
   const mode = config.teamMode;
   if (typeof mode.enabled !== "boolean") {
     problems.push(`\`teamMode.enabled\` must be true or false, got: ${JSON.stringify(mode.enabled)}`);
     return;
   }
-  if (typeof mode.allowPlaintext !== "boolean") {
-    problems.push(`\`teamMode.allowPlaintext\` must be true or false, got: ${JSON.stringify(mode.allowPlaintext)}`);
+  for (const key of ["allowPlaintext", "publishPrometheus"] as const) {
+    if (typeof mode[key] !== "boolean") problems.push(`\`teamMode.${key}\` must be true or false, got: ${JSON.stringify(mode[key])}`);
+  }
+  if (!Number.isInteger(mode.maxSeriesPerTeam) || mode.maxSeriesPerTeam < MIN_SERIES_PER_TEAM) {
+    problems.push(`\`teamMode.maxSeriesPerTeam\` must be a whole number of series, at least ${MIN_SERIES_PER_TEAM}, got: ${JSON.stringify(mode.maxSeriesPerTeam)}`);
   }
   const teams = isPlainObject(mode.teams) ? Object.entries(mode.teams) : [];
   if (!isPlainObject(mode.teams)) problems.push(`\`teamMode.teams\` must be an object such as {"payments": {"tokenGeneration": 1}}`);
@@ -347,6 +378,7 @@ function validateTeamMode(config: StackConfig, problems: string[]): void {
   if (!mode.enabled) {
     if (teams.length > 0) problems.push("`teamMode.teams` is only used when `teamMode.enabled` is true; remove it or enable team mode");
     if (Object.values(mode.tls).some((value) => value !== "")) problems.push("`teamMode.tls` is only used when `teamMode.enabled` is true; remove it or enable team mode");
+    if (mode.publishPrometheus === true) problems.push("`teamMode.publishPrometheus` is only used when `teamMode.enabled` is true; `bindAddress` publishes Prometheus without team mode");
     return;
   }
   if (!(mode.teamAttribute in config.teamAttributes)) {

@@ -1,4 +1,4 @@
-import { ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { Dashboard } from "../providers/grafana/dashboard";
 import { DataSource } from "../providers/grafana/data-source";
@@ -17,6 +17,11 @@ export interface GrafanaContentProps {
   readonly dependsOn?: ITerraformDependable[];
   /** Prometheus URL as Grafana reaches it. */
   readonly prometheusUrl: string;
+  /**
+   * Basic auth for Prometheus (the password a sensitive Terraform value).
+   * @default - none
+   */
+  readonly prometheusLogin?: { readonly username: string; readonly password: string };
   /** Scrape interval, Grafana's smallest query step for this datasource. */
   readonly scrapeInterval: string;
   /** Dashboard models by name; each becomes one grafana_dashboard. */
@@ -57,6 +62,13 @@ export class GrafanaContent extends Construct {
       accessMode: "proxy",
       isDefault: true,
       jsonDataEncoded: JSON.stringify({ timeInterval: props.scrapeInterval, httpMethod: "POST", prometheusType: "Prometheus" }),
+      ...(props.prometheusLogin
+        ? {
+            basicAuthEnabled: true,
+            basicAuthUsername: props.prometheusLogin.username,
+            secureJsonDataEncoded: Fn.jsonencode({ basicAuthPassword: props.prometheusLogin.password }),
+          }
+        : {}),
     });
     this.folder = new Folder(this, "folder", { ...inGrafana, title: props.folderTitle ?? "Claude Code", uid: "claude-code" });
     this.dashboards = Object.entries(props.dashboards).map(

@@ -16,6 +16,7 @@ import { GrafanaContent } from "./grafana-content";
 import { GrafanaServer } from "./grafana-server";
 import { KeptWhenRemoved } from "./kept-when-removed";
 import { OtelCollector } from "./otel-collector";
+import { PrometheusLogin } from "./prometheus-login";
 import { PrometheusServer } from "./prometheus-server";
 import { TeamTokens } from "./team-tokens";
 
@@ -86,15 +87,18 @@ export class MonitoringStack extends TerraformStack {
       tls: tls ? { certificate: Fn.file(tls.certFile), key: Fn.sensitive(Fn.file(tls.keyFile)) } : undefined,
     });
 
+    // Team mode keeps Prometheus on this machine (Grafana uses the network), unless published with a login.
+    const prometheusLogin = config.teamMode.enabled && config.teamMode.publishPrometheus ? new PrometheusLogin(this, "prometheus-login") : undefined;
     const prometheus = new PrometheusServer(this, "prometheus", {
       network,
       dataVolume: prometheusData,
       containerName: name("prometheus"),
       image: config.images.prometheus,
-      // Prometheus has no authentication here: in team mode only this machine reaches it (Grafana uses the network).
-      bindAddress: config.teamMode.enabled ? LOOPBACK : config.bindAddress,
+      bindAddress: config.teamMode.enabled && !prometheusLogin ? LOOPBACK : config.bindAddress,
       port: config.ports.prometheus,
-      scrapeTarget: collector.metricsTarget,
+      scrapeTargets: collector.metricsTargets,
+      maxSeriesPerTeam: config.teamMode.enabled ? config.teamMode.maxSeriesPerTeam : undefined,
+      login: prometheusLogin,
       scrapeInterval: config.prometheus.scrapeInterval,
       ruleInterval: config.prometheus.ruleInterval,
       retentionTime: config.prometheus.retentionTime,
@@ -121,6 +125,7 @@ export class MonitoringStack extends TerraformStack {
         auth: `${grafana.adminUser}:${adminPassword.value}`,
         dependsOn: [grafana.container],
         prometheusUrl: prometheus.internalUrl,
+        prometheusLogin,
         scrapeInterval: config.prometheus.scrapeInterval,
         dashboards,
       });
@@ -163,7 +168,14 @@ export class MonitoringStack extends TerraformStack {
           : "PLAIN TEXT: team tokens travel unencrypted; anyone on the path can read and reuse them (set teamMode.tls)",
       });
     }
-    new TerraformOutput(this, "prometheus_url", { value: prometheusUrl });
+    new TerraformOutput(this, "prometheus_url", { value: prometheusUrl, description: prometheusLogin ? `Prometheus; basic auth as ${prometheusLogin.username}` : "Prometheus" });
+    if (prometheusLogin) {
+      new TerraformOutput(this, "prometheus_password", {
+        value: prometheusLogin.password,
+        sensitive: true,
+        description: `Prometheus basic-auth password of ${prometheusLogin.username}: terraform output -raw prometheus_password`,
+      });
+    }
     new TerraformOutput(this, "otlp_grpc_endpoint", { value: grpcEndpoint });
     new TerraformOutput(this, "otlp_http_endpoint", { value: httpEndpoint });
     const settings = (resourceAttributes: Readonly<Record<string, string>>, token?: string) =>

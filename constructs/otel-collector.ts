@@ -1,7 +1,8 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
 import { EventMetric, KEPT_ATTRIBUTES } from "../dashboards/catalog";
-import { renderCollectorConfig } from "../renderers/collector-config";
+import { metricsEndpoints, renderCollectorConfig } from "../renderers/collector-config";
+import { CollectorTarget } from "../renderers/prometheus-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
 import { TeamTokens } from "./team-tokens";
@@ -50,8 +51,8 @@ const TLS_PATHS = { certFile: "/etc/otelcol-contrib/tls/cert.pem", keyFile: "/et
  */
 export class OtelCollector extends Construct {
   readonly container: Container;
-  /** host:port Prometheus scrapes. */
-  readonly metricsTarget: string;
+  /** What Prometheus scrapes: one endpoint, or one per team in team mode. */
+  readonly metricsTargets: readonly CollectorTarget[];
   /** The rendered config.yaml uploaded into the container. */
   readonly configYaml: string;
 
@@ -72,7 +73,9 @@ export class OtelCollector extends Construct {
       metricExpiration: props.metricExpiration,
       memoryLimitMiB: props.memoryLimitMiB,
       eventMetrics: Object.values(EventMetric),
-      tokenFile: props.teamTokens ? TOKEN_FILE_PATH : undefined,
+      teamMode: props.teamTokens
+        ? { tokenFile: TOKEN_FILE_PATH, teamAttribute: props.teamTokens.teamAttribute, teams: Object.keys(props.teamTokens.tokens) }
+        : undefined,
       tls: props.tls ? TLS_PATHS : undefined,
     });
     const tlsFiles = props.tls
@@ -102,6 +105,9 @@ export class OtelCollector extends Construct {
       ],
       upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...teamFiles, ...tlsFiles],
     });
-    this.metricsTarget = `${props.containerName}:${CollectorPorts.metrics}`;
+    this.metricsTargets = metricsEndpoints(CollectorPorts.metrics, props.teamTokens && Object.keys(props.teamTokens.tokens)).map(({ port, team }) => ({
+      address: `${props.containerName}:${port}`,
+      team,
+    }));
   }
 }

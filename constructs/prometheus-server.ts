@@ -1,9 +1,11 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { prometheusFlags, renderPrometheusConfig } from "../renderers/prometheus-config";
+import { Fn } from "cdktf";
+import { CollectorTarget, prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { PinnedImage } from "./pinned-image";
+import { PrometheusLogin } from "./prometheus-login";
 import { ServiceProps, networkAttachment } from "./service-props";
 
 export interface PrometheusServerProps extends ServiceProps {
@@ -11,8 +13,18 @@ export interface PrometheusServerProps extends ServiceProps {
   readonly dataVolume: Volume;
   /** Host port of the web UI and API. */
   readonly port: number;
-  /** host:port of the Collector's metrics endpoint. */
-  readonly scrapeTarget: string;
+  /** The Collector's metrics endpoints: one, or one per team in team mode. */
+  readonly scrapeTargets: readonly CollectorTarget[];
+  /**
+   * Team mode: the most series one team's endpoint may serve (Prometheus refuses a bigger scrape).
+   * @default - no limit
+   */
+  readonly maxSeriesPerTeam?: number;
+  /**
+   * Basic auth for every endpoint, Grafana's and the healthcheck's included.
+   * @default - no authentication
+   */
+  readonly login?: PrometheusLogin;
   /** Scrape interval (Prometheus duration). */
   readonly scrapeInterval: string;
   /** Interval of the recording rules the dashboards read (Prometheus duration). */
@@ -26,6 +38,9 @@ export interface PrometheusServerProps extends ServiceProps {
 const WEB_PORT = 9090;
 const CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 const RULES_PATH = `/etc/prometheus/${RULES_FILE}`;
+const WEB_CONFIG_PATH = "/etc/prometheus/web.yml";
+/** The healthcheck's Authorization header value: a file, so the password appears in no command or plan. */
+const HEALTHCHECK_AUTH_PATH = "/etc/prometheus/healthcheck-auth";
 const DATA_DIR = "/prometheus";
 
 /**
@@ -55,7 +70,8 @@ export class PrometheusServer extends Construct {
 
     this.configYaml = renderPrometheusConfig({
       scrapeInterval: props.scrapeInterval,
-      collectorTarget: props.scrapeTarget,
+      collectorTargets: props.scrapeTargets,
+      maxSeriesPerTeam: props.maxSeriesPerTeam,
       rulesFile: RULES_PATH,
       retentionTime: props.retentionTime,
       retentionSize: props.retentionSize,
@@ -65,7 +81,15 @@ export class PrometheusServer extends Construct {
       configFile: CONFIG_PATH,
       dataDir: DATA_DIR,
       port: WEB_PORT,
+      webConfigFile: props.login ? WEB_CONFIG_PATH : undefined,
     });
+    const ready = `http://localhost:${WEB_PORT}/-/ready`;
+    const loginFiles = props.login
+      ? [
+          { file: WEB_CONFIG_PATH, content: renderPrometheusWebConfig(props.login) },
+          { file: HEALTHCHECK_AUTH_PATH, content: Fn.base64encode(`${props.login.username}:${props.login.password}`) },
+        ]
+      : [];
 
     this.container = new Container(this, "container", {
       name: props.containerName,
@@ -78,9 +102,12 @@ export class PrometheusServer extends Construct {
       upload: [
         { file: CONFIG_PATH, content: this.configYaml },
         { file: RULES_PATH, content: this.rulesYaml },
+        ...loginFiles,
       ],
       healthcheck: {
-        test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://localhost:${WEB_PORT}/-/ready`],
+        test: props.login
+          ? ["CMD-SHELL", `wget -q -O /dev/null --header "Authorization: Basic $(cat ${HEALTHCHECK_AUTH_PATH})" ${ready}`]
+          : ["CMD", "wget", "-q", "-O", "/dev/null", ready],
         interval: "10s",
         timeout: "5s",
         retries: 6,

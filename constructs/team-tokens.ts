@@ -17,6 +17,8 @@ export interface TeamTokensProps {
  * the tokens' SHA-256.
  */
 export class TeamTokens extends Construct {
+  /** The attribute the Collector sets from the token. */
+  readonly teamAttribute: string;
   /** Each team's token, a sensitive Terraform value, by team. */
   readonly tokens: Readonly<Record<string, string>>;
   /** The token file of the bearertokenauth extension: one token per line. */
@@ -36,6 +38,7 @@ export class TeamTokens extends Construct {
       // A new generation is a new keeper value: Terraform replaces this team's password only.
       tokens[team] = new Password(this, team, { length: 40, special: false, keepers: { generation: String(tokenGeneration) } }).result;
     }
+    this.teamAttribute = props.teamAttribute;
     this.tokens = tokens;
     this.tokenFile = `${Object.values(tokens).join("\n")}\n`;
     this.mappingYaml = renderTeamTokenMapping({

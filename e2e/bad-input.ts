@@ -1,9 +1,9 @@
 /**
  * What a client holding a valid token can do to the Collector with bad input:
- * oversized and malformed payloads, a huge label value, thousands of label
- * values in one request. Each row says what the Collector answered and what
- * reached Prometheus; the team-mode test then checks that the Collector still
- * counts a real client.
+ * oversized and malformed payloads, a huge label value, more label values in
+ * one request than its team's series budget. Each row says what the Collector
+ * answered and what reached Prometheus; the team-mode test then checks that
+ * the Collector still counts real clients.
  */
 import { randomBytes, randomUUID } from "crypto";
 import * as https from "https";
@@ -21,9 +21,13 @@ export interface BadInputTarget {
   readonly ca: string;
   readonly token: string;
   readonly prometheusUrl: string;
+  /** Prometheus instance of the token's team (its own exporter). */
+  readonly teamInstance: string;
+  /** The team's series budget (`teamMode.maxSeriesPerTeam`). */
+  readonly maxSeriesPerTeam: number;
 }
 
-/** Distinct session ids sent in one request. */
+/** Distinct session ids sent in one request: more than the team's series budget in the test. */
 const MANY_SERIES = 2000;
 /** Characters of the oversized label value. */
 const HUGE_VALUE = 100_000;
@@ -45,10 +49,6 @@ export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> 
 
   const marker = `bad-input-${randomUUID().slice(0, 8)}`;
   const huge = await send(metricsJson(marker, [{ "session.id": randomUUID(), model: "m".repeat(HUGE_VALUE) }]), "application/json");
-  const many = await send(
-    metricsJson(marker, Array.from({ length: MANY_SERIES }, () => ({ "session.id": randomUUID(), model: "many" }))),
-    "application/json",
-  );
   await sleep(15_000);
   const hugeLength = await labelLength(target.prometheusUrl, `${Metric.tokens.name}{type="${marker}", model=~"m+"}`, "model");
   row(
@@ -57,23 +57,39 @@ export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> 
     `accepted, cut to ${MAX_LABEL_VALUE_LENGTH}`,
     huge === 200 && hugeLength === MAX_LABEL_VALUE_LENGTH,
   );
+
+  const instance = `instance="${target.teamInstance}"`;
+  const before = await queryNumber(target.prometheusUrl, `scrape_samples_scraped{${instance}}`);
+  const many = await send(
+    metricsJson(marker, Array.from({ length: MANY_SERIES }, () => ({ "session.id": randomUUID(), model: "many" }))),
+    "application/json",
+  );
+  await sleep(20_000);
   const series = await queryNumber(target.prometheusUrl, `count(${Metric.tokens.name}{type="${marker}", model="many"})`);
+  const teamTarget = await scrapeTarget(target.prometheusUrl, target.teamInstance);
   row(
-    `${MANY_SERIES} distinct session ids in one request`,
-    `HTTP ${many}; ${series} series in Prometheus`,
-    `${MANY_SERIES} (no per-client series limit: only the memory limiter bounds it)`,
-    many === 200 && series === MANY_SERIES,
+    `${MANY_SERIES} distinct session ids in one request (the team had ${before} series, budget ${target.maxSeriesPerTeam})`,
+    `HTTP ${many}; ${series} of them in Prometheus; the team's scrape ${teamTarget.health}: ${teamTarget.lastError || "no error"}`,
+    "accepted by the Collector; 0 in Prometheus; the team's scrapes refused for the sample limit",
+    many === 200 && series === 0 && teamTarget.health === "down" && /sample limit/.test(teamTarget.lastError),
   );
   return rows;
 }
 
+/** Health and last error of the scrape target of one instance. */
+async function scrapeTarget(prometheusUrl: string, instance: string): Promise<{ health: string; lastError: string }> {
+  const body: any = await (await fetch(`${prometheusUrl}/api/v1/targets?state=active`)).json();
+  const found = body.data.activeTargets.find((t: any) => t.labels.instance === instance);
+  return found ? { health: found.health, lastError: found.lastError } : { health: "missing", lastError: "" };
+}
+
 /** An OTLP/JSON request with one cumulative token-usage data point per attribute set. */
 function metricsJson(type: string, attributeSets: readonly Record<string, string>[]): string {
-  const now = `${Date.now()}000000`;
+  const now = Date.now();
   const dataPoints = attributeSets.map((attributes) => ({
     asDouble: 1,
-    startTimeUnixNano: now,
-    timeUnixNano: now,
+    startTimeUnixNano: `${now - 1000}000000`,
+    timeUnixNano: `${now}000000`,
     attributes: Object.entries({ ...attributes, type }).map(([key, value]) => ({ key, value: { stringValue: value } })),
   }));
   return JSON.stringify({

@@ -7,6 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { PROJECT_DIR } from "./toolchain";
 
 export interface SynthesizedFiles {
@@ -66,9 +67,18 @@ function claudeCodeSettings(outputs: Record<string, { value: string }>): Record<
 export interface LocalPorts {
   readonly otlpGrpc: number;
   readonly otlpHttp: number;
-  readonly collectorMetrics: number;
+  /** One per metrics endpoint of the Collector, in the order of their container ports (8889, then up: team mode). */
+  readonly collectorMetrics: readonly number[];
   readonly collectorTelemetry: number;
   readonly prometheus: number;
+}
+
+/** The Collector's first metrics port in its container; team mode adds one per team after it. */
+const CONTAINER_METRICS_PORT = 8889;
+
+/** How many metrics endpoints the Collector file has (one per team in team mode). */
+export function metricsEndpointCount(collectorYaml: string): number {
+  return Object.keys(parse(collectorYaml).exporters).length;
 }
 
 /** The Collector file with every listen address moved to 127.0.0.1 and the given ports. */
@@ -76,13 +86,17 @@ export function localCollectorYaml(yaml: string, ports: LocalPorts): string {
   return replaceAll(yaml, {
     "0.0.0.0:4317": `127.0.0.1:${ports.otlpGrpc}`,
     "0.0.0.0:4318": `127.0.0.1:${ports.otlpHttp}`,
-    "0.0.0.0:8889": `127.0.0.1:${ports.collectorMetrics}`,
+    ...Object.fromEntries(ports.collectorMetrics.map((port, index) => [`0.0.0.0:${CONTAINER_METRICS_PORT + index}`, `127.0.0.1:${port}`])),
   }).replace(/host: 0\.0\.0\.0(\s+)port: 8888/, (_, space) => `host: 127.0.0.1${space}port: ${ports.collectorTelemetry}`);
 }
 
 /** The Prometheus file with the Collector's container host name replaced by loopback and the rules file's path by `rulesFile`. */
 export function localPrometheusYaml(yaml: string, ports: LocalPorts, rulesFile: string): string {
-  return yaml.replace(/- [a-z0-9-]+:8889/, `- 127.0.0.1:${ports.collectorMetrics}`).replace(/- \/etc\/prometheus\/[a-z-]+\.yml/, `- ${rulesFile}`);
+  const targets = yaml.replace(/- [a-z0-9-]+:(\d+)$/gm, (target, port) => {
+    const local = ports.collectorMetrics[Number(port) - CONTAINER_METRICS_PORT];
+    return local === undefined ? target : `- 127.0.0.1:${local}`;
+  });
+  return targets.replace(/- \/etc\/prometheus\/[a-z-]+\.yml/, `- ${rulesFile}`);
 }
 
 /** Prometheus's flags with the container's paths and listen address moved to this machine. */

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ManagedProcess, answersOk, freePort, portOpen, sleep } from "./processes";
-import { LocalPorts, SynthesizedFiles, localCollectorYaml, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
+import { LocalPorts, SynthesizedFiles, localCollectorYaml, metricsEndpointCount, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
 import { PROJECT_DIR } from "./toolchain";
 
 export interface StackUnderTest {
@@ -48,10 +48,12 @@ export async function startLocalStack(
   dir: string,
   team?: LocalTeamFiles,
 ): Promise<StackUnderTest> {
+  const metricsPorts: number[] = [];
+  for (let i = 0; i < metricsEndpointCount(files.collectorYaml); i++) metricsPorts.push(await freePort());
   const ports: LocalPorts = {
     otlpGrpc: await freePort(),
     otlpHttp: await freePort(),
-    collectorMetrics: await freePort(),
+    collectorMetrics: metricsPorts,
     collectorTelemetry: await freePort(),
     prometheus: await freePort(),
   };

@@ -31,11 +31,19 @@ const MEMORY_LIMIT_MIB = DEFAULT_CONFIG.collector.memoryLimitMiB;
 /** The host name in the test's certificate (Claude Code's gRPC client refuses an IP address as TLS server name). */
 const SERVER_NAME = "localhost";
 
+/** The smallest series budget per team the configuration takes, which one flood exceeds. */
+const MAX_SERIES_PER_TEAM = 500;
+
 /** The team-mode configuration under test: the e2e's team attributes, one team per scenario team, TLS with the test's certificate. */
 function teamModeConfig(tls: { certFile: string; keyFile: string }): object {
   return {
     teamAttributes: { "team.id": "alpha", department: "eng" },
-    teamMode: { enabled: true, teams: { alpha: { tokenGeneration: 1 }, beta: { tokenGeneration: 1 } }, tls: { ...tls, serverName: SERVER_NAME } },
+    teamMode: {
+      enabled: true,
+      teams: { alpha: { tokenGeneration: 1 }, beta: { tokenGeneration: 1 } },
+      tls: { ...tls, serverName: SERVER_NAME },
+      maxSeriesPerTeam: MAX_SERIES_PER_TEAM,
+    },
   };
 }
 const TEAM_ATTRIBUTE = "team.id";
@@ -156,14 +164,24 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     const leaked = await queryNumber(stack.prometheusUrl, `count({${labelForAttribute(TOKEN_ATTRIBUTE)}!=""})`);
     checks.push({ panel: "series with the Authorization header as a label", found: String(leaked), expected: "0", passed: leaked === 0 });
 
-    // Bad input from a client with a valid token; then a real client must still be counted.
+    // Bad input from a client with alpha's token; then real clients of both teams.
     const collectorPid = stack.pids!().collector!;
     checks.push(
-      ...(await badInputRows({ host: SERVER_NAME, port: Number(httpPort), ca: fs.readFileSync(certificate.certFile, "utf8"), token: tokens.alpha, prometheusUrl: stack.prometheusUrl })),
+      ...(await badInputRows({
+        host: SERVER_NAME,
+        port: Number(httpPort),
+        ca: fs.readFileSync(certificate.certFile, "utf8"),
+        token: tokens.alpha,
+        prometheusUrl: stack.prometheusUrl,
+        teamInstance: "team-alpha",
+        maxSeriesPerTeam: MAX_SERIES_PER_TEAM,
+      })),
     );
-    const after = await runClient({ tag: "after-bad-input", claims: "alpha", token: "alpha", protocol: "grpc", countedAs: "alpha" });
+    const afterBeta = await runClient({ tag: "beta-after-alpha-flood", claims: "beta", token: "beta", protocol: "grpc", countedAs: "beta" });
+    // Alpha's scrapes stay refused until the flood's series expire in the Collector.
+    const afterAlpha = await runClient({ tag: "alpha-after-its-flood", claims: "alpha", token: "alpha", protocol: "grpc" });
     await sleep(SETTLE_MS);
-    checks.push(await countedRow(after));
+    checks.push(await countedRow(afterBeta), await countedRow(afterAlpha));
     const alive = await portOpen(Number(grpcPort));
     checks.push({
       panel: `Collector after the bad input (memory_limiter at ${MEMORY_LIMIT_MIB} MiB)`,

@@ -26,6 +26,7 @@ const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
   },
   prometheus: { kind: "exporters", module: "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" },
   attributes: { kind: "processors", module: "github.com/open-telemetry/opentelemetry-collector-contrib/processor/attributesprocessor" },
+  filter: { kind: "processors", module: "github.com/open-telemetry/opentelemetry-collector-contrib/processor/filterprocessor" },
   bearertokenauth: {
     kind: "extensions",
     module: "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension",

@@ -25,14 +25,42 @@ export interface CollectorConfigOptions {
   /** Metrics derived from Claude Code's events (OTLP logs) by the signal_to_metrics connector. */
   readonly eventMetrics: readonly EventMetricDefinition[];
   /**
-   * Team mode: OTLP requires one of the bearer tokens in this file (one per
-   * line), and the team attribute is set from the token by the processor of
-   * the second configuration file (see renderTeamTokenMapping).
+   * Team mode: OTLP requires a team's bearer token, the team attribute is set
+   * from the token (by the processor of the second configuration file, see
+   * renderTeamTokenMapping), and each team's data has its own pipeline and its
+   * own prometheus exporter (see metricsEndpoints), so Prometheus can limit
+   * the series of each team apart.
    * @default - no authentication (the laptop stack)
    */
-  readonly tokenFile?: string;
+  readonly teamMode?: CollectorTeamMode;
   /** TLS for both OTLP endpoints: certificate and key files inside the container. @default - none */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+}
+
+/** Team mode, as the Collector configuration needs it. */
+export interface CollectorTeamMode {
+  /** File of the bearertokenauth extension: the tokens, one per line. */
+  readonly tokenFile: string;
+  /** The attribute set from the token, e.g. "team.id". */
+  readonly teamAttribute: string;
+  /** The teams' values of `teamAttribute`. */
+  readonly teams: readonly string[];
+}
+
+/** One prometheus exporter of the Collector: the laptop stack has one, team mode one per team. */
+export interface MetricsEndpoint {
+  /** Component id of the exporter, e.g. `prometheus/team-payments`. */
+  readonly exporter: string;
+  /** Port it listens on inside the container. */
+  readonly port: number;
+  /** The team whose series it serves (team mode). */
+  readonly team?: string;
+}
+
+/** The exporters Prometheus scrapes: one on `metricsPort`, or one per team on the ports from `metricsPort` up. */
+export function metricsEndpoints(metricsPort: number, teams?: readonly string[]): MetricsEndpoint[] {
+  if (teams === undefined) return [{ exporter: "prometheus", port: metricsPort }];
+  return teams.map((team, index) => ({ exporter: `prometheus/${teamPipelineName(team)}`, port: metricsPort + index, team }));
 }
 
 /**
@@ -59,6 +87,9 @@ const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email"];
  * errors that Claude Code reports only by message) -> signal_to_metrics, which
  * turns them into counters and duration histograms for the metrics pipeline
  * above; the events themselves go nowhere else.
+ * Team mode: both pipelines first set the team from the client's token; then
+ * one metrics pipeline per team keeps that team's data points only and ends in
+ * that team's own exporter.
  */
 export function renderCollectorConfig(options: CollectorConfigOptions): string {
   const promoteTeamAttributes = options.teamAttributeKeys.map(
@@ -71,10 +102,29 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // it when the Collector receives it puts the new total's start after every
   // sample of the old one, so Prometheus sees the reset (a zero at the start).
   const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
-  const teamMode = options.tokenFile !== undefined;
+  const teamMode = options.teamMode;
   // In team mode the team comes from the token before anything else reads the attributes.
   const fromToken = teamMode ? [TOKEN_PROCESSOR, TEAM_FROM_TOKEN_PROCESSOR] : [];
-  const metricProcessors = ["memory_limiter", ...fromToken, "transform/labels", "delta_to_cumulative", "batch"];
+  const endpoints = metricsEndpoints(options.metricsPort, teamMode?.teams);
+  // Every team's pipeline receives everything, keeps its own team's data points and has its own exporter.
+  const metricPipelines = Object.fromEntries(
+    endpoints.map(({ exporter, team }) => [
+      team === undefined ? "metrics" : `metrics/${teamPipelineName(team)}`,
+      {
+        receivers: ["otlp", "signal_to_metrics"],
+        processors: [
+          "memory_limiter",
+          ...fromToken,
+          ...(team === undefined ? [] : [`filter/${teamPipelineName(team)}`]),
+          "transform/labels",
+          "delta_to_cumulative",
+          "batch",
+        ],
+        exporters: [exporter],
+      },
+    ]),
+  );
+  const exporterSettings = { metric_expiration: options.metricExpiration, without_scope_info: true };
   const serverSettings = {
     ...(teamMode ? { auth: { authenticator: "bearertokenauth" }, include_metadata: true } : {}),
     ...(options.tls ? { tls: { cert_file: options.tls.certFile, key_file: options.tls.keyFile } } : {}),
@@ -89,7 +139,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   };
 
   const config = {
-    ...(teamMode ? { extensions: { bearertokenauth: { filename: options.tokenFile } } } : {}),
+    ...(teamMode ? { extensions: { bearertokenauth: { filename: teamMode.tokenFile } } } : {}),
     receivers: {
       otlp: {
         protocols: {
@@ -121,20 +171,15 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         error_mode: "ignore",
         log_statements: [{ context: "log", statements: [overloadedStatus, truncateLabels] }],
       },
+      ...(teamMode ? teamFilters(teamMode) : {}),
       delta_to_cumulative: { max_stale: options.deltaMaxStale },
       batch: { send_batch_size: 8192, timeout: "1s" },
     },
-    exporters: {
-      prometheus: {
-        endpoint: `0.0.0.0:${options.metricsPort}`,
-        metric_expiration: options.metricExpiration,
-        without_scope_info: true,
-      },
-    },
+    exporters: Object.fromEntries(endpoints.map(({ exporter, port }) => [exporter, { endpoint: `0.0.0.0:${port}`, ...exporterSettings }])),
     service: {
       ...(teamMode ? { extensions: ["bearertokenauth"] } : {}),
       pipelines: {
-        metrics: { receivers: ["otlp", "signal_to_metrics"], processors: metricProcessors, exporters: ["prometheus"] },
+        ...metricPipelines,
         logs: { receivers: ["otlp"], processors: ["memory_limiter", ...fromToken, "transform/events"], exporters: ["signal_to_metrics"] },
       },
       telemetry: {
@@ -144,6 +189,21 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     },
   };
   return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** The name of a team's own pipeline and stream budget. */
+function teamPipelineName(team: string): string {
+  return `team-${team}`;
+}
+
+/** One filter per team that drops every other team's data points (the team is set from the token by then). */
+function teamFilters(teamMode: CollectorTeamMode): Record<string, object> {
+  return Object.fromEntries(
+    teamMode.teams.map((team) => [
+      `filter/${teamPipelineName(team)}`,
+      { error_mode: "ignore", metrics: { datapoint: [`attributes[${quote(teamMode.teamAttribute)}] != ${quote(team)}`] } },
+    ]),
+  );
 }
 
 /**

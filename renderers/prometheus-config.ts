@@ -4,8 +4,15 @@ import { stringify } from "yaml";
 export interface PrometheusConfigOptions {
   /** Prometheus duration between scrapes, e.g. "10s". */
   readonly scrapeInterval: string;
-  /** host:port of the Collector's prometheus exporter, as Prometheus reaches it. */
-  readonly collectorTarget: string;
+  /** The Collector's prometheus exporters as Prometheus reaches them: one, or one per team in team mode. */
+  readonly collectorTargets: readonly CollectorTarget[];
+  /**
+   * Team mode: the most series one team's exporter may serve. Past it
+   * Prometheus refuses that team's whole scrape (and only that team's) until
+   * the excess series expire in the Collector.
+   * @default - no limit
+   */
+  readonly maxSeriesPerTeam?: number;
   /** Path of the recording rules file, as Prometheus sees it. */
   readonly rulesFile: string;
   /** How long samples are kept (Prometheus duration). */
@@ -14,12 +21,22 @@ export interface PrometheusConfigOptions {
   readonly retentionSize: string;
 }
 
+/** One exporter of the Collector to scrape. */
+export interface CollectorTarget {
+  /** host:port, as Prometheus reaches it. */
+  readonly address: string;
+  /** The team whose series it serves (team mode). */
+  readonly team?: string;
+}
+
 /** Name of the scrape job that reads the Collector. */
 export const COLLECTOR_JOB = "otel-collector";
 
 /**
  * Renders prometheus.yml. `honor_labels` keeps the `job` label the exporter
  * derives from service.name (claude-code) instead of renaming it exported_job.
+ * A team's exporter is scraped as instance `team-<team>`, whatever its port,
+ * so adding a team (which moves ports) leaves every series as it was.
  * Retention lives here, not in flags (Prometheus 3.15 deprecates the
  * `--storage.tsdb.retention.*` flags).
  */
@@ -35,7 +52,10 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
       {
         job_name: COLLECTOR_JOB,
         honor_labels: true,
-        static_configs: [{ targets: [options.collectorTarget] }],
+        ...(options.maxSeriesPerTeam === undefined ? {} : { sample_limit: options.maxSeriesPerTeam }),
+        static_configs: options.collectorTargets.map(({ address, team }) =>
+          team === undefined ? { targets: [address] } : { targets: [address], labels: { instance: `team-${team}` } },
+        ),
       },
     ],
     storage: {
@@ -47,11 +67,21 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
   return stringify(config, { lineWidth: 0 });
 }
 
+/**
+ * Renders Prometheus's web configuration file: basic auth for every endpoint,
+ * one user with a bcrypt-hashed password.
+ */
+export function renderPrometheusWebConfig(login: { readonly username: string; readonly passwordBcrypt: string }): string {
+  return stringify({ basic_auth_users: { [login.username]: login.passwordBcrypt } }, { lineWidth: 0 });
+}
+
 /** Options of the Prometheus server's command line. */
 export interface PrometheusFlagsOptions {
   readonly configFile: string;
   readonly dataDir: string;
   readonly port: number;
+  /** The web configuration file (basic auth). @default - none: no authentication */
+  readonly webConfigFile?: string;
 }
 
 /**
@@ -71,5 +101,6 @@ export function prometheusFlags(options: PrometheusFlagsOptions): string[] {
     `--storage.tsdb.path=${options.dataDir}`,
     `--web.listen-address=:${options.port}`,
     `--enable-feature=${PROMETHEUS_FEATURES.join(",")}`,
+    ...(options.webConfigFile ? [`--web.config.file=${options.webConfigFile}`] : []),
   ];
 }

@@ -18,6 +18,12 @@ export interface DataSourceConfig extends cdktf.TerraformMetaArguments {
   readonly isDefault?: boolean;
   /** Serialized JSON of the data source's settings (`json_data_encoded`). */
   readonly jsonDataEncoded?: string;
+  /** Whether Grafana sends basic auth to the data source (`basic_auth_enabled`). */
+  readonly basicAuthEnabled?: boolean;
+  /** The basic-auth user (`basic_auth_username`). */
+  readonly basicAuthUsername?: string;
+  /** Serialized JSON of the secret settings, e.g. basicAuthPassword; sensitive (`secure_json_data_encoded`). */
+  readonly secureJsonDataEncoded?: string;
 }
 
 /** Resource grafana_data_source. */
@@ -44,6 +50,9 @@ export class DataSource extends cdktf.TerraformResource {
       access_mode: cdktf.stringToTerraform(this.config.accessMode),
       is_default: cdktf.booleanToTerraform(this.config.isDefault),
       json_data_encoded: cdktf.stringToTerraform(this.config.jsonDataEncoded),
+      basic_auth_enabled: cdktf.booleanToTerraform(this.config.basicAuthEnabled),
+      basic_auth_username: cdktf.stringToTerraform(this.config.basicAuthUsername),
+      secure_json_data_encoded: cdktf.stringToTerraform(this.config.secureJsonDataEncoded),
     };
   }
 }
