@@ -168,12 +168,12 @@ export class MonitoringStack extends TerraformStack {
           : "PLAIN TEXT: team tokens travel unencrypted; anyone on the path can read and reuse them (set teamMode.tls)",
       });
     }
-    new TerraformOutput(this, "prometheus_url", { value: prometheusUrl, description: prometheusLogin ? `Prometheus; basic auth as ${prometheusLogin.username}` : "Prometheus" });
+    new TerraformOutput(this, "prometheus_url", { value: prometheusUrl });
     if (prometheusLogin) {
       new TerraformOutput(this, "prometheus_password", {
         value: prometheusLogin.password,
         sensitive: true,
-        description: `Prometheus basic-auth password of ${prometheusLogin.username}: terraform output -raw prometheus_password`,
+        description: `Prometheus asks for basic auth: user ${prometheusLogin.username}, this password (terraform output -raw prometheus_password)`,
       });
     }
     new TerraformOutput(this, "otlp_grpc_endpoint", { value: grpcEndpoint });
