@@ -2,7 +2,9 @@
  * `npm run bench`: what the stack costs at team scale, printed as markdown and
  * written to bench/results.md (`-- --smoke`: the short run CI makes, written
  * to bench/results-smoke.md; `-- --events`: ingest of 100 developers with
- * Claude Code's events off and on, written to bench/results-events.md).
+ * Claude Code's events off and on, written to bench/results-events.md;
+ * `-- --flood`: one team's client flooding a team-mode Collector with new
+ * series until its memory limiter refuses, written to bench/results-flood.md).
  * - Ingest: the load generator against the real Collector and Prometheus.
  * - Storage: D days of N developers of history in the real Prometheus.
  * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
@@ -18,6 +20,7 @@ import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../e2e/report";
 import { synthesize } from "../e2e/stack-files";
 import { PROJECT_DIR, buildCollector, buildPrometheus, imageVersion } from "../e2e/toolchain";
+import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
 import { HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
 
@@ -30,8 +33,8 @@ const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPer
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-/** smoke: the short run CI makes; full: everything but events; events: ingest of 100 developers with events off and on. */
-type Mode = "smoke" | "full" | "events";
+/** smoke: the short run CI makes; full: everything but events and flood; events: ingest of 100 developers with events off and on; flood: see flood.ts. */
+type Mode = "smoke" | "full" | "events" | "flood";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -43,6 +46,7 @@ async function main(mode: Mode): Promise<number> {
     prometheus: prometheusBuild.prometheus,
     promtool: prometheusBuild.promtool,
   };
+  if (mode === "flood") return floodReport(await runFlood(binaries, path.join(workRoot, "flood"), log), workRoot);
 
   const ingestCases: IngestCase[] = {
     smoke: [{ developers: 10, exportIntervalMillis: 2000, durationMillis: 20_000, requestsPerSession: 5, events: true }],
@@ -50,7 +54,7 @@ async function main(mode: Mode): Promise<number> {
       [config.claudeCode.metricExportIntervalMillis, 10_000].map((exportIntervalMillis) => ({ developers, exportIntervalMillis, durationMillis: 120_000, requestsPerSession: 20, events: false })),
     ),
     events: [false, true].map((events) => ({ developers: 100, exportIntervalMillis: 10_000, durationMillis: 120_000, requestsPerSession: 20, events })),
-  }[mode];
+  }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
     smoke: [{ developers: 3, days: 2, rangesDays: [1], checkAgainstOracle: true, ...WORKDAY }],
     full: [
@@ -59,7 +63,7 @@ async function main(mode: Mode): Promise<number> {
       { developers: 100, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
     ],
     events: [],
-  }[mode];
+  }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
   for (const ingestCase of ingestCases) {
@@ -99,6 +103,36 @@ async function main(mode: Mode): Promise<number> {
   fs.rmSync(workRoot, { recursive: true, force: true });
   console.log(`bench: ${checks.length - failures} exactness checks passed, ${failures} failed`);
   return failures === 0 ? 0 : 1;
+}
+
+function floodReport(result: FloodResult, workRoot: string): number {
+  const report = [
+    `# Flood of a team-mode Collector (${new Date().toISOString()}, ${os.cpus().length} cores)`,
+    "One team's client with a valid token sends requests of 5,000 new series each over OTLP/HTTP until the Collector refuses one; then the other team sends one series until it is accepted again. The Collector keeps a series 1 minute after its last update in this run (`collector.metricExpiration`; 5 minutes by default).",
+    table({
+      header: ["memory limit (MiB)", "series accepted before refusal", "sent in (s)", "refusal", "Collector RSS at refusal (MiB)", "peak RSS (MiB)", "other team meanwhile", "other team accepted again after (s)", "flood series in Prometheus"],
+      rows: [
+        [
+          String(result.memoryLimitMiB),
+          String(result.seriesAccepted),
+          result.seconds.toFixed(0),
+          result.refusedStatus ? `HTTP ${result.refusedStatus}` : "none",
+          result.rssAtRefusalMiB.toFixed(0),
+          result.peakRssMiB.toFixed(0),
+          `HTTP ${result.otherTeamStatus}`,
+          Number.isNaN(result.recoverySeconds) ? "not within 300 s" : result.recoverySeconds.toFixed(0),
+          String(result.floodSeriesInPrometheus),
+        ],
+      ],
+    }),
+    "",
+  ].join("\n\n");
+  console.log(`\n${report}`);
+  const reportFile = path.join(PROJECT_DIR, "bench", "results-flood.md");
+  fs.writeFileSync(reportFile, report);
+  console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
+  fs.rmSync(workRoot, { recursive: true, force: true });
+  return 0;
 }
 
 function table({ header, rows }: { header: string[]; rows: string[][] }): string {
@@ -192,4 +226,5 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   return lines.length > 0 ? lines : ["- (the smoke run does not measure the targets)"];
 }
 
-runAsScript("bench", () => main(process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--events") ? "events" : "full"));
+const MODES: readonly Mode[] = ["smoke", "events", "flood"];
+runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

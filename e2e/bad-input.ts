@@ -6,6 +6,7 @@
  * the Collector still counts real clients.
  */
 import { randomBytes, randomUUID } from "crypto";
+import * as http from "http";
 import * as https from "https";
 import { Metric } from "../dashboards/catalog";
 import { MAX_LABEL_VALUE_LENGTH } from "../renderers/collector-config";
@@ -13,13 +14,18 @@ import { queryNumber } from "./panels";
 import type { CheckRow } from "./report";
 import { sleep } from "./processes";
 
-/** Where and how to send: the Collector's OTLP/HTTP port over TLS, with a valid token. */
-export interface BadInputTarget {
+/** The Collector's OTLP/HTTP port, and the token to send. */
+export interface OtlpEndpoint {
+  /** Host name the certificate is for; the connection goes to 127.0.0.1. */
   readonly host: string;
   readonly port: number;
-  /** PEM of the certificate the Collector serves. */
-  readonly ca: string;
+  /** PEM of the certificate the Collector serves. @default - plain HTTP */
+  readonly ca?: string;
   readonly token: string;
+}
+
+/** Where and how to send bad input (with a valid token), and where to look for it. */
+export interface BadInputTarget extends OtlpEndpoint {
   readonly prometheusUrl: string;
   /** Prometheus instance of the token's team (its own exporter). */
   readonly teamInstance: string;
@@ -35,7 +41,7 @@ const HUGE_VALUE = 100_000;
 const OVERSIZED_BYTES = 30 * 1024 * 1024;
 
 export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> {
-  const send = (body: Buffer | string, contentType: string) => post(target, "/v1/metrics", body, contentType);
+  const send = (body: Buffer | string, contentType: string) => postOtlp(target, "/v1/metrics", body, contentType);
   const refused = (status: number) => status >= 400 && status < 500;
   const rows: CheckRow[] = [];
   const row = (panel: string, found: string, expected: string, passed: boolean) => rows.push({ panel, found, expected, passed });
@@ -84,7 +90,7 @@ async function scrapeTarget(prometheusUrl: string, instance: string): Promise<{ 
 }
 
 /** An OTLP/JSON request with one cumulative token-usage data point per attribute set. */
-function metricsJson(type: string, attributeSets: readonly Record<string, string>[]): string {
+export function metricsJson(type: string, attributeSets: readonly Record<string, string>[]): string {
   const now = Date.now();
   const dataPoints = attributeSets.map((attributes) => ({
     asDouble: 1,
@@ -109,10 +115,10 @@ async function labelLength(prometheusUrl: string, selector: string, label: strin
   return String(body.data?.result?.[0]?.metric?.[label] ?? "").length;
 }
 
-/** POSTs over TLS with the token; the HTTP status, or 0 when the connection failed. */
-function post(target: BadInputTarget, path: string, body: Buffer | string, contentType: string): Promise<number> {
+/** POSTs with the token (over TLS when the endpoint has a CA); the HTTP status, or 0 when the connection failed. */
+export function postOtlp(target: OtlpEndpoint, path: string, body: Buffer | string, contentType: string): Promise<number> {
   return new Promise((resolve) => {
-    const request = https.request(
+    const request = (target.ca === undefined ? http : https).request(
       {
         host: "127.0.0.1",
         servername: target.host,

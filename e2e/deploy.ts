@@ -9,6 +9,9 @@
  *   docker restart of the Collector and of Prometheus in a live session
  *   a fork's change (retention 15d -> 30d, a new team attribute) reviewed with
  *                    `cdktf diff` and `npm run plan-review`, applied, data kept
+ *   team mode switched on (TLS, a token per team, Prometheus published with a
+ *                    login), a session counted under its token's team, then one
+ *                    team's token rotated with one config change and one deploy
  *   cdktf destroy -> containers, network and volumes gone, images kept
  *
  * The stack runs with grafana.mode "none" (Grafana cannot run here), its own
@@ -29,12 +32,14 @@ import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
 import { ClaudeEvent, EventReceiver } from "./event-receiver";
 import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { Expectation, expectations, sessionTokens } from "./oracle";
+import { postOtlp } from "./bad-input";
 import { PanelCheck, checkPanels, queryNumber, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { answersOk, portOpen, sleep } from "./processes";
 import { markdownTable, runAsScript } from "./report";
 import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { ensureStackImages } from "./stack-images";
 import { synthesize } from "./stack-files";
+import { SERVER_NAME, TestCertificate, selfSignedCertificate, trustingEnv } from "./tls";
 import { buildProviderMirror } from "./terraform-mirror";
 import { PROJECT_DIR, buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
 
@@ -112,6 +117,7 @@ async function main(): Promise<number> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-deploy-"));
   log(`work folder ${workDir}`);
   const configFile = path.join(workDir, "stack.config.json");
+  const certificate = selfSignedCertificate(path.join(workDir, "tls"));
   const steps = new Steps();
   let engine: DockerEngine | undefined;
   let deployed = false;
@@ -125,8 +131,10 @@ async function main(): Promise<number> {
     });
 
     const files = synthesize(DEPLOY_TEST_CONFIG, workDir);
+    // Team mode adds the random provider (tokens, Prometheus's password).
+    const teamFiles = synthesize(teamModeConfig(certificate, 1), fs.mkdtempSync(path.join(workDir, "team-synth-")));
     await steps.run("Terraform providers", "built into a filesystem mirror at the versions the stack pins", async () => {
-      const mirror = buildProviderMirror(files.requiredProviders, CACHE_DIR, log);
+      const mirror = buildProviderMirror({ ...files.requiredProviders, ...teamFiles.requiredProviders }, CACHE_DIR, log);
       for (const line of mirror.provenance) log(`provider ${line}`);
       const env = {
         ...process.env,
@@ -174,6 +182,7 @@ async function main(): Promise<number> {
     );
 
     await forkChange(steps, deployment, configFile, oracle, dashboards);
+    await teamModeChange(steps, deployment, configFile, certificate);
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
   } finally {
@@ -426,6 +435,120 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     await waitUntil(async () => (tokens = await queryNumber(PROMETHEUS_URL, labelled)) > 0, 60_000);
     return { found: `${tokens} tokens under ${labelForAttribute(attribute)}="${value}"`, passed: tokens > 0 };
   });
+}
+
+/** Team mode on top of the fork's configuration: TLS with a test certificate, teams alpha and beta, Prometheus published with a login. */
+function teamModeConfig(certificate: TestCertificate, betaTokenGeneration: number): object {
+  return {
+    ...FORK_CHANGE,
+    teamMode: {
+      enabled: true,
+      teams: { alpha: { tokenGeneration: 1 }, beta: { tokenGeneration: betaTokenGeneration } },
+      tls: { ...certificate, serverName: SERVER_NAME },
+      publishPrometheus: true,
+    },
+  };
+}
+
+/**
+ * Team mode switched on in the running stack, then beta's token rotated: each
+ * one config change and one deploy, Prometheus's volume kept throughout.
+ */
+async function teamModeChange(steps: Steps, deployment: Deployment, configFile: string, certificate: TestCertificate): Promise<void> {
+  fs.writeFileSync(configFile, JSON.stringify(teamModeConfig(certificate, 1), null, 2));
+  const marker = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]);
+  await steps.run("team mode: cdktf deploy --auto-approve", "applies; same volume", async () => {
+    const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", deployment))?.[0] ?? "applied";
+    const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
+    return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}`, passed: sameVolume };
+  });
+
+  const login = `Basic ${Buffer.from(`prometheus:${terraformOutput(deployment, "prometheus_password")}`).toString("base64")}`;
+  const statusOf = async (authorization?: string) =>
+    (await fetch(`${PROMETHEUS_URL}/api/v1/query?query=up`, { headers: authorization ? { authorization } : {} })).status;
+  await steps.run("team mode: Prometheus published with basic auth", "401 without a password, 401 with a wrong one, 200 with it; container healthy", async () => {
+    await waitUntil(async () => (await statusOf(login)) === 200, 60_000);
+    const healthy = await waitUntil(async () => docker(["inspect", "--format", "{{.State.Health.Status}}", CONTAINERS.prometheus]) === "healthy", 60_000);
+    const statuses = [await statusOf(), await statusOf(`Basic ${Buffer.from("prometheus:wrong").toString("base64")}`), await statusOf(login)];
+    return { found: `${statuses.join(", ")}; ${healthy ? "healthy" : "NOT healthy"}`, passed: statuses.join() === "401,401,200" && healthy };
+  });
+
+  const tokenOf = (team: string) => /^Authorization=Bearer (.+)$/.exec(settingsOf(deployment, team).OTEL_EXPORTER_OTLP_HEADERS)![1];
+  const collector = (token: string) => ({ host: SERVER_NAME, port: DEPLOY_TEST_CONFIG.ports.otlpHttp, ca: fs.readFileSync(certificate.certFile, "utf8"), token });
+  const accepted = (token: string) => postOtlp(collector(token), "/v1/metrics", "{}", "application/json");
+  const teamTokens = (sessionId: string) =>
+    queryWithLogin(`sum by (team_id) (${Metric.tokens.name}{session_id="${sessionId}"})`, login).then((result) =>
+      result.map((series: any) => `${series.metric.team_id}=${Number(series.value[1])}`).join(", "),
+    );
+  let alphaSession = { sessionId: "", tokens: 0 };
+  await steps.run("team mode: a session with alpha's settings, claiming team beta", "counted under alpha only", async () => {
+    alphaSession = await runTeamSession(path.join(deployment.workDir, "team-session"), settingsOf(deployment, "alpha"), certificate.certFile);
+    const expected = `alpha=${alphaSession.tokens}`;
+    let found = "";
+    await waitUntil(async () => (found = await teamTokens(alphaSession.sessionId)) === expected, 60_000);
+    return { found: found || "nothing", passed: found === expected };
+  });
+
+  const alphaBefore = tokenOf("alpha");
+  const betaBefore = tokenOf("beta");
+  fs.writeFileSync(configFile, JSON.stringify(teamModeConfig(certificate, 2), null, 2));
+  const rotation = ["docker_container.collector_container replaced", "random_password.team-tokens_beta replaced"];
+  await steps.run("rotate beta's token: cdktf diff", rotation.join(", "), async () => {
+    const changes = planLines(cdktf("diff", deployment));
+    return { found: changes.join(", ") || "no changes", passed: JSON.stringify(changes) === JSON.stringify(rotation) };
+  });
+  await steps.run(
+    "rotate beta's token: cdktf deploy --auto-approve",
+    "beta's new token accepted (200), its old one refused (401); alpha's token unchanged and accepted; alpha's session still counted; same volume",
+    async () => {
+      cdktf("deploy", deployment);
+      await waitUntil(() => portOpen(DEPLOY_TEST_CONFIG.ports.otlpHttp), 60_000);
+      const betaAfter = tokenOf("beta");
+      const statuses = { "beta new": await accepted(betaAfter), "beta old": await accepted(betaBefore), alpha: await accepted(tokenOf("alpha")) };
+      const kept = await teamTokens(alphaSession.sessionId);
+      const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
+      const found = `${Object.entries(statuses).map(([token, status]) => `${token} ${status}`).join(", ")}; alpha's token ${tokenOf("alpha") === alphaBefore ? "unchanged" : "CHANGED"}, beta's ${betaAfter === betaBefore ? "UNCHANGED" : "new"}; alpha's session ${kept}; volume ${sameVolume ? "same" : "NEW"}`;
+      const passed =
+        statuses["beta new"] === 200 && statuses["beta old"] === 401 && statuses.alpha === 200 && tokenOf("alpha") === alphaBefore && betaAfter !== betaBefore && kept === `alpha=${alphaSession.tokens}` && sameVolume;
+      return { found, passed };
+    },
+  );
+}
+
+/** The `env` of a team's Claude Code settings output. */
+function settingsOf(deployment: Deployment, team: string): Record<string, string> {
+  return JSON.parse(terraformOutput(deployment, `claude_code_settings_${team}`)).env;
+}
+
+/**
+ * One short session with a team's settings, trusting the test's certificate;
+ * it claims team beta in OTEL_RESOURCE_ATTRIBUTES. Its events go straight to
+ * the Collector with the same token. Returns its session id and the tokens served.
+ */
+async function runTeamSession(dir: string, settings: Record<string, string>, certFile: string): Promise<{ sessionId: string; tokens: number }> {
+  const standIn = new AnthropicStandIn();
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const sessionEnv: SessionEnvironment = {
+      stackEnv: { ...settings, ...trustingEnv(certFile) },
+      apiUrl: await standIn.start(),
+      eventsEndpoint: `https://${SERVER_NAME}:${DEPLOY_TEST_CONFIG.ports.otlpHttp}/v1/logs`,
+      ...prepareWorkspace(dir),
+      exportIntervalMillis: EXPORT_INTERVAL_MS,
+    };
+    const plan = sessionPlans(sessionEnv.repo).parallelB;
+    const run = await runPrintSession(plan, standIn, sessionEnv);
+    return { sessionId: run.sessionId, tokens: sessionTokens(standIn.served, plan.tag) };
+  } finally {
+    await standIn.stop();
+  }
+}
+
+/** An instant query to the published Prometheus with its login; the result vector. */
+async function queryWithLogin(expr: string, authorization: string): Promise<any[]> {
+  const response = await fetch(`${PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: expr })}`, { headers: { authorization } });
+  if (!response.ok) throw new Error(`query answered ${response.status}`);
+  return ((await response.json()) as any).data.result;
 }
 
 /** One short session with the stack's current settings plus `extraResourceAttributes`; returns its session id. */

@@ -99,6 +99,15 @@ export function cpuSeconds(pid: number): number {
 
 /** Peak resident memory of a process (VmHWM), in MiB. */
 export function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return statusMiB(pid, "VmHWM");
+}
+
+/** Resident memory of a process now (VmRSS), in MiB. */
+export function rssMiB(pid: number): number {
+  return statusMiB(pid, "VmRSS");
+}
+
+function statusMiB(pid: number, field: string): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? Number(match[1]) / 1024 : NaN;
 }

@@ -8,7 +8,6 @@
  * and over HTTP; then bad input with a valid token (bad-input.ts) and a real
  * client after it. What counts is what Prometheus holds.
  */
-import { execFileSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -23,13 +22,11 @@ import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrin
 import { synthesize } from "./stack-files";
 import { startLocalStack } from "./targets";
 import type { CheckRow } from "./report";
+import { SERVER_NAME, selfSignedCertificate, trustingEnv } from "./tls";
 import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
 
 /** The stack's default memory limit of the Collector, which the test keeps. */
 const MEMORY_LIMIT_MIB = DEFAULT_CONFIG.collector.memoryLimitMiB;
-
-/** The host name in the test's certificate (Claude Code's gRPC client refuses an IP address as TLS server name). */
-const SERVER_NAME = "localhost";
 
 /** The smallest series budget per team the configuration takes, which one flood exceeds. */
 const MAX_SERIES_PER_TEAM = 500;
@@ -103,7 +100,6 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     // The stack's ports on 127.0.0.1, reached by the certificate's name.
     const grpcPort = new URL(stack.otlpEndpoint).port;
     const httpPort = new URL(stack.otlpLogsEndpoint).port;
-    const trust = { OTEL_EXPORTER_OTLP_CERTIFICATE: certificate.certFile, NODE_EXTRA_CA_CERTS: certificate.certFile };
     const runClient = async (client: Client) => {
       const scheme = client.plaintext ? "http" : "https";
       const header: Record<string, string> = client.token === "none" ? {} : { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${tokens[client.token] ?? "0".repeat(40)}` };
@@ -111,8 +107,7 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
         stackEnv: {
           ...files.claudeCodeEnv,
           ...header,
-          // Claude Code's gRPC exporter takes the CA from OTEL_EXPORTER_OTLP_CERTIFICATE, its HTTP exporter from NODE_EXTRA_CA_CERTS.
-          ...trust,
+          ...trustingEnv(certificate.certFile),
           OTEL_EXPORTER_OTLP_PROTOCOL: client.protocol,
           OTEL_EXPORTER_OTLP_ENDPOINT: `${scheme}://${SERVER_NAME}:${client.protocol === "grpc" ? grpcPort : httpPort}`,
         },
@@ -200,16 +195,4 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
 async function totalsBy(prometheusUrl: string, expr: string, label: string): Promise<string[]> {
   const data = await query(prometheusUrl, "query", { query: expr });
   return data.result.map((series: any) => `${series.metric[label] ?? ""}=${Number(series.value[1])}`).sort();
-}
-
-/** A self-signed certificate and key for SERVER_NAME, made with openssl. */
-function selfSignedCertificate(dir: string): { certFile: string; keyFile: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const certFile = path.join(dir, "cert.pem");
-  const keyFile = path.join(dir, "key.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", keyFile, "-out", certFile,
-    "-subj", `/CN=${SERVER_NAME}`, "-addext", `subjectAltName=DNS:${SERVER_NAME}`,
-  ], { stdio: "pipe" });
-  return { certFile, keyFile };
 }
