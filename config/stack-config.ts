@@ -152,10 +152,10 @@ export interface StackConfig {
     readonly allowPlaintext: boolean;
     /**
      * The most series one team may have in Prometheus at a time (what its
-     * exporter serves: about 15 per running Claude Code session and 150 per
-     * active user with events). Past it Prometheus refuses that team's
-     * scrapes, and only that team's, until the excess expires in the
-     * Collector (`collector.metricExpiration` after it stops growing).
+     * exporter serves; the benchmark counts at most 281 per developer working
+     * with events on, recorded sums included). Past it Prometheus refuses
+     * that team's scrapes, and only that team's, until the excess expires in
+     * the Collector (`collector.metricExpiration` after it stops growing).
      * @default 20000
      */
     readonly maxSeriesPerTeam: number;
