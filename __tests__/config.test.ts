@@ -98,6 +98,14 @@ describe("stack configuration", () => {
     ["a series budget that is not a number", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, maxSeriesPerTeam: "20k" } }, /`teamMode.maxSeriesPerTeam` must be a whole number of series, at least 500, got: "20k"/],
     ["publishing Prometheus with a non-boolean", { teamMode: { enabled: true, teams: { a: { tokenGeneration: 1 } }, publishPrometheus: "yes" } }, /`teamMode.publishPrometheus` must be true or false, got: "yes"/],
     ["publishing Prometheus while team mode is off", { teamMode: { publishPrometheus: true } }, /`teamMode.publishPrometheus` is only used when `teamMode.enabled` is true/],
+    ["central store settings without its remote-write URL", { centralStore: { site: "berlin" } }, /`centralStore` settings are only used with `centralStore.remoteWriteUrl`/],
+    ["a central store URL that is not http", { centralStore: { ...{ remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" }, remoteWriteUrl: "receive:19291" } }, /`centralStore.remoteWriteUrl` must be an http:\/\/ or https:\/\/ URL, got: "receive:19291"/],
+    ["a central store without a query URL", { centralStore: { ...{ remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" }, queryUrl: "" } }, /`centralStore.queryUrl` must be an http:\/\/ or https:\/\/ URL, got: ""/],
+    ["a central store without a site", { centralStore: { ...{ remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" }, site: "" } }, /`centralStore.site` must name this stack in 1-40 lower-case letters/],
+    ["a tenant that is not a plain name", { centralStore: { ...{ remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" }, tenant: "Team A" } }, /`centralStore.tenant` must be 1-40 lower-case letters, digits, "-" or "_", or "" for none, got: "Team A"/],
+    ["a tenant header that is not a header name", { centralStore: { ...{ remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" }, tenantHeader: "X Tenant" } }, /`centralStore.tenantHeader` must be an HTTP header name such as THANOS-TENANT, got: "X Tenant"/],
+    ["two datasources for the dashboards", { grafana: { mode: "external", url: "https://g.example.com", prometheusUrl: "http://p:9090" }, centralStore: { remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" } }, /`grafana.prometheusUrl` and `centralStore.queryUrl` both name the dashboards' datasource/],
+    ["a team attribute named like the site label", { teamAttributes: { site: "x" } }, /`teamAttributes\["site"\]` would become the label "site"/],
   ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

@@ -219,6 +219,22 @@ describe("Prometheus configuration", () => {
     );
   });
 
+  test("a central store gets every series by remote write, labelled with the stack's site, as its tenant", () => {
+    const config = parse(
+      renderPrometheusConfig({
+        scrapeInterval: "10s",
+        collectorTargets: [{ address: "c:8889" }],
+        rulesFile: "/r.yml",
+        retentionTime: "15d",
+        retentionSize: "",
+        remoteWrite: { url: "http://receive:19291/api/v1/receive", site: "berlin", tenant: { header: "THANOS-TENANT", value: "berlin" } },
+      }),
+    );
+    expect(config.global.external_labels).toEqual({ site: "berlin" });
+    expect(config.remote_write).toEqual([{ url: "http://receive:19291/api/v1/receive", headers: { "THANOS-TENANT": "berlin" } }]);
+    expect(config.remote_write[0]).not.toHaveProperty("write_relabel_configs");
+  });
+
   test("a size cap goes beside the retention time", () => {
     const config = parse(
       renderPrometheusConfig({ scrapeInterval: "10s", collectorTargets: [{ address: "c:8889" }], rulesFile: "/r.yml", retentionTime: "30d", retentionSize: "10GB" }),

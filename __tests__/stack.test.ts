@@ -331,6 +331,23 @@ describe("team mode", () => {
   });
 });
 
+describe("central store", () => {
+  const centralStore = { remoteWriteUrl: "http://receive.example.com:19291/api/v1/receive", queryUrl: "http://query.example.com:10902", site: "berlin" };
+
+  test("Prometheus sends everything to the store, and Grafana's datasource reads the store", () => {
+    const stack = synthStack({ centralStore });
+    const prometheus = parse(resourceOf(stack, "docker_container", "prometheus").upload[0].content);
+    expect(prometheus.remote_write).toEqual([{ url: centralStore.remoteWriteUrl }]);
+    expect(prometheus.global.external_labels).toEqual({ site: "berlin" });
+    expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus_").url).toBe(centralStore.queryUrl);
+  });
+
+  test("external Grafana mode needs no Prometheus URL of its own with a store", () => {
+    const stack = synthStack({ grafana: { mode: "external", url: "https://grafana.example.com" }, centralStore });
+    expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus_").url).toBe(centralStore.queryUrl);
+  });
+});
+
 describe("KeptWhenRemoved", () => {
   test("throws when an address is not a resource address", () => {
     const stack = new TerraformStack(Testing.app(), "kept");

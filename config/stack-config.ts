@@ -169,6 +169,35 @@ export interface StackConfig {
     readonly publishPrometheus: boolean;
   };
 
+  /**
+   * Past one machine: every series of this stack (raw and recorded) also goes
+   * by remote write to a horizontally scalable Prometheus-compatible store
+   * that several stacks share (Thanos Receive, for one), and the dashboards
+   * read the store's query API. Off while `remoteWriteUrl` is empty. The
+   * store is run by its owners, not by this stack.
+   */
+  readonly centralStore: {
+    /** The store's remote-write URL, e.g. http://thanos-receive.example.com:19291/api/v1/receive. @default "" (off) */
+    readonly remoteWriteUrl: string;
+    /**
+     * The store's Prometheus query API as Grafana reaches it, e.g.
+     * http://thanos-query.example.com:10902; the datasource points there.
+     * @default ""
+     */
+    readonly queryUrl: string;
+    /**
+     * Names this stack among those that write to the store: the label
+     * `site` on every series it sends (Prometheus's external label), so two
+     * stacks never write the same series.
+     * @default ""
+     */
+    readonly site: string;
+    /** Tenant this stack writes as, in the header `tenantHeader`; empty sends no header. @default "" */
+    readonly tenant: string;
+    /** @default "THANOS-TENANT" */
+    readonly tenantHeader: string;
+  };
+
   /** What the Claude Code settings this stack outputs ask clients to do. */
   readonly claudeCode: {
     /** OTLP protocol clients use. @default "grpc" */
@@ -200,6 +229,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     maxSeriesPerTeam: 20000,
     publishPrometheus: false,
   },
+  centralStore: { remoteWriteUrl: "", queryUrl: "", site: "", tenant: "", tenantHeader: "THANOS-TENANT" },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
 
@@ -311,8 +341,9 @@ function validateConfig(config: StackConfig, problems: string[]): void {
 
   validateTeamAttributes(config.teamAttributes, problems);
 
-  validateGrafana(config.grafana, problems);
+  validateGrafana(config.grafana, config.centralStore.remoteWriteUrl !== "", problems);
   validateTeamMode(config, problems);
+  validateCentralStore(config, problems);
   if (!["grpc", "http/protobuf"].includes(config.claudeCode.protocol)) {
     problems.push(`\`claudeCode.protocol\` must be "grpc" or "http/protobuf", got: ${JSON.stringify(config.claudeCode.protocol)}`);
   }
@@ -323,8 +354,36 @@ function validateConfig(config: StackConfig, problems: string[]): void {
 }
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/;
+/** A label value Prometheus's configuration takes as it is. */
+const SITE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
 
-function validateGrafana(grafana: StackConfig["grafana"], problems: string[]): void {
+function validateCentralStore(config: StackConfig, problems: string[]): void {
+  const store = config.centralStore;
+  if (store.remoteWriteUrl === "") {
+    if (store.queryUrl !== "" || store.site !== "" || store.tenant !== "") {
+      problems.push("`centralStore` settings are only used with `centralStore.remoteWriteUrl`; set it or remove them");
+    }
+    return;
+  }
+  for (const key of ["remoteWriteUrl", "queryUrl"] as const) {
+    if (!HTTP_URL.test(store[key])) problems.push(`\`centralStore.${key}\` must be an http:// or https:// URL, got: ${JSON.stringify(store[key])}`);
+  }
+  if (!SITE.test(store.site)) {
+    problems.push(`\`centralStore.site\` must name this stack in 1-40 lower-case letters, digits, "-" or "_" (it labels every series it sends), got: ${JSON.stringify(store.site)}`);
+  }
+  if (store.tenant !== "" && !SITE.test(store.tenant)) {
+    problems.push(`\`centralStore.tenant\` must be 1-40 lower-case letters, digits, "-" or "_", or "" for none, got: ${JSON.stringify(store.tenant)}`);
+  }
+  if (!HEADER_NAME.test(store.tenantHeader)) {
+    problems.push(`\`centralStore.tenantHeader\` must be an HTTP header name such as THANOS-TENANT, got: ${JSON.stringify(store.tenantHeader)}`);
+  }
+  if (config.grafana.prometheusUrl !== "") {
+    problems.push("`grafana.prometheusUrl` and `centralStore.queryUrl` both name the dashboards' datasource; with a central store leave `grafana.prometheusUrl` empty");
+  }
+}
+
+function validateGrafana(grafana: StackConfig["grafana"], centralStore: boolean, problems: string[]): void {
   if (!GRAFANA_MODES.includes(grafana.mode)) {
     problems.push(`\`grafana.mode\` must be one of ${GRAFANA_MODES.map((m) => `"${m}"`).join(", ")}, got: ${JSON.stringify(grafana.mode)}`);
     return;
@@ -332,7 +391,8 @@ function validateGrafana(grafana: StackConfig["grafana"], problems: string[]): v
   if (!["generated", "variable"].includes(grafana.adminPassword)) {
     problems.push(`\`grafana.adminPassword\` must be "generated" or "variable", got: ${JSON.stringify(grafana.adminPassword)}`);
   }
-  for (const setting of ["url", "prometheusUrl"] as const) {
+  // With a central store the datasource is the store's query API, not this stack's Prometheus.
+  for (const setting of centralStore ? (["url"] as const) : (["url", "prometheusUrl"] as const)) {
     const value = grafana[setting];
     if (grafana.mode === "external") {
       if (typeof value !== "string" || !HTTP_URL.test(value)) {

@@ -9,6 +9,7 @@ import { StackConfig, resolveConfig } from "../config/stack-config";
 import { dashboardConfig } from "../dashboards/config";
 import { allDashboards } from "../dashboards";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
+import { RemoteWrite } from "../renderers/prometheus-config";
 import { RULES_FILE } from "../renderers/recording-rules";
 import { AdminPassword } from "./admin-password";
 import { GrafanaApiToken } from "./grafana-api-token";
@@ -99,12 +100,14 @@ export class MonitoringStack extends TerraformStack {
       scrapeTargets: collector.metricsTargets,
       maxSeriesPerTeam: config.teamMode.enabled ? config.teamMode.maxSeriesPerTeam : undefined,
       login: prometheusLogin,
+      remoteWrite: centralStore(config.centralStore),
       scrapeInterval: config.prometheus.scrapeInterval,
       ruleInterval: config.prometheus.ruleInterval,
       retentionTime: config.prometheus.retentionTime,
       retentionSize: config.prometheus.retentionSize,
     });
 
+    const usesCentralStore = config.centralStore.remoteWriteUrl !== "";
     const dashboards = allDashboards(dashboardConfig({ teamAttributeKeys, ruleInterval: config.prometheus.ruleInterval }));
     const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
     const prometheusUrl = `http://${clientHost}:${config.ports.prometheus}`;
@@ -124,8 +127,8 @@ export class MonitoringStack extends TerraformStack {
         url: grafana.url,
         auth: `${grafana.adminUser}:${adminPassword.value}`,
         dependsOn: [grafana.container],
-        prometheusUrl: prometheus.internalUrl,
-        prometheusLogin,
+        // With a central store the dashboards read the store (whose login is not this stack's).
+        ...(usesCentralStore ? { prometheusUrl: config.centralStore.queryUrl } : { prometheusUrl: prometheus.internalUrl, prometheusLogin }),
         scrapeInterval: config.prometheus.scrapeInterval,
         dashboards,
       });
@@ -145,7 +148,7 @@ export class MonitoringStack extends TerraformStack {
       new GrafanaContent(this, "grafana-content", {
         url: config.grafana.url,
         auth: token.value,
-        prometheusUrl: config.grafana.prometheusUrl,
+        prometheusUrl: usesCentralStore ? config.centralStore.queryUrl : config.grafana.prometheusUrl,
         scrapeInterval: config.prometheus.scrapeInterval,
         dashboards,
       });
@@ -205,6 +208,16 @@ export class MonitoringStack extends TerraformStack {
       new TerraformOutput(this, "claude_code_settings", { description: "Paste into ~/.claude/settings.json", value: settings(config.teamAttributes) });
     }
   }
+}
+
+/** Where Prometheus also sends its series, when a central store is configured. */
+function centralStore(store: StackConfig["centralStore"]): RemoteWrite | undefined {
+  if (store.remoteWriteUrl === "") return undefined;
+  return {
+    url: store.remoteWriteUrl,
+    site: store.site,
+    tenant: store.tenant === "" ? undefined : { header: store.tenantHeader, value: store.tenant },
+  };
 }
 
 function absolutePaths(tls: StackConfig["teamMode"]["tls"]): StackConfig["teamMode"]["tls"] {

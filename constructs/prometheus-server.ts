@@ -2,7 +2,7 @@ import { Container } from "@cdktf/provider-docker/lib/container";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
-import { CollectorTarget, prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
+import { CollectorTarget, RemoteWrite, prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { PinnedImage } from "./pinned-image";
 import { PrometheusLogin } from "./prometheus-login";
@@ -25,6 +25,11 @@ export interface PrometheusServerProps extends ServiceProps {
    * @default - no authentication
    */
   readonly login?: PrometheusLogin;
+  /**
+   * A central store that every series (raw and recorded) is also sent to.
+   * @default - none
+   */
+  readonly remoteWrite?: RemoteWrite;
   /** Scrape interval (Prometheus duration). */
   readonly scrapeInterval: string;
   /** Interval of the recording rules the dashboards read (Prometheus duration). */
@@ -72,6 +77,7 @@ export class PrometheusServer extends Construct {
       scrapeInterval: props.scrapeInterval,
       collectorTargets: props.scrapeTargets,
       maxSeriesPerTeam: props.maxSeriesPerTeam,
+      remoteWrite: props.remoteWrite,
       rulesFile: RULES_PATH,
       retentionTime: props.retentionTime,
       retentionSize: props.retentionSize,

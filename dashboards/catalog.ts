@@ -114,8 +114,12 @@ export const KEPT_ATTRIBUTES: readonly string[] = [
   ...Object.values(EventLabel),
 ];
 
+/** Label naming the stack a series comes from, on every series a stack sends to a central store. */
+export const SITE_LABEL = "site";
+
 /** Labels that every series carries and that must never be used by a team attribute. */
 export const RESERVED_LABELS: readonly string[] = [
+  SITE_LABEL,
   ...Object.values(Label),
   ...Object.values(EventLabel),
   "job",

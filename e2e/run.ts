@@ -29,6 +29,7 @@ import {
   sessionPlans,
 } from "./scenario";
 import { synthesize } from "./stack-files";
+import { centralStoreChecks } from "./central-store";
 import { teamModeChecks } from "./team-mode";
 import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "./targets";
 import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
@@ -90,6 +91,7 @@ async function main(deployed: boolean): Promise<number> {
   const files = synthesize(config, workRoot);
 
   let startStack: (dir: string) => Promise<StackUnderTest>;
+  let localBinaries: { collector: string; prometheus: string } | undefined;
   if (deployed) {
     startStack = (dir) => deployStack(path.join(workRoot, "stack.config.json"), dir);
   } else {
@@ -98,6 +100,7 @@ async function main(deployed: boolean): Promise<number> {
       prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
     };
     log(`Collector ${imageVersion(files.collectorImage)} and Prometheus ${imageVersion(files.prometheusImage)} ready`);
+    localBinaries = binaries;
     startStack = (dir) => startLocalStack(files, binaries, dir);
   }
 
@@ -121,6 +124,9 @@ async function main(deployed: boolean): Promise<number> {
     for (const check of await teamModeChecks(teamDir, log)) {
       checks.push({ run: "team mode", view: "clients", dashboard: "-", ...check });
     }
+    const store = await centralStoreChecks(path.join(workRoot, "central-store"), localBinaries!, log);
+    for (const check of store.checks) checks.push({ run: "central store", ...check });
+    log(`central store: the three dashboards' queries through Thanos Query took ${store.dashboardMs} ms one after another`);
   }
 
   console.log(

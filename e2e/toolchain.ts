@@ -131,6 +131,45 @@ export function buildPrometheus(version: string, log: (line: string) => void): {
   return { prometheus, promtool };
 }
 
+/**
+ * The Thanos release the central-store test runs: the newest v0.42 the Go
+ * module proxy serves that builds with this machine's Go (v0.42.5 asks for
+ * Go 1.26.10).
+ */
+export const THANOS_VERSION = "v0.42.4";
+
+/**
+ * The replace directives of Thanos's own go.mod at THANOS_VERSION: `go build`
+ * of a module that requires Thanos ignores them, so the wrapper repeats them.
+ */
+const THANOS_REPLACES = [
+  "capnproto.org/go/capnp/v3 => capnproto.org/go/capnp/v3 v3.0.0-alpha.30",
+  "github.com/bradfitz/gomemcache => github.com/themihai/gomemcache v0.0.0-20180902122335-24332e2d58ab",
+  "github.com/sercand/kuberesolver/v4 => github.com/sercand/kuberesolver/v5 v5.1.1",
+  "github.com/vimeo/galaxycache => github.com/thanos-community/galaxycache v0.0.0-20211122094458-3a32041a1f1e",
+  "gopkg.in/alecthomas/kingpin.v2 => github.com/alecthomas/kingpin v1.3.8-0.20210301060133-17f40c25f497",
+  "zenhack.net/go/util => github.com/zenhack/go-util v0.0.0-20231005031245-66f5419c2aea",
+];
+
+/** Builds (or reuses) the `thanos` binary (Receive and Query are subcommands) from its module. */
+export function buildThanos(log: (line: string) => void): string {
+  const buildDir = path.join(CACHE_DIR, `thanos-${THANOS_VERSION}`);
+  const thanos = path.join(buildDir, "bin", "thanos");
+  if (fs.existsSync(thanos)) return thanos;
+  fs.mkdirSync(buildDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(buildDir, "go.mod"),
+    `module thanose2e\n\ngo 1.26\n\nrequire github.com/thanos-io/thanos ${THANOS_VERSION}\n\nreplace (\n${THANOS_REPLACES.map((line) => `\t${line}\n`).join("")})\n`,
+  );
+  fs.writeFileSync(path.join(buildDir, "tools.go"), '//go:build tools\n\npackage tools\n\nimport _ "github.com/thanos-io/thanos/cmd/thanos"\n');
+  log(`building Thanos ${THANOS_VERSION} from its module; the first build takes several minutes`);
+  run("go", ["mod", "tidy"], buildDir);
+  // Thanos's own build tags (its .promu.yml): it relies on Prometheus's slice layout of labels,
+  // and without it Receive panics on the first remote write.
+  run("go", ["build", "-tags", "netgo,slicelabels", "-o", "bin/thanos", "github.com/thanos-io/thanos/cmd/thanos"], buildDir, { CGO_ENABLED: "0" });
+  return thanos;
+}
+
 /** Runs a build command in `cwd`; throws with its output when it fails. */
 export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
   try {

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { SITE_LABEL } from "../dashboards/catalog";
 
 /** What the Prometheus configuration depends on. */
 export interface PrometheusConfigOptions {
@@ -13,12 +14,27 @@ export interface PrometheusConfigOptions {
    * @default - no limit
    */
   readonly maxSeriesPerTeam?: number;
+  /**
+   * A central store that every series (raw and recorded) is also sent to.
+   * @default - none
+   */
+  readonly remoteWrite?: RemoteWrite;
   /** Path of the recording rules file, as Prometheus sees it. */
   readonly rulesFile: string;
   /** How long samples are kept (Prometheus duration). */
   readonly retentionTime: string;
   /** Size cap of the TSDB such as 10GB; empty for none. */
   readonly retentionSize: string;
+}
+
+/** Where and as whom this Prometheus sends its series. */
+export interface RemoteWrite {
+  /** The store's remote-write URL. */
+  readonly url: string;
+  /** Value of the `site` label on every series sent (an external label). */
+  readonly site: string;
+  /** A header that names the tenant, e.g. THANOS-TENANT: team-a. @default - none */
+  readonly tenant?: { readonly header: string; readonly value: string };
 }
 
 /** One exporter of the Collector to scrape. */
@@ -46,6 +62,7 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
       scrape_interval: options.scrapeInterval,
       scrape_timeout: options.scrapeInterval,
       evaluation_interval: options.scrapeInterval,
+      ...(options.remoteWrite ? { external_labels: { [SITE_LABEL]: options.remoteWrite.site } } : {}),
     },
     rule_files: [options.rulesFile],
     scrape_configs: [
@@ -58,6 +75,16 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
         ),
       },
     ],
+    ...(options.remoteWrite
+      ? {
+          remote_write: [
+            {
+              url: options.remoteWrite.url,
+              ...(options.remoteWrite.tenant ? { headers: { [options.remoteWrite.tenant.header]: options.remoteWrite.tenant.value } } : {}),
+            },
+          ],
+        }
+      : {}),
     storage: {
       tsdb: {
         retention: { time: options.retentionTime, ...(options.retentionSize ? { size: options.retentionSize } : {}) },

@@ -1,0 +1,165 @@
+/**
+ * Past one machine, with real programs: two stacks (each its own Collector and
+ * Prometheus, running the files `cdktf synth` makes with `centralStore` set,
+ * one per team) send their series by remote write into one Thanos Receive,
+ * and the dashboards are read through Thanos Query, both built from Thanos's
+ * module. Every panel of the three dashboards must equal the oracle of both
+ * stacks' sessions together, for all teams and for one. (The raw event series
+ * are not compared here: that check reads them with `anchored`, which Thanos
+ * Query does not parse; the dashboards never use it.)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
+import { EventReceiver } from "./event-receiver";
+import { expectations } from "./oracle";
+import { PanelCheck, VariableValues, checkPanels, secondsUntilRecorded, untilNextStep } from "./panels";
+import { ManagedProcess, answersOk, freePort } from "./processes";
+import type { CheckRow } from "./report";
+import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
+import { synthesize } from "./stack-files";
+import { StackUnderTest, startLocalStack } from "./targets";
+import { THANOS_VERSION, buildThanos } from "./toolchain";
+
+/** One stack per team, as an organisation would run them, each naming itself with `site`. */
+const SITES: readonly { readonly site: string; readonly team: Team }[] = [
+  { site: "site-alpha", team: "alpha" },
+  { site: "site-beta", team: "beta" },
+];
+const EXPORT_INTERVAL_MS = 2000;
+const RULE_INTERVAL_SECONDS = 60;
+
+export interface CentralStoreResult {
+  readonly checks: (CheckRow & { readonly view: string; readonly dashboard: string })[];
+  /** Milliseconds to evaluate every query of the three dashboards through Thanos Query, one after another. */
+  readonly dashboardMs: number;
+}
+
+export async function centralStoreChecks(
+  dir: string,
+  binaries: { collector: string; prometheus: string },
+  log: (line: string) => void,
+): Promise<CentralStoreResult> {
+  fs.mkdirSync(dir, { recursive: true });
+  const thanos = await startThanos(buildThanos(log), dir);
+  const stacks: { site: string; team: Team; stack: StackUnderTest; receiver: EventReceiver }[] = [];
+  const standIn = new AnthropicStandIn();
+  try {
+    let dashboards: readonly any[] = [];
+    let stackEnv: Readonly<Record<string, string>> = {};
+    for (const { site, team } of SITES) {
+      fs.mkdirSync(path.join(dir, site), { recursive: true });
+      const files = synthesize(
+        {
+          teamAttributes: { "team.id": team, department: "eng" },
+          centralStore: { remoteWriteUrl: thanos.remoteWriteUrl, queryUrl: thanos.queryUrl, site, tenant: site },
+        },
+        path.join(dir, site),
+      );
+      const stack = await startLocalStack(files, binaries, path.join(dir, site));
+      stacks.push({ site, team, stack, receiver: new EventReceiver(stack.otlpLogsEndpoint) });
+      dashboards = files.dashboards;
+      stackEnv = files.claudeCodeEnv;
+    }
+    const apiUrl = await standIn.start();
+    const workspace = prepareWorkspace(dir);
+    const envOf = async (team: Team): Promise<SessionEnvironment> => {
+      const { stack, receiver } = stacks.find((s) => s.team === team)!;
+      return {
+        stackEnv: { ...stackEnv, OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpEndpoint },
+        apiUrl,
+        eventsEndpoint: await receiver.start(),
+        ...workspace,
+        exportIntervalMillis: EXPORT_INTERVAL_MS,
+      };
+    };
+    const envs = { alpha: await envOf("alpha"), beta: await envOf("beta") };
+    const run = (plan: SessionPlan) => runPrintSession(plan, standIn, envs[plan.team]);
+
+    const from = Math.floor(Date.now() / 1000) - 30;
+    const plans = sessionPlans(workspace.repo);
+    const runs: SessionRun[] = [];
+    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) runs.push(await run(plan));
+    runs.push(...(await Promise.all([run(plans.parallelA), run(plans.parallelB)])));
+    // The interactive session is the one with the user's own active time.
+    runs.push(await runInteractiveSession(plans.interactive, standIn, envs[plans.interactive.team], dir, async () => undefined));
+    log(`central store: ${runs.length} sessions sent to ${SITES.map((s) => s.site).join(" and ")}`);
+
+    const served = standIn.served.reduce((total, answer) => total + totalOf(answer.usage), 0);
+    const seconds = await secondsUntilRecorded(thanos.queryUrl, from, served, runs[runs.length - 1].exitedAt);
+    log(`central store: every token in Thanos's recorded sums ${seconds.toFixed(1)} s after the last exit`);
+    await untilNextStep(RULE_INTERVAL_SECONDS);
+
+    const range = { from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS };
+    const events = stacks.flatMap((s) => s.receiver.events);
+    const checks: CentralStoreResult["checks"] = [
+      {
+        view: "store",
+        dashboard: "-",
+        panel: `recorded sums in Thanos ${THANOS_VERSION} hold every token served, from both stacks`,
+        found: Number.isNaN(seconds) ? "incomplete after 300 s" : `complete ${seconds.toFixed(1)} s after the last exit`,
+        expected: `${served} tokens`,
+        passed: !Number.isNaN(seconds),
+      },
+    ];
+    const views: [string, VariableValues, Team | undefined][] = [
+      ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
+      ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
+    ];
+    let dashboardMs = NaN;
+    for (const [view, variables, team] of views) {
+      const started = Date.now();
+      const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, variables, range, expectations({ runs, served: standIn.served, events, team }));
+      if (team === undefined) dashboardMs = Date.now() - started;
+      if (panels.length === 0) throw new Error("the synthesized stack has no dashboards to check through the central store");
+      checks.push(...panels.map((check) => ({ view, ...check })));
+    }
+    return { checks, dashboardMs };
+  } finally {
+    await standIn.stop();
+    for (const { stack, receiver } of stacks) {
+      await receiver.stop();
+      await stack.stop();
+    }
+    await thanos.stop();
+  }
+}
+
+/** Thanos Receive (one ingesting node, no hashring) and Thanos Query reading it, on loopback. */
+async function startThanos(binary: string, dir: string) {
+  const ports = { receiveGrpc: 0, receiveHttp: 0, remoteWrite: 0, queryHttp: 0, queryGrpc: 0 };
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+  const local = (port: number) => `127.0.0.1:${port}`;
+  const receive = new ManagedProcess(
+    "Thanos Receive",
+    binary,
+    [
+      "receive",
+      `--tsdb.path=${path.join(dir, "thanos-receive")}`,
+      `--grpc-address=${local(ports.receiveGrpc)}`,
+      `--http-address=${local(ports.receiveHttp)}`,
+      `--remote-write.address=${local(ports.remoteWrite)}`,
+      '--label=receive_replica="0"',
+    ],
+    path.join(dir, "thanos-receive.log"),
+    () => answersOk(`http://${local(ports.receiveHttp)}/-/ready`),
+  );
+  const queryUrl = `http://${local(ports.queryHttp)}`;
+  const query = new ManagedProcess(
+    "Thanos Query",
+    binary,
+    ["query", `--http-address=${local(ports.queryHttp)}`, `--grpc-address=${local(ports.queryGrpc)}`, `--endpoint=${local(ports.receiveGrpc)}`],
+    path.join(dir, "thanos-query.log"),
+    () => answersOk(`${queryUrl}/-/ready`),
+  );
+  await receive.start();
+  await query.start();
+  return {
+    remoteWriteUrl: `http://${local(ports.remoteWrite)}/api/v1/receive`,
+    queryUrl,
+    stop: async () => {
+      await query.stop();
+      await receive.stop();
+    },
+  };
+}
