@@ -348,7 +348,7 @@ describe("team mode in the Collector", () => {
     const prometheus = parse(
       renderPrometheusConfig({
         scrapeInterval: "10s",
-        collectorTargets: [{ address: "c:8889", team: "payments" }, { address: "c:8890", team: "search" }],
+        collectorTargets: [{ address: "c:8889", instance: "team-payments" }, { address: "c:8890", instance: "team-search" }],
         maxSeriesPerTeam: 20000,
         rulesFile: "/r.yml",
         retentionTime: "15d",

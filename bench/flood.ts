@@ -6,16 +6,15 @@
  * default memory limit; the Collector keeps a flooded series until
  * `collector.metricExpiration`, set short here so recovery can be timed.
  */
-import { createHash, randomBytes, randomUUID } from "crypto";
+import { randomUUID } from "crypto";
 import * as fs from "fs";
 import { DEFAULT_CONFIG } from "../config/stack-config";
 import { Metric } from "../dashboards/catalog";
-import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { metricsJson, postOtlp } from "../e2e/bad-input";
 import { queryNumber } from "../e2e/panels";
 import { peakRssMiB, rssMiB, sleep } from "../e2e/processes";
 import { synthesize } from "../e2e/stack-files";
-import { startLocalStack } from "../e2e/targets";
+import { startLocalStack, testTeamFiles } from "../e2e/targets";
 
 /** New series per request: one request of Claude Code's size is a few dozen. */
 const SERIES_PER_REQUEST = 5000;
@@ -50,14 +49,8 @@ export async function runFlood(binaries: { collector: string; prometheus: string
     teamMode: { enabled: true, teams: Object.fromEntries(TEAMS.map((team) => [team, { tokenGeneration: 1 }])) },
   };
   const files = synthesize(config, dir);
-  const tokens = Object.fromEntries(TEAMS.map((team) => [team, randomBytes(20).toString("hex")]));
-  const stack = await startLocalStack(files, binaries, dir, {
-    tokenFile: `${Object.values(tokens).join("\n")}\n`,
-    mappingYaml: renderTeamTokenMapping({
-      teamAttribute: "team.id",
-      teams: TEAMS.map((team) => ({ team, tokenSha256: createHash("sha256").update(tokens[team]).digest("hex") })),
-    }),
-  });
+  const { tokens, files: teamFiles } = testTeamFiles(TEAMS, "team.id");
+  const stack = await startLocalStack(files, binaries, dir, teamFiles);
   try {
     const pid = stack.pids!().collector!;
     const port = Number(new URL(stack.otlpLogsEndpoint).port);

@@ -1,7 +1,7 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
 import { EventMetric, KEPT_ATTRIBUTES } from "../dashboards/catalog";
-import { metricsEndpoints, renderCollectorConfig } from "../renderers/collector-config";
+import { metricsEndpoints, renderCollectorConfig, teamEndpointName } from "../renderers/collector-config";
 import { CollectorTarget } from "../renderers/prometheus-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
@@ -62,6 +62,7 @@ export class OtelCollector extends Construct {
       throw new Error(`\`otlpGrpcPort\` and \`otlpHttpPort\` must differ, both are ${props.otlpGrpcPort}`);
     }
 
+    const teams = props.teamTokens ? Object.keys(props.teamTokens.tokens) : undefined;
     this.configYaml = renderCollectorConfig({
       otlpGrpcPort: CollectorPorts.otlpGrpc,
       otlpHttpPort: CollectorPorts.otlpHttp,
@@ -73,9 +74,7 @@ export class OtelCollector extends Construct {
       metricExpiration: props.metricExpiration,
       memoryLimitMiB: props.memoryLimitMiB,
       eventMetrics: Object.values(EventMetric),
-      teamMode: props.teamTokens
-        ? { tokenFile: TOKEN_FILE_PATH, teamAttribute: props.teamTokens.teamAttribute, teams: Object.keys(props.teamTokens.tokens) }
-        : undefined,
+      teamMode: props.teamTokens && teams ? { tokenFile: TOKEN_FILE_PATH, teamAttribute: props.teamTokens.teamAttribute, teams } : undefined,
       tls: props.tls ? TLS_PATHS : undefined,
     });
     const tlsFiles = props.tls
@@ -105,9 +104,10 @@ export class OtelCollector extends Construct {
       ],
       upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...teamFiles, ...tlsFiles],
     });
-    this.metricsTargets = metricsEndpoints(CollectorPorts.metrics, props.teamTokens && Object.keys(props.teamTokens.tokens)).map(({ port, team }) => ({
+    // A team's exporter is scraped as an instance named for the team, whatever its port.
+    this.metricsTargets = metricsEndpoints(CollectorPorts.metrics, teams).map(({ port, team }) => ({
       address: `${props.containerName}:${port}`,
-      team,
+      instance: team === undefined ? undefined : teamEndpointName(team),
     }));
   }
 }

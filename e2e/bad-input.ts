@@ -10,7 +10,7 @@ import * as http from "http";
 import * as https from "https";
 import { Metric } from "../dashboards/catalog";
 import { MAX_LABEL_VALUE_LENGTH } from "../renderers/collector-config";
-import { queryNumber } from "./panels";
+import { query, queryNumber } from "./panels";
 import type { CheckRow } from "./report";
 import { sleep } from "./processes";
 
@@ -110,9 +110,8 @@ export function metricsJson(type: string, attributeSets: readonly Record<string,
 
 /** Length of `label` on the first series `selector` returns (0 when none). */
 async function labelLength(prometheusUrl: string, selector: string, label: string): Promise<number> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query: selector })}`);
-  const body: any = await response.json();
-  return String(body.data?.result?.[0]?.metric?.[label] ?? "").length;
+  const data = await query(prometheusUrl, "query", { query: selector });
+  return String(data.result[0]?.metric?.[label] ?? "").length;
 }
 
 /** POSTs with the token (over TLS when the endpoint has a CA); the HTTP status, or 0 when the connection failed. */

@@ -19,7 +19,7 @@ import type { CheckRow } from "./report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { synthesize } from "./stack-files";
 import { StackUnderTest, startLocalStack } from "./targets";
-import { THANOS_VERSION, buildThanos } from "./toolchain";
+import { THANOS_VERSION, buildThanos, localStackBinaries } from "./toolchain";
 
 /** One stack per team, as an organisation would run them, each naming itself with `site`. */
 const SITES: readonly { readonly site: string; readonly team: Team }[] = [
@@ -35,14 +35,10 @@ export interface CentralStoreResult {
   readonly dashboardMs: number;
 }
 
-export async function centralStoreChecks(
-  dir: string,
-  binaries: { collector: string; prometheus: string },
-  log: (line: string) => void,
-): Promise<CentralStoreResult> {
+export async function centralStoreChecks(dir: string, log: (line: string) => void): Promise<CentralStoreResult> {
   fs.mkdirSync(dir, { recursive: true });
   const thanos = await startThanos(buildThanos(log), dir);
-  const stacks: { site: string; team: Team; stack: StackUnderTest; receiver: EventReceiver }[] = [];
+  const stacks: { team: Team; stack: StackUnderTest; receiver: EventReceiver }[] = [];
   const standIn = new AnthropicStandIn();
   try {
     let dashboards: readonly any[] = [];
@@ -56,8 +52,8 @@ export async function centralStoreChecks(
         },
         path.join(dir, site),
       );
-      const stack = await startLocalStack(files, binaries, path.join(dir, site));
-      stacks.push({ site, team, stack, receiver: new EventReceiver(stack.otlpLogsEndpoint) });
+      const stack = await startLocalStack(files, localStackBinaries(files, log), path.join(dir, site));
+      stacks.push({ team, stack, receiver: new EventReceiver(stack.otlpLogsEndpoint) });
       dashboards = files.dashboards;
       stackEnv = files.claudeCodeEnv;
     }

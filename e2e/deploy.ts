@@ -66,6 +66,9 @@ const EXPORT_INTERVAL_MS = 2000;
 const container = (part: string) => `${DEPLOY_TEST_CONFIG.namePrefix}-${part}`;
 const CONTAINERS = { collector: container("otel-collector"), prometheus: container("prometheus") };
 const VOLUME = container("prometheus-data");
+/** A file only this run writes into Prometheus's volume: still there after a change, it is the same volume. */
+const VOLUME_MARKER = "/prometheus/.deploy-test-marker";
+const volumeMarker = () => docker(["exec", CONTAINERS.prometheus, "cat", VOLUME_MARKER]);
 const NETWORK = container("net");
 
 const log = (line: string) => console.log(`[deploy ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -394,14 +397,13 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     return { found: `exit ${review.status}${warned ? ", WARNING" : ""}; ${lines.join(" ")}`, passed };
   });
 
-  // A file only this run writes into the Prometheus volume shows it is the same volume after the change.
   const marker = `deploy-test-${process.pid}-${Date.now()}`;
-  docker(["exec", CONTAINERS.prometheus, "sh", "-c", `echo ${marker} > /prometheus/.deploy-test-marker`]);
+  docker(["exec", CONTAINERS.prometheus, "sh", "-c", `echo ${marker} > ${VOLUME_MARKER}`]);
   const networkBefore = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]);
   const appliedAt = Date.now() / 1000;
   await steps.run("fork change: cdktf deploy --auto-approve", "applies; same volume and network", async () => {
     const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", deployment))?.[0] ?? "applied";
-    const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
+    const sameVolume = volumeMarker() === marker;
     const sameNetwork = docker(["network", "inspect", "--format", "{{.Id}}", NETWORK]) === networkBefore;
     return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}, network ${sameNetwork ? "same" : "NEW"}`, passed: sameVolume && sameNetwork };
   });
@@ -456,10 +458,10 @@ function teamModeConfig(certificate: TestCertificate, betaTokenGeneration: numbe
  */
 async function teamModeChange(steps: Steps, deployment: Deployment, configFile: string, certificate: TestCertificate): Promise<void> {
   fs.writeFileSync(configFile, JSON.stringify(teamModeConfig(certificate, 1), null, 2));
-  const marker = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]);
+  const marker = volumeMarker();
   await steps.run("team mode: cdktf deploy --auto-approve", "applies; same volume", async () => {
     const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", deployment))?.[0] ?? "applied";
-    const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
+    const sameVolume = volumeMarker() === marker;
     return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}`, passed: sameVolume };
   });
 
@@ -506,7 +508,7 @@ async function teamModeChange(steps: Steps, deployment: Deployment, configFile: 
       const betaAfter = tokenOf("beta");
       const statuses = { "beta new": await accepted(betaAfter), "beta old": await accepted(betaBefore), alpha: await accepted(tokenOf("alpha")) };
       const kept = await teamTokens(alphaSession.sessionId);
-      const sameVolume = docker(["exec", CONTAINERS.prometheus, "cat", "/prometheus/.deploy-test-marker"]) === marker;
+      const sameVolume = volumeMarker() === marker;
       const found = `${Object.entries(statuses).map(([token, status]) => `${token} ${status}`).join(", ")}; alpha's token ${tokenOf("alpha") === alphaBefore ? "unchanged" : "CHANGED"}, beta's ${betaAfter === betaBefore ? "UNCHANGED" : "new"}; alpha's session ${kept}; volume ${sameVolume ? "same" : "NEW"}`;
       const passed =
         statuses["beta new"] === 200 && statuses["beta old"] === 401 && statuses.alpha === 200 && tokenOf("alpha") === alphaBefore && betaAfter !== betaBefore && kept === `alpha=${alphaSession.tokens}` && sameVolume;
@@ -546,9 +548,7 @@ async function runTeamSession(dir: string, settings: Record<string, string>, cer
 
 /** An instant query to the published Prometheus with its login; the result vector. */
 async function queryWithLogin(expr: string, authorization: string): Promise<any[]> {
-  const response = await fetch(`${PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: expr })}`, { headers: { authorization } });
-  if (!response.ok) throw new Error(`query answered ${response.status}`);
-  return ((await response.json()) as any).data.result;
+  return (await getJson(`${PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: expr })}`, { authorization })).data.result;
 }
 
 /** One short session with the stack's current settings plus `extraResourceAttributes`; returns its session id. */
@@ -651,8 +651,8 @@ function terraformOutput({ env, workDir }: Deployment, name: string): string {
   return JSON.parse(execFileSync("terraform", ["output", "-json", name], { cwd: stackDir, env, encoding: "utf8" }));
 }
 
-async function getJson(url: string): Promise<any> {
-  const response = await fetch(url);
+async function getJson(url: string, headers: Record<string, string> = {}): Promise<any> {
+  const response = await fetch(url, { headers });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response.json();
 }

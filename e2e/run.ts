@@ -32,7 +32,7 @@ import { synthesize } from "./stack-files";
 import { centralStoreChecks } from "./central-store";
 import { teamModeChecks } from "./team-mode";
 import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "./targets";
-import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "./toolchain";
+import { checkPrerequisites, imageVersion, localStackBinaries } from "./toolchain";
 
 /**
  * The stack configuration under test: the defaults, with the Collector's
@@ -91,16 +91,11 @@ async function main(deployed: boolean): Promise<number> {
   const files = synthesize(config, workRoot);
 
   let startStack: (dir: string) => Promise<StackUnderTest>;
-  let localBinaries: { collector: string; prometheus: string } | undefined;
   if (deployed) {
     startStack = (dir) => deployStack(path.join(workRoot, "stack.config.json"), dir);
   } else {
-    const binaries = {
-      collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
-      prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
-    };
+    const binaries = localStackBinaries(files, log);
     log(`Collector ${imageVersion(files.collectorImage)} and Prometheus ${imageVersion(files.prometheusImage)} ready`);
-    localBinaries = binaries;
     startStack = (dir) => startLocalStack(files, binaries, dir);
   }
 
@@ -124,7 +119,7 @@ async function main(deployed: boolean): Promise<number> {
     for (const check of await teamModeChecks(teamDir, log)) {
       checks.push({ run: "team mode", view: "clients", dashboard: "-", ...check });
     }
-    const store = await centralStoreChecks(path.join(workRoot, "central-store"), localBinaries!, log);
+    const store = await centralStoreChecks(path.join(workRoot, "central-store"), log);
     for (const check of store.checks) checks.push({ run: "central store", ...check });
     log(`central store: the three dashboards' queries through Thanos Query took ${store.dashboardMs} ms one after another`);
   }

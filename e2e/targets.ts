@@ -5,10 +5,12 @@
  * ports.
  */
 import { execFileSync, spawnSync } from "child_process";
+import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ManagedProcess, answersOk, freePort, portOpen, sleep } from "./processes";
 import { LocalPorts, SynthesizedFiles, localCollectorYaml, metricsEndpointCount, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
+import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { PROJECT_DIR } from "./toolchain";
 
 export interface StackUnderTest {
@@ -37,6 +39,23 @@ export interface LocalTeamFiles {
   readonly tlsDir?: string;
 }
 
+/**
+ * A fresh random token for each team and the team-mode files that go with
+ * them, the mapping rendered by the function the stack uses.
+ */
+export function testTeamFiles(
+  teams: readonly string[],
+  teamAttribute: string,
+  tlsDir?: string,
+): { tokens: Readonly<Record<string, string>>; files: LocalTeamFiles } {
+  const tokens = Object.fromEntries(teams.map((team) => [team, randomBytes(20).toString("hex")]));
+  const mappingYaml = renderTeamTokenMapping({
+    teamAttribute,
+    teams: teams.map((team) => ({ team, tokenSha256: createHash("sha256").update(tokens[team]).digest("hex") })),
+  });
+  return { tokens, files: { tokenFile: `${Object.values(tokens).join("\n")}\n`, mappingYaml, tlsDir } };
+}
+
 /** Where the synthesized team-mode configuration expects the token file. */
 const CONTAINER_TOKEN_FILE = /filename: \/etc\/otelcol-contrib\/team-tokens/;
 const CONTAINER_TLS_DIR = "/etc/otelcol-contrib/tls/";
@@ -61,18 +80,18 @@ export async function startLocalStack(
   const prometheusFile = path.join(dir, "prometheus.yml");
   const rulesFile = path.join(dir, "recording-rules.yml");
   const collectorArgs = ["--config", collectorFile];
+  let collectorYaml = localCollectorYaml(files.collectorYaml, ports);
   if (team) {
     const tokenFile = path.join(dir, "team-tokens");
     const mappingFile = path.join(dir, "team-from-token.yaml");
     fs.writeFileSync(tokenFile, team.tokenFile, { mode: 0o600 });
     fs.writeFileSync(mappingFile, team.mappingYaml);
-    if (!CONTAINER_TOKEN_FILE.test(files.collectorYaml)) throw new Error("the synthesized Collector configuration names no team token file");
-    const local = localCollectorYaml(files.collectorYaml, ports).replace(CONTAINER_TOKEN_FILE, `filename: ${tokenFile}`);
-    fs.writeFileSync(collectorFile, team.tlsDir ? local.split(CONTAINER_TLS_DIR).join(`${team.tlsDir}/`) : local);
+    if (!CONTAINER_TOKEN_FILE.test(collectorYaml)) throw new Error("the synthesized Collector configuration names no team token file");
+    collectorYaml = collectorYaml.replace(CONTAINER_TOKEN_FILE, `filename: ${tokenFile}`);
+    if (team.tlsDir) collectorYaml = collectorYaml.split(CONTAINER_TLS_DIR).join(`${team.tlsDir}/`);
     collectorArgs.push("--config", mappingFile);
-  } else {
-    fs.writeFileSync(collectorFile, localCollectorYaml(files.collectorYaml, ports));
   }
+  fs.writeFileSync(collectorFile, collectorYaml);
   fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
   fs.writeFileSync(rulesFile, files.prometheusRulesYaml);
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;

@@ -8,22 +8,22 @@
  * and over HTTP; then bad input with a valid token (bad-input.ts) and a real
  * client after it. What counts is what Prometheus holds.
  */
-import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_CONFIG } from "../config/stack-config";
 import { EventMetric, Metric, labelForAttribute } from "../dashboards/catalog";
-import { TOKEN_ATTRIBUTE, renderTeamTokenMapping } from "../renderers/team-token-mapping";
+import { teamEndpointName } from "../renderers/collector-config";
+import { TOKEN_ATTRIBUTE } from "../renderers/team-token-mapping";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { query, queryNumber } from "./panels";
 import { badInputRows } from "./bad-input";
 import { peakRssMiB, portOpen, sleep } from "./processes";
 import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
 import { synthesize } from "./stack-files";
-import { startLocalStack } from "./targets";
+import { startLocalStack, testTeamFiles } from "./targets";
 import type { CheckRow } from "./report";
 import { SERVER_NAME, selfSignedCertificate, trustingEnv } from "./tls";
-import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
+import { localStackBinaries } from "./toolchain";
 
 /** The stack's default memory limit of the Collector, which the test keeps. */
 const MEMORY_LIMIT_MIB = DEFAULT_CONFIG.collector.memoryLimitMiB;
@@ -79,20 +79,9 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
   const tlsDir = path.join(dir, "tls");
   const certificate = selfSignedCertificate(tlsDir);
   const files = synthesize(teamModeConfig(certificate), dir);
-  const binaries = {
-    collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
-    prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
-  };
-  const tokens: Record<string, string> = { alpha: randomBytes(20).toString("hex"), beta: randomBytes(20).toString("hex") };
-  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  const stack = await startLocalStack(files, binaries, dir, {
-    tokenFile: `${tokens.alpha}\n${tokens.beta}\n`,
-    mappingYaml: renderTeamTokenMapping({
-      teamAttribute: TEAM_ATTRIBUTE,
-      teams: Object.entries(tokens).map(([team, token]) => ({ team, tokenSha256: sha256(token) })),
-    }),
-    tlsDir,
-  });
+  const binaries = localStackBinaries(files, log);
+  const { tokens, files: teamFiles } = testTeamFiles(["alpha", "beta"], TEAM_ATTRIBUTE, tlsDir);
+  const stack = await startLocalStack(files, binaries, dir, teamFiles);
   const standIn = new AnthropicStandIn();
   try {
     const apiUrl = await standIn.start();
@@ -168,7 +157,7 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
         ca: fs.readFileSync(certificate.certFile, "utf8"),
         token: tokens.alpha,
         prometheusUrl: stack.prometheusUrl,
-        teamInstance: "team-alpha",
+        teamInstance: teamEndpointName("alpha"),
         maxSeriesPerTeam: MAX_SERIES_PER_TEAM,
       })),
     );

@@ -10,6 +10,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import type { SynthesizedFiles } from "./stack-files";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 export const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "e2e");
@@ -168,6 +169,14 @@ export function buildThanos(log: (line: string) => void): string {
   // and without it Receive panics on the first remote write.
   run("go", ["build", "-tags", "netgo,slicelabels", "-o", "bin/thanos", "github.com/thanos-io/thanos/cmd/thanos"], buildDir, { CGO_ENABLED: "0" });
   return thanos;
+}
+
+/** The Collector and Prometheus that run a synthesized stack's files on this machine (built once, then cached). */
+export function localStackBinaries(files: SynthesizedFiles, log: (line: string) => void): { collector: string; prometheus: string } {
+  return {
+    collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
+    prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
+  };
 }
 
 /** Runs a build command in `cwd`; throws with its output when it fails. */

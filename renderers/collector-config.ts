@@ -60,7 +60,7 @@ export interface MetricsEndpoint {
 /** The exporters Prometheus scrapes: one on `metricsPort`, or one per team on the ports from `metricsPort` up. */
 export function metricsEndpoints(metricsPort: number, teams?: readonly string[]): MetricsEndpoint[] {
   if (teams === undefined) return [{ exporter: "prometheus", port: metricsPort }];
-  return teams.map((team, index) => ({ exporter: `prometheus/${teamPipelineName(team)}`, port: metricsPort + index, team }));
+  return teams.map((team, index) => ({ exporter: `prometheus/${teamEndpointName(team)}`, port: metricsPort + index, team }));
 }
 
 /**
@@ -109,13 +109,13 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // Every team's pipeline receives everything, keeps its own team's data points and has its own exporter.
   const metricPipelines = Object.fromEntries(
     endpoints.map(({ exporter, team }) => [
-      team === undefined ? "metrics" : `metrics/${teamPipelineName(team)}`,
+      team === undefined ? "metrics" : `metrics/${teamEndpointName(team)}`,
       {
         receivers: ["otlp", "signal_to_metrics"],
         processors: [
           "memory_limiter",
           ...fromToken,
-          ...(team === undefined ? [] : [`filter/${teamPipelineName(team)}`]),
+          ...(team === undefined ? [] : [`filter/${teamEndpointName(team)}`]),
           "transform/labels",
           "delta_to_cumulative",
           "batch",
@@ -191,8 +191,8 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** The name of a team's own pipeline and stream budget. */
-function teamPipelineName(team: string): string {
+/** The name of a team's own pipeline and exporter, and of its scrape target in Prometheus (`instance`). */
+export function teamEndpointName(team: string): string {
   return `team-${team}`;
 }
 
@@ -200,7 +200,7 @@ function teamPipelineName(team: string): string {
 function teamFilters(teamMode: CollectorTeamMode): Record<string, object> {
   return Object.fromEntries(
     teamMode.teams.map((team) => [
-      `filter/${teamPipelineName(team)}`,
+      `filter/${teamEndpointName(team)}`,
       { error_mode: "ignore", metrics: { datapoint: [`attributes[${quote(teamMode.teamAttribute)}] != ${quote(team)}`] } },
     ]),
   );

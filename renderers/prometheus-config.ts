@@ -41,8 +41,12 @@ export interface RemoteWrite {
 export interface CollectorTarget {
   /** host:port, as Prometheus reaches it. */
   readonly address: string;
-  /** The team whose series it serves (team mode). */
-  readonly team?: string;
+  /**
+   * Its `instance` label, when it must not depend on the port (team mode:
+   * adding a team moves ports, and no series may change with them).
+   * @default - the address
+   */
+  readonly instance?: string;
 }
 
 /** Name of the scrape job that reads the Collector. */
@@ -51,8 +55,6 @@ export const COLLECTOR_JOB = "otel-collector";
 /**
  * Renders prometheus.yml. `honor_labels` keeps the `job` label the exporter
  * derives from service.name (claude-code) instead of renaming it exported_job.
- * A team's exporter is scraped as instance `team-<team>`, whatever its port,
- * so adding a team (which moves ports) leaves every series as it was.
  * Retention lives here, not in flags (Prometheus 3.15 deprecates the
  * `--storage.tsdb.retention.*` flags).
  */
@@ -70,8 +72,8 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
         job_name: COLLECTOR_JOB,
         honor_labels: true,
         ...(options.maxSeriesPerTeam === undefined ? {} : { sample_limit: options.maxSeriesPerTeam }),
-        static_configs: options.collectorTargets.map(({ address, team }) =>
-          team === undefined ? { targets: [address] } : { targets: [address], labels: { instance: `team-${team}` } },
+        static_configs: options.collectorTargets.map(({ address, instance }) =>
+          instance === undefined ? { targets: [address] } : { targets: [address], labels: { instance } },
         ),
       },
     ],
