@@ -42,7 +42,7 @@ const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
 export function checkPrerequisites(): void {
   const missing: string[] = [];
   const has = (command: string, args: string[]) => !spawnSync(command, args, { stdio: "ignore" }).error;
-  if (!has("go", ["version"])) missing.push("Go 1.24 or newer (https://go.dev/dl, or `apt-get install golang`), to build the Collector and Prometheus");
+  if (!has("go", ["version"])) missing.push("Go 1.26 or newer (https://go.dev/dl), to build the Collector, Prometheus and Thanos");
   if (!has("tmux", ["-V"])) missing.push("tmux (`apt-get install tmux`), to drive an interactive Claude Code session");
   if (!has("git", ["--version"])) missing.push("git (`apt-get install git`), for the commits Claude Code makes");
   if (!has("openssl", ["version"])) missing.push("openssl (`apt-get install openssl`), for the team-mode test's TLS certificate");

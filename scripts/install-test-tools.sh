@@ -7,7 +7,7 @@
 #   busybox-static  shell and wget inside the deploy test's Prometheus image
 #   shellcheck      checks the shell steps of the GitHub workflow (through actionlint)
 #   actionlint      lints the GitHub workflow (built with Go into .cache/tools/bin)
-# Go (1.24 or newer) and Terraform (1.7 or newer) must already be installed: the
+# Go (1.26 or newer, for Thanos) and Terraform (1.7 or newer) must already be installed: the
 # tests build the Collector, Prometheus and the Terraform providers with Go, and
 # `cdktf` runs Terraform. Elsewhere the script says what to install.
 set -euo pipefail
@@ -41,7 +41,7 @@ if [ ${#missing_packages[@]} -gt 0 ]; then
 fi
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "Go is missing: install Go 1.24 or newer from https://go.dev/dl (the tests build the Collector, Prometheus and Terraform providers)" >&2
+  echo "Go is missing: install Go 1.26 or newer from https://go.dev/dl (the tests build the Collector, Prometheus, Thanos and the Terraform providers)" >&2
   exit 1
 fi
 if ! command -v terraform >/dev/null 2>&1; then
