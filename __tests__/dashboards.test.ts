@@ -3,11 +3,11 @@ import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
 import { BUCKET_LABEL, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../dashboards/catalog";
-import { dashboardConfig } from "../dashboards/config";
+import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { parsePromQL } from "./promql";
 
-const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m" });
+const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m", rollupWindow: "1h" });
 const dashboards = allDashboards(config);
 const main = dashboards["claude-code.json"] as any;
 const activity = dashboards["claude-code-activity.json"] as any;
@@ -212,7 +212,7 @@ describe("catalog", () => {
 describe("query builder", () => {
   test("a list of values matches any of them in one selector", () => {
     const { QueryBuilder } = require("../dashboards/queries");
-    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", rollupWindow: "1h" }));
     expect(q.selector(Metric.tokens, { type: ["cacheRead", "input"] })).toBe(
       'claude_code_token_usage_tokens_total:increase{type=~"cacheRead|input", user_id=~"$user", model=~"$model"}',
     );
@@ -220,7 +220,7 @@ describe("query builder", () => {
 
   test("the benchmark's readings use the raw counters", () => {
     const { QueryBuilder } = require("../dashboards/queries");
-    const reading = (counterReading: string) => new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", counterReading } as any));
+    const reading = (counterReading: string) => new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", rollupWindow: "1h", counterReading } as any));
     expect(reading("recorded").total(Metric.commits)).toBe('sum(sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user"}[$__range])) or vector(0)');
     expect(reading("raw-increase").total(Metric.commits)).toBe('sum(increase(claude_code_commit_count_total{user_id=~"$user"}[$__range] anchored)) or vector(0)');
     expect(reading("raw-sum").total(Metric.commits)).toBe('sum(claude_code_commit_count_total{user_id=~"$user"}) or vector(0)');
@@ -229,7 +229,7 @@ describe("query builder", () => {
 
 describe("team attributes from the configuration", () => {
   test("become variables and filters of every query", () => {
-    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], ruleInterval: "1m" }));
+    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], ruleInterval: "1m", rollupWindow: "1h" }));
     const model = custom["claude-code.json"] as any;
     expect(model.templating.list.map((variable: any) => variable.name)).toEqual(["datasource", "user", "model", "cost_center"]);
     for (const panel of panelsOf(model)) {
@@ -242,14 +242,16 @@ describe("plain JSON files", () => {
   test("match the dashboards built from code (run `npm run dashboards` after a change)", () => {
     const projectDir = path.join(__dirname, "..");
     const stackConfig = loadConfig(projectDir);
-    const built = allDashboards(
-      dashboardConfig({ teamAttributeKeys: Object.keys(stackConfig.teamAttributes), ruleInterval: stackConfig.prometheus.ruleInterval }),
-    );
+    const built = allDashboards(stackDashboardConfig(stackConfig));
     for (const [file, model] of Object.entries(built)) {
       const onDisk = fs.readFileSync(path.join(projectDir, "dashboards", "json", file), "utf8");
       expect(onDisk).toBe(dashboardJson(model));
     }
-    const rules = renderRecordingRules({ interval: stackConfig.prometheus.ruleInterval, scrapeInterval: stackConfig.prometheus.scrapeInterval });
+    const rules = renderRecordingRules({
+      interval: stackConfig.prometheus.ruleInterval,
+      scrapeInterval: stackConfig.prometheus.scrapeInterval,
+      rollupWindow: stackConfig.prometheus.rollupWindow,
+    });
     expect(fs.readFileSync(path.join(projectDir, "dashboards", "json", RULES_FILE), "utf8")).toBe(rules);
   });
 });

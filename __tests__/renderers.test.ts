@@ -271,7 +271,7 @@ describe("Prometheus configuration", () => {
 });
 
 describe("recording rules", () => {
-  const rendered = renderRecordingRules({ interval: "1m", scrapeInterval: "10s" });
+  const rendered = renderRecordingRules({ interval: "1m", scrapeInterval: "10s", rollupWindow: "1h" });
   const group = parse(rendered).groups[0];
 
   test("one group that evaluates every interval, one scrape behind the clock", () => {
@@ -387,7 +387,7 @@ describe("team mode in the Collector", () => {
 });
 
 describe("recording rules of event histograms", () => {
-  const rendered = renderRecordingRules({ interval: "1m", scrapeInterval: "10s" });
+  const rendered = renderRecordingRules({ interval: "1m", scrapeInterval: "10s", rollupWindow: "1h" });
   const rules = parse(rendered).groups[0].rules as { record: string; expr: string }[];
   const { bucket, sum, count } = EventMetric.apiDuration;
 

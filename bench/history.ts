@@ -2,8 +2,8 @@
  * History without waiting: writes N developers x D days of the series
  * Prometheus holds after scraping the stack's Collector (one series per
  * session and label set, a zero at its start, a sample every scrape interval
- * until the exporter lets it expire) together with the per-interval sums the
- * recording rules write, as OpenMetrics files that
+ * until the exporter lets it expire) together with the per-interval sums and
+ * window-to-date sums the recording rules write, as OpenMetrics files that
  * `promtool tsdb create-blocks-from openmetrics` turns into TSDB blocks.
  *
  * The sessions are the load generator's (bench/session-model.ts), so the
@@ -38,6 +38,8 @@ export interface HistoryOptions {
   readonly scrapeIntervalSeconds: number;
   /** Interval of the recording rules. */
   readonly ruleIntervalSeconds: number;
+  /** Length of the recording rules' rollup windows. */
+  readonly rollupWindowSeconds: number;
   /** How long the Collector's exporter keeps serving a finished session's series. */
   readonly expirationSeconds: number;
   /** Resource attributes the Collector turns into labels. */
@@ -72,6 +74,8 @@ interface SessionSeries {
   readonly labels: string;
   /** Labels without session_id: the series of the recording rule it adds to. */
   readonly group: string;
+  /** The same labels on the window-to-date rule's series. */
+  readonly groupToDate: string;
   readonly increments: Increment[];
 }
 
@@ -88,7 +92,7 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
 
   for (let day = 0; day < options.days; day++) {
     const dayStart = options.end - (options.days - day) * DAY_SECONDS;
-    const recorded = new Map<string, Map<number, number>>();
+    const recorded = new Map<string, RecordedGroup>();
     for (let index = 0; index < options.developers; index++) {
       const who = developer(index);
       const random = seededRandom(1 + index + day * 100_003);
@@ -99,9 +103,11 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const one of series) writeSessionSeries(options, one, writer, recorded);
       }
     }
-    for (const [group, windows] of recorded) {
-      recordedSeries.add(group);
-      for (const [end, value] of [...windows].sort(([a], [b]) => a - b)) writer.sample(group, value, end);
+    for (const [group, { toDate, windows }] of recorded) {
+      recordedSeries.add(group).add(toDate);
+      const sorted = [...windows].sort(([a], [b]) => a - b);
+      for (const [end, value] of sorted) writer.sample(group, value, end);
+      for (const [at, value] of windowToDateSums(sorted, options)) writer.sample(toDate, value, at);
     }
     // Later days write nothing before the next day starts.
     writer.completeBefore(dayStart + DAY_SECONDS);
@@ -117,8 +123,8 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
   const bySeries = new Map<string, SessionSeries>();
   let now = start;
   const record: RecordMeasurement = (metric, value, attributes) => {
-    const { labels, group } = seriesLabels(options, metric, attributes, resource);
-    if (!bySeries.has(labels)) bySeries.set(labels, { labels, group, increments: [] });
+    const { labels, group, groupToDate } = seriesLabels(options, metric, attributes, resource);
+    if (!bySeries.has(labels)) bySeries.set(labels, { labels, group, groupToDate, increments: [] });
     bySeries.get(labels)!.increments.push({ at: now, value });
   };
   const session = sessionAttributes(randomUUID(), userId);
@@ -134,9 +140,14 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
 /**
  * The label sets the Collector exports for a data point: kept attributes and
  * team attributes, renamed as its prometheus exporter renames them, plus the
- * target labels; and the same without session_id for the recording rule.
+ * target labels; and the same without session_id for the recording rules.
  */
-function seriesLabels(options: HistoryOptions, metric: MetricKey, attributes: Attributes, resource: Attributes): { labels: string; group: string } {
+function seriesLabels(
+  options: HistoryOptions,
+  metric: MetricKey,
+  attributes: Attributes,
+  resource: Attributes,
+): { labels: string; group: string; groupToDate: string } {
   const pairs: [string, string][] = Object.entries(attributes)
     .filter(([key]) => KEPT_ATTRIBUTES.includes(key))
     .map(([key, value]) => [labelForAttribute(key), value]);
@@ -144,9 +155,11 @@ function seriesLabels(options: HistoryOptions, metric: MetricKey, attributes: At
   pairs.push(...Object.entries(options.targetLabels));
   pairs.sort(([a], [b]) => (a < b ? -1 : 1));
   const text = (list: [string, string][]) => list.map(([name, value]) => `${name}="${value}"`).join(",");
+  const groupLabels = `{${text(pairs.filter(([name]) => name !== Label.sessionId))}}`;
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
-    group: `${Metric[metric].recorded}{${text(pairs.filter(([name]) => name !== Label.sessionId))}}`,
+    group: `${Metric[metric].recorded}${groupLabels}`,
+    groupToDate: `${Metric[metric].windowToDate}${groupLabels}`,
   };
 }
 
@@ -156,13 +169,13 @@ function seriesLabels(options: HistoryOptions, metric: MetricKey, attributes: At
  * the window's last sample minus the last one before the window (the start
  * zero is the series' first sample).
  */
-function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writer: BlockFiles, recorded: Map<string, Map<number, number>>): void {
+function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writer: BlockFiles, recorded: Map<string, RecordedGroup>): void {
   const scrape = options.scrapeIntervalSeconds;
   const rule = options.ruleIntervalSeconds;
   const createdAt = series.increments[0].at;
   const expiresAt = series.increments[series.increments.length - 1].at + options.expirationSeconds;
-  if (!recorded.has(series.group)) recorded.set(series.group, new Map());
-  const windows = recorded.get(series.group)!;
+  if (!recorded.has(series.group)) recorded.set(series.group, { toDate: series.groupToDate, windows: new Map() });
+  const windows = recorded.get(series.group)!.windows;
 
   let window = Math.ceil(createdAt / rule) * rule;
   let valueBeforeWindow = 0;
@@ -184,6 +197,33 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
     writer.sample(series.labels, value, at);
   }
   closeWindow();
+}
+
+/** A recording rule's series: its per-interval sums by evaluation time, and the name of its window-to-date series. */
+interface RecordedGroup {
+  readonly toDate: string;
+  readonly windows: Map<number, number>;
+}
+
+/**
+ * What the window-to-date rule writes for one series, from its per-interval
+ * sums in time order: at every evaluation from a rollup window's first growth
+ * to the window's last evaluation, the sum of the growth so far in the window.
+ */
+function windowToDateSums(sums: readonly [number, number][], options: HistoryOptions): [number, number][] {
+  const rule = options.ruleIntervalSeconds;
+  const rollup = options.rollupWindowSeconds;
+  const written: [number, number][] = [];
+  let next = 0;
+  while (next < sums.length) {
+    const windowStart = sums[next][0] - (sums[next][0] % rollup);
+    let runningSum = 0;
+    for (let at = sums[next][0]; at < windowStart + rollup; at += rule) {
+      while (next < sums.length && sums[next][0] <= at) runningSum += sums[next++][1];
+      written.push([at, runningSum]);
+    }
+  }
+  return written;
 }
 
 interface OpenFile {

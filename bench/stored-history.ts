@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { StackConfig, durationSeconds } from "../config/stack-config";
-import { CounterReading, dashboardConfig } from "../dashboards/config";
+import { CounterReading, stackDashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
 import { queryNumber } from "../e2e/panels";
 import { ManagedProcess, answersOk, freePort } from "../e2e/processes";
@@ -90,6 +90,7 @@ export async function runHistory(
       sessionMinutes: historyCase.sessionMinutes,
       scrapeIntervalSeconds: durationSeconds(config.prometheus.scrapeInterval),
       ruleIntervalSeconds: durationSeconds(config.prometheus.ruleInterval),
+      rollupWindowSeconds: durationSeconds(config.prometheus.rollupWindow),
       expirationSeconds: durationSeconds(config.collector.metricExpiration),
       teamAttributeKeys: Object.keys(config.teamAttributes),
       targetLabels: { job: "claude-code", instance: /- ([a-z0-9-]+:8889)/.exec(files.prometheusYaml)![1] },
@@ -151,9 +152,7 @@ export async function runHistory(
 
 /** The main dashboard reading counters `reading`'s way, for the bench's team attributes. */
 function dashboardOf(config: StackConfig, reading: CounterReading): any {
-  return mainDashboard(
-    dashboardConfig({ teamAttributeKeys: Object.keys(config.teamAttributes), ruleInterval: config.prometheus.ruleInterval, counterReading: reading }),
-  );
+  return mainDashboard(stackDashboardConfig(config, reading));
 }
 
 /** Prometheus with the stack's file, rules and flags on `dbDir`, retention long enough to keep the history. */

@@ -55,6 +55,15 @@ export interface StackConfig {
      * At least `scrapeInterval`. @default "1m"
      */
     readonly ruleInterval: string;
+    /**
+     * Length of the rollup windows: the recording rules also keep each
+     * counter's growth since the start of the current window (clock-aligned),
+     * and the dashboards add up one number per window inside a range plus the
+     * partial windows at its ends, so a long range reads a few samples per
+     * hour instead of one per rule interval. A whole multiple of
+     * `ruleInterval`, at least twice it, at most 1d. @default "1h"
+     */
+    readonly rollupWindow: string;
   };
 
   readonly collector: {
@@ -216,7 +225,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     prometheus: "prom/prometheus:v3.15.1",
     grafana: "grafana/grafana:13.2.0",
   },
-  prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s", ruleInterval: "1m" },
+  prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s", ruleInterval: "1m", rollupWindow: "1h" },
   collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
   teamAttributes: { "team.id": "my-team", department: "engineering" },
   grafana: { mode: "container", adminPassword: "generated", url: "", prometheusUrl: "" },
@@ -315,6 +324,7 @@ function validateConfig(config: StackConfig, problems: string[]): void {
       `\`prometheus.ruleInterval\` (${config.prometheus.ruleInterval}) must not be shorter than \`prometheus.scrapeInterval\` (${config.prometheus.scrapeInterval})`,
     );
   }
+  checkRollupWindow(config.prometheus.rollupWindow, config.prometheus.ruleInterval, problems);
   checkGoDuration("collector.deltaMaxStale", config.collector.deltaMaxStale, problems);
   checkGoDuration("collector.metricExpiration", config.collector.metricExpiration, problems);
   if (config.prometheus.retentionSize !== "") {
@@ -498,6 +508,22 @@ function validateTeamAttributes(attributes: Readonly<Record<string, string>>, pr
 function checkDuration(setting: string, value: string, problems: string[]): void {
   if (typeof value !== "string" || value === "" || !PROMETHEUS_DURATION.test(value) || durationSeconds(value) <= 0) {
     problems.push(`\`${setting}\` must be a positive duration made of units y, w, d, h, m, s, ms (e.g. 15d, 12h, 30s), got: ${JSON.stringify(value)}`);
+  }
+}
+
+function checkRollupWindow(window: string, ruleInterval: string, problems: string[]): void {
+  const valid = (value: string) => typeof value === "string" && PROMETHEUS_DURATION.test(value) && durationSeconds(value) > 0;
+  if (!valid(window)) {
+    checkDuration("prometheus.rollupWindow", window, problems);
+    return;
+  }
+  if (!valid(ruleInterval)) return;
+  const windowSeconds = durationSeconds(window);
+  const intervalSeconds = durationSeconds(ruleInterval);
+  if (windowSeconds % intervalSeconds !== 0 || windowSeconds < 2 * intervalSeconds || windowSeconds > 86_400) {
+    problems.push(
+      `\`prometheus.rollupWindow\` must be a whole multiple of \`prometheus.ruleInterval\` (${ruleInterval}), at least twice it and at most 1d (e.g. 1h), got: ${JSON.stringify(window)}`,
+    );
   }
 }
 

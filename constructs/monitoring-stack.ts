@@ -6,7 +6,7 @@ import { Fn, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
 import { StackConfig, resolveConfig } from "../config/stack-config";
-import { dashboardConfig } from "../dashboards/config";
+import { stackDashboardConfig } from "../dashboards/config";
 import { allDashboards } from "../dashboards";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { RemoteWrite } from "../renderers/prometheus-config";
@@ -103,12 +103,13 @@ export class MonitoringStack extends TerraformStack {
       remoteWrite: centralStore(config.centralStore),
       scrapeInterval: config.prometheus.scrapeInterval,
       ruleInterval: config.prometheus.ruleInterval,
+      rollupWindow: config.prometheus.rollupWindow,
       retentionTime: config.prometheus.retentionTime,
       retentionSize: config.prometheus.retentionSize,
     });
 
     const usesCentralStore = config.centralStore.remoteWriteUrl !== "";
-    const dashboards = allDashboards(dashboardConfig({ teamAttributeKeys, ruleInterval: config.prometheus.ruleInterval }));
+    const dashboards = allDashboards(stackDashboardConfig(config));
     const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
     const prometheusUrl = `http://${clientHost}:${config.ports.prometheus}`;
 

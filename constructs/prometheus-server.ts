@@ -34,6 +34,8 @@ export interface PrometheusServerProps extends ServiceProps {
   readonly scrapeInterval: string;
   /** Interval of the recording rules the dashboards read (Prometheus duration). */
   readonly ruleInterval: string;
+  /** Length of the recording rules' rollup windows (Prometheus duration). */
+  readonly rollupWindow: string;
   /** Retention time (Prometheus duration). */
   readonly retentionTime: string;
   /** Retention size such as 10GB; empty for none. */
@@ -82,7 +84,7 @@ export class PrometheusServer extends Construct {
       retentionTime: props.retentionTime,
       retentionSize: props.retentionSize,
     });
-    this.rulesYaml = renderRecordingRules({ interval: props.ruleInterval, scrapeInterval: props.scrapeInterval });
+    this.rulesYaml = renderRecordingRules({ interval: props.ruleInterval, scrapeInterval: props.scrapeInterval, rollupWindow: props.rollupWindow });
     this.flags = prometheusFlags({
       configFile: CONFIG_PATH,
       dataDir: DATA_DIR,

@@ -39,6 +39,12 @@ export interface RecordedSeries {
    * interval, summed over sessions. Dashboards read this, not `name`.
    */
   readonly recorded: string;
+  /**
+   * Name of the second rule output: the sum of `recorded` since the start of
+   * the current rollup window (see renderers/recording-rules.ts). Long ranges
+   * read this.
+   */
+  readonly windowToDate: string;
   /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
   readonly labels: readonly string[];
 }
@@ -50,7 +56,7 @@ export interface MetricDefinition extends RecordedSeries {
 }
 
 function recordedSeries(name: string, labels: readonly string[]): RecordedSeries {
-  return { name, recorded: `${name}:increase`, labels };
+  return { name, recorded: `${name}:increase`, windowToDate: `${name}:increase_window_to_date`, labels };
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {

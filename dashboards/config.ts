@@ -1,3 +1,4 @@
+import { StackConfig } from "../config/stack-config";
 import { labelForAttribute } from "./catalog";
 
 /** The one object every dashboard and query is built from. */
@@ -8,6 +9,8 @@ export interface DashboardConfig {
   readonly filters: readonly FilterVariable[];
   /** Smallest step of time series queries: the recording rules' interval. */
   readonly minInterval: string;
+  /** Length of the recording rules' rollup windows, e.g. "1h" (see QueryBuilder.increase). */
+  readonly rollupWindow: string;
   /** How queries read counters; see CounterReading. */
   readonly counterReading: CounterReading;
   /** Tags of every dashboard. */
@@ -16,15 +19,19 @@ export interface DashboardConfig {
 
 /**
  * How queries read the counters:
- * - "recorded": add up the recording rules' per-interval sums (what the stack
- *   provisions: exact, and its cost grows with users, not with sessions);
+ * - "recorded": the recording rules' window-to-date sums, one per rollup
+ *   window inside the range and the partial windows at its ends (what the
+ *   stack provisions: exact, and its cost grows with users and hours, not
+ *   with sessions and minutes);
+ * - "recorded-intervals": add up the recording rules' per-interval sums (the
+ *   stack's previous design: exact, one sample per rule interval);
  * - "raw-increase": anchored increase() over every session's series (exact,
  *   but reads every sample ever scraped in the range);
  * - "raw-sum": sum of the counters' current values, as public copies of this
  *   dashboard do (ignores the time picker, drops finished sessions).
- * The last two exist so the benchmark can time them on the same data.
+ * The last three exist so the benchmark can time them on the same data.
  */
-export type CounterReading = "recorded" | "raw-increase" | "raw-sum";
+export type CounterReading = "recorded" | "recorded-intervals" | "raw-increase" | "raw-sum";
 
 /** A template variable bound to one label. */
 export interface FilterVariable {
@@ -40,6 +47,7 @@ export interface FilterVariable {
 export function dashboardConfig(options: {
   teamAttributeKeys: readonly string[];
   ruleInterval: string;
+  rollupWindow: string;
   counterReading?: CounterReading;
 }): DashboardConfig {
   const teamFilters = options.teamAttributeKeys.map((key) => {
@@ -50,7 +58,18 @@ export function dashboardConfig(options: {
     datasourceVariable: "datasource",
     filters: [{ name: "user", label: "user_id", title: "User" }, { name: "model", label: "model", title: "Model" }, ...teamFilters],
     minInterval: options.ruleInterval,
+    rollupWindow: options.rollupWindow,
     counterReading: options.counterReading ?? "recorded",
     tags: ["claude-code", "opentelemetry"],
   };
+}
+
+/** The dashboard configuration of a stack. */
+export function stackDashboardConfig(config: StackConfig, counterReading?: CounterReading): DashboardConfig {
+  return dashboardConfig({
+    teamAttributeKeys: Object.keys(config.teamAttributes),
+    ruleInterval: config.prometheus.ruleInterval,
+    rollupWindow: config.prometheus.rollupWindow,
+    counterReading,
+  });
 }

@@ -1,5 +1,18 @@
+import { durationSeconds } from "../config/stack-config";
 import { BUCKET_LABEL, EventHistogram, Label, RecordedSeries } from "./catalog";
 import { DashboardConfig } from "./config";
+
+/** A window queries add growth over: the dashboard's range, or a time series' step. */
+export type Window = "$__range" | "$__interval";
+
+/** The window in seconds, as Grafana writes it into a query for arithmetic. */
+const WINDOW_SECONDS: Record<Window, string> = { $__range: "$__range_s", $__interval: "($__interval_ms / 1000)" };
+
+/** Prometheus's lookback: how far back an instant selector finds a sample. */
+const LOOKBACK_SECONDS = 300;
+
+/** Label that tells the parts of a rolled-up growth apart until the caller sums them. */
+const PART_LABEL = "part";
 
 /**
  * Label conditions added to a selector: a string matches exactly, a list matches
@@ -11,12 +24,11 @@ export type Matchers = Readonly<Record<string, string | readonly string[]>>;
  * Builds every PromQL expression of the dashboards from the metric catalog and
  * the dashboard configuration, so the filter variables reach every selector.
  *
- * Counters are read from the recording rules' per-interval sums (see
- * renderers/recording-rules.ts) with `sum_over_time(...[window])`: the windows
- * (t - window, t] of consecutive steps do not overlap, so a stat over the
- * dashboard range and the sum of a time series' steps both equal what Claude
- * Code counted. DashboardConfig.counterReading switches to the raw series for
- * the benchmark.
+ * Counters are read from the recording rules' window-to-date sums (see
+ * renderers/recording-rules.ts and `increase`): the growth in (t - window, t]
+ * of consecutive steps do not overlap, so a stat over the dashboard range and
+ * the sum of a time series' steps both equal what Claude Code counted.
+ * DashboardConfig.counterReading switches to other readings for the benchmark.
  */
 export class QueryBuilder {
   constructor(private readonly config: DashboardConfig) {}
@@ -32,11 +44,16 @@ export class QueryBuilder {
     return `${series}{${[...exact, ...filters].join(", ")}}`;
   }
 
-  /** How much the counter grew over `window`, per series. */
-  increase(metric: RecordedSeries, matchers: Matchers = {}, window = "$__range"): string {
+  /**
+   * How much the counter grew over `window`, per series; with the "recorded"
+   * reading in up to three parts per series, which every caller sums.
+   */
+  increase(metric: RecordedSeries, matchers: Matchers = {}, window: Window = "$__range"): string {
     const selector = this.selector(metric, matchers);
     switch (this.config.counterReading) {
       case "recorded":
+        return this.rolledUpGrowth(metric, matchers, window);
+      case "recorded-intervals":
         return `sum_over_time(${selector}[${window}])`;
       case "raw-increase":
         return `increase(${selector}[${window}] anchored)`;
@@ -45,19 +62,47 @@ export class QueryBuilder {
     }
   }
 
+  /**
+   * The growth in (t - window, t] from the window-to-date sums, whose windows
+   * are [k * W, (k + 1) * W) by recorded sample time (W = rollup window):
+   *   whole windows ending in (t - window, t]: each one's last running sum,
+   *     found at its end by a subquery stepping W (steps are multiples of W);
+   * + the running sum at t, if written in t's own window;
+   * - the running sum at t - window, if written in that time's own window.
+   * The whole windows cover [W-start of (t - window), W-start of t); the second
+   * term adds [W-start of t, t] and the third takes away [W-start of
+   * (t - window), t - window]: what remains is (t - window, t], exactly, for
+   * any t and window. A long range reads one sample per series and window
+   * instead of one per rule interval.
+   */
+  private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window): string {
+    const toDate = this.selector(metric, matchers, metric.windowToDate);
+    const windowSeconds = durationSeconds(this.config.rollupWindow);
+    const seconds = WINDOW_SECONDS[window];
+    // Each window's last running sum lies in its last minutes (the lookback) unless nothing grew.
+    const lastOfWindow = `last_over_time(${toDate}[${Math.min(windowSeconds, LOOKBACK_SECONDS)}s] offset 1ms)`;
+    const inOwnWindow = (sample: string, at: string) => `(${sample}) and (timestamp(${sample}) >= ${at} - (${at}) % ${windowSeconds})`;
+    const part = (expression: string, name: string) => `label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
+    return [
+      part(`sum_over_time(${lastOfWindow}[${window}:${windowSeconds}s])`, "whole windows"),
+      part(inOwnWindow(toDate, "time()"), "end"),
+      part(`-(${inOwnWindow(`${toDate} offset ${window}`, `time() - ${seconds}`)})`, "start"),
+    ].join(" or ");
+  }
+
   /** Total growth over the dashboard range; 0 when nothing was counted. */
   total(metric: RecordedSeries, matchers: Matchers = {}): string {
     return `sum(${this.increase(metric, matchers)}) or vector(0)`;
   }
 
-  /** Growth over the dashboard range, summed per value of `by`. */
+  /** Growth over the dashboard range, summed per value of `by`; values that did not grow are left out. */
   totalBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
-    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers)})`;
+    return `${this.sumBy(metric, by, matchers)} != 0`;
   }
 
-  /** Growth in each time series step, summed per value of `by`. */
+  /** Growth in each time series step, summed per value of `by`; steps without growth are left out. */
   perStepBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
-    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, "$__interval")})`;
+    return `${this.sumBy(metric, by, matchers, "$__interval")} != 0`;
   }
 
   /** numerator / denominator over the dashboard range, empty when the denominator is 0. */
@@ -66,7 +111,7 @@ export class QueryBuilder {
   }
 
   /** Sum of the counter's growth over the dashboard range (no `or vector(0)`), for use inside ratios. */
-  sumIncrease(metric: RecordedSeries, matchers: Matchers = {}, window = "$__range"): string {
+  sumIncrease(metric: RecordedSeries, matchers: Matchers = {}, window: Window = "$__range"): string {
     return `sum(${this.increase(metric, matchers, window)})`;
   }
 
@@ -75,17 +120,24 @@ export class QueryBuilder {
    * range, per value of `by`, interpolated linearly inside the bucket it falls in.
    */
   quantile(q: number, histogram: EventHistogram, by: readonly string[]): string {
-    return `histogram_quantile(${q}, ${this.totalBy(histogram.bucket, [BUCKET_LABEL, ...by])})`;
+    // Buckets that did not grow stay (they bound the next bucket from below), where the count grew.
+    const buckets = this.sumBy(histogram.bucket, [BUCKET_LABEL, ...by]);
+    return `histogram_quantile(${q}, ${buckets} and on (${by.join(", ")}) (${this.sumBy(histogram.count, by)} > 0))`;
   }
 
   /** Mean of a histogram's observations in the dashboard range, per value of `by`. */
   meanBy(histogram: EventHistogram, by: readonly string[]): string {
-    return `${this.totalBy(histogram.sum, by)} / (${this.totalBy(histogram.count, by)} > 0)`;
+    return `${this.sumBy(histogram.sum, by)} / (${this.sumBy(histogram.count, by)} > 0)`;
   }
 
   /** Highest value of `expression` over the range, evaluated at every step. */
   maxOverRange(expression: string): string {
     return `max_over_time((${expression})[$__range:$__interval])`;
+  }
+
+  /** Growth over `window`, summed per value of `by`, zeros included. */
+  private sumBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}, window: Window = "$__range"): string {
+    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, window)})`;
   }
 
   /** Query of a template variable: the values `label` takes on `metric`. */
@@ -94,7 +146,7 @@ export class QueryBuilder {
   }
 
   private seriesName(metric: RecordedSeries): string {
-    return this.config.counterReading === "recorded" ? metric.recorded : metric.name;
+    return this.config.counterReading.startsWith("raw-") ? metric.name : metric.recorded;
   }
 }
 

@@ -25,7 +25,7 @@ import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { STACK_NAME } from "../constructs/monitoring-stack";
 import { allDashboards } from "../dashboards";
 import { Metric, labelForAttribute } from "../dashboards/catalog";
-import { dashboardConfig } from "../dashboards/config";
+import { stackDashboardConfig } from "../dashboards/config";
 import { RULE_GROUP, recordingRules } from "../renderers/recording-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "./docker-engine";
@@ -173,7 +173,7 @@ async function main(): Promise<number> {
     const oracle = await sendSessions(steps, deployment);
     // The dashboards as the stack deployed above has them (the JSON files of dashboards/json).
     const dashboards = Object.values(
-      allDashboards(dashboardConfig({ teamAttributeKeys: Object.keys(DEFAULT_CONFIG.teamAttributes), ruleInterval: DEFAULT_CONFIG.prometheus.ruleInterval })),
+      allDashboards(stackDashboardConfig(DEFAULT_CONFIG)),
     ).map((model) => JSON.parse(JSON.stringify(model)));
 
     await steps.run("dashboards after deploy", "every panel equals its oracle", async () =>
@@ -255,7 +255,7 @@ async function checkRunningStack(steps: Steps): Promise<void> {
     return { found: health, passed: health === "otel-collector: up" };
   });
 
-  const ruleCount = recordingRules(RULE_INTERVAL_SECONDS).length;
+  const ruleCount = recordingRules(RULE_INTERVAL_SECONDS, durationSeconds(DEFAULT_CONFIG.prometheus.rollupWindow)).length;
   await steps.run("recording rules", `${ruleCount} rules in ${RULE_GROUP}, evaluated without error`, async () => {
     let found = "not loaded";
     const ok = await waitUntil(async () => {

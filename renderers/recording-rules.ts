@@ -12,6 +12,8 @@ export interface RecordingRulesOptions {
    * started inside a window has been written before the window is read.
    */
   readonly scrapeInterval: string;
+  /** Length of the rollup windows, a multiple of `interval`, e.g. "1h" (see windowToDateRule). */
+  readonly rollupWindow: string;
 }
 
 /** File name of the rules, in the Prometheus container and beside the dashboards' JSON. */
@@ -22,6 +24,9 @@ export const RULE_GROUP = "claude-code-increments";
 
 /** Label that tells the catch-up terms of a rule apart before they are summed. */
 const CATCH_UP_LABEL = "catch_up";
+
+/** Label that tells the parts of a window-to-date sum apart before they are summed. */
+const PART_LABEL = "part";
 
 /**
  * How many missed evaluations in a row a rule makes up for: a Prometheus that
@@ -66,16 +71,48 @@ export function bucketRule(histogram: EventHistogram, intervalSeconds: number): 
   return `${growthSum(histogram.bucket, intervalSeconds)}\nand ignoring (${BUCKET_LABEL})\n${increaseRule(histogram.count, intervalSeconds)}`;
 }
 
-/** Every rule: one per counter, and a histogram's buckets, sum and count. */
-export function recordingRules(intervalSeconds: number): { record: string; expr: string }[] {
-  const seriesRules = Object.values(Metric).map((metric) => ({ record: metric.recorded, expr: increaseRule(metric, intervalSeconds) }));
+/**
+ * The rule expression of a series' growth since the start of the current
+ * rollup window: this evaluation's recorded growth plus the previous
+ * evaluation's running sum, if that one was written in the same window.
+ * Windows are clock-aligned and half-open, [k * window, (k + 1) * window), by
+ * the timestamps of the recorded samples; the running sum is written at every
+ * evaluation from the window's first growth to its end, so its last sample in
+ * a window is the window's total. The previous sum is found by Prometheus's
+ * lookback (5 minutes): after a longer outage the window's running sum
+ * restarts from the growth recorded after it.
+ */
+export function windowToDateRule(series: RecordedSeries, windowSeconds: number): string {
+  const previous = `${series.windowToDate} offset 1ms`;
+  const sameWindow = `timestamp(${previous}) >= time() - time() % ${windowSeconds}`;
+  return [
+    `sum without (${PART_LABEL}) (`,
+    `  label_replace(last_over_time(${series.recorded}[1ms]), "${PART_LABEL}", "this", "", "")`,
+    `  or`,
+    `  label_replace((${previous}) and (${sameWindow}), "${PART_LABEL}", "earlier", "", "")`,
+    `)`,
+  ].join("\n");
+}
+
+/**
+ * Every rule: one per counter, and a histogram's buckets, sum and count; each
+ * followed by its window-to-date rule, which reads what the first one wrote
+ * in the same evaluation (rules of a group run in order).
+ */
+export function recordingRules(intervalSeconds: number, windowSeconds: number): { record: string; expr: string }[] {
+  const rules: { record: string; expr: string }[] = [];
+  const add = (series: RecordedSeries, expr: string) => {
+    rules.push({ record: series.recorded, expr });
+    rules.push({ record: series.windowToDate, expr: windowToDateRule(series, windowSeconds) });
+  };
+  for (const metric of Object.values(Metric)) add(metric, increaseRule(metric, intervalSeconds));
   for (const metric of Object.values(EventMetric)) {
     for (const series of eventSeries(metric)) {
       const isBucket = metric.kind === "histogram" && series === metric.bucket;
-      seriesRules.push({ record: series.recorded, expr: isBucket ? bucketRule(metric, intervalSeconds) : increaseRule(series, intervalSeconds) });
+      add(series, isBucket ? bucketRule(metric, intervalSeconds) : increaseRule(series, intervalSeconds));
     }
   }
-  return seriesRules;
+  return rules;
 }
 
 /**
@@ -95,8 +132,9 @@ export function recordingRules(intervalSeconds: number): { record: string; expr:
  */
 export function renderRecordingRules(options: RecordingRulesOptions): string {
   const intervalSeconds = durationSeconds(options.interval);
+  const windowSeconds = durationSeconds(options.rollupWindow);
   const config = {
-    groups: [{ name: RULE_GROUP, interval: options.interval, query_offset: options.scrapeInterval, rules: recordingRules(intervalSeconds) }],
+    groups: [{ name: RULE_GROUP, interval: options.interval, query_offset: options.scrapeInterval, rules: recordingRules(intervalSeconds, windowSeconds) }],
   };
   return stringify(config, { lineWidth: 0 });
 }

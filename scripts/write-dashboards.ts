@@ -6,19 +6,17 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { dashboardConfig } from "../dashboards/config";
+import { stackDashboardConfig } from "../dashboards/config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 
 const projectDir = path.join(__dirname, "..");
 const config = loadConfig(projectDir);
 const outDir = path.join(projectDir, "dashboards", "json");
 fs.mkdirSync(outDir, { recursive: true });
-const dashboards = allDashboards(
-  dashboardConfig({ teamAttributeKeys: Object.keys(config.teamAttributes), ruleInterval: config.prometheus.ruleInterval }),
-);
+const dashboards = allDashboards(stackDashboardConfig(config));
 for (const [file, model] of Object.entries(dashboards)) {
   fs.writeFileSync(path.join(outDir, file), dashboardJson(model));
   console.log(`wrote dashboards/json/${file}`);
 }
-fs.writeFileSync(path.join(outDir, RULES_FILE), renderRecordingRules({ interval: config.prometheus.ruleInterval, scrapeInterval: config.prometheus.scrapeInterval }));
+fs.writeFileSync(path.join(outDir, RULES_FILE), renderRecordingRules({ interval: config.prometheus.ruleInterval, scrapeInterval: config.prometheus.scrapeInterval, rollupWindow: config.prometheus.rollupWindow }));
 console.log(`wrote dashboards/json/${RULES_FILE}`);

@@ -1,5 +1,6 @@
 import { ActiveTimeType, Label, LinesType, Metric } from "../catalog";
 import { DashboardKit, RowSpec, Unit, placed } from "../common";
+import { Window } from "../queries";
 
 export function timeTrackingRow(kit: DashboardKit): RowSpec {
   return {
@@ -48,7 +49,7 @@ function activeTime(kit: DashboardKit, title: string, type: string, description:
 }
 
 /** CLI time / user time per step: how many seconds Claude Code worked per second of yours. */
-function leverage(kit: DashboardKit, window: string): string {
+function leverage(kit: DashboardKit, window: Window): string {
   const q = kit.queries;
   return q.ratio(
     q.sumIncrease(Metric.activeTime, { type: ActiveTimeType.cli }, window),
