@@ -4,10 +4,11 @@ import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
 import { BUCKET_LABEL, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../dashboards/catalog";
 import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
+import { QueryBuilder } from "../dashboards/queries";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { parsePromQL } from "./promql";
 
-const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m", rollupWindow: "1h" });
+const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m" });
 const dashboards = allDashboards(config);
 const main = dashboards["claude-code.json"] as any;
 const activity = dashboards["claude-code-activity.json"] as any;
@@ -70,6 +71,7 @@ describe("main dashboard", () => {
         if (panel.type === "timeseries") {
           expect(target.range).toBe(true);
           expect(target.expr).toContain("[$__interval])");
+          expect(target.expr).not.toContain("$__range");
         } else {
           expect(target.instant).toBe(true);
           expect(target.expr).toContain("$__range");
@@ -94,7 +96,7 @@ describe("activity dashboard", () => {
     expect(exprs).toContain(`by (${Label.toolName}, ${Label.decision})`);
     expect(exprs).toContain(`by (${Label.language}, ${Label.decision})`);
     expect(exprs).toContain(Metric.pullRequests.name);
-    expect(exprs).toContain(`${Metric.linesOfCode.recorded}{`);
+    expect(exprs).toContain(`${Metric.linesOfCode.windowTotal}{`);
     const titles = panels.map((panel) => panel.title);
     expect(titles).toEqual(
       expect.arrayContaining(["Cost by User", "Tokens by User", "Cost by team.id", "Tokens by team.id", "Cost by department", "Tokens by department"]),
@@ -115,11 +117,11 @@ describe("health dashboard", () => {
     );
   });
 
-  test("percentiles are read from the recorded buckets over the whole range, per model", () => {
+  test("percentiles are read from the recorded buckets over the whole range, per model where requests were counted", () => {
     const [p50, p95, p99] = exprs("API Latency by Model");
-    expect(p95).toBe(
-      `histogram_quantile(0.95, sum by (${BUCKET_LABEL}, model) (sum_over_time(${EventMetric.apiDuration.bucket.recorded}{user_id=~"$user", model=~"$model", team_id=~"$team_id", department=~"$department"}[$__range])))`,
-    );
+    const q = new QueryBuilder(config);
+    const { bucket, count } = EventMetric.apiDuration;
+    expect(p95).toBe(`histogram_quantile(0.95, sum by (${BUCKET_LABEL}, model) (${q.increase(bucket)}) and on (model) (sum by (model) (${q.increase(count)}) > 0))`);
     expect(p50).toContain("histogram_quantile(0.5,");
     expect(p99).toContain("histogram_quantile(0.99,");
   });
@@ -181,18 +183,18 @@ describe.each([
   const targets = panels.flatMap((panel) => panel.targets.map((target: any) => ({ panel: panel.title, target })));
 
   test.each(targets.map(({ panel, target }) => [panel, target.refId, target]))(
-    "%s (%s): valid PromQL over catalog metrics that honours every variable",
+    "%s (%s): valid PromQL over the recording rules' sums that honours every variable",
     (_panel, _refId, target: any) => {
       expect(target.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
       const query = parsePromQL(target.expr);
       expect(query.errors).toEqual([]);
       expect(query.selectors.length).toBeGreaterThan(0);
       for (const selector of query.selectors) {
-        const metric = RECORDED.find((series) => series.recorded === selector.metric);
-        expect(metric?.recorded).toBe(selector.metric);
+        // Counters are read through the rollup rules' window totals and running sums, never raw.
+        const metric = RECORDED.find((series) => [series.windowTotal, series.windowToDate].includes(selector.metric));
+        expect([metric?.windowTotal, metric?.windowToDate]).toContain(selector.metric);
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
         if (metric!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
-        expect(selector.rangeFunction).toBe("sum_over_time");
       }
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
@@ -211,17 +213,28 @@ describe("catalog", () => {
 
 describe("query builder", () => {
   test("a list of values matches any of them in one selector", () => {
-    const { QueryBuilder } = require("../dashboards/queries");
-    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", rollupWindow: "1h" }));
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     expect(q.selector(Metric.tokens, { type: ["cacheRead", "input"] })).toBe(
       'claude_code_token_usage_tokens_total:increase{type=~"cacheRead|input", user_id=~"$user", model=~"$model"}',
     );
   });
 
-  test("the benchmark's readings use the raw counters", () => {
-    const { QueryBuilder } = require("../dashboards/queries");
-    const reading = (counterReading: string) => new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", rollupWindow: "1h", counterReading } as any));
-    expect(reading("recorded").total(Metric.commits)).toBe('sum(sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user"}[$__range])) or vector(0)');
+  test("the stack reads the window totals in the range and the running sums still open at both ends", () => {
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
+    const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user"}';
+    const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user"}';
+    const stillOpen = (offset: string) =>
+      `(${runningSum}${offset} unless (${totals}${offset} and timestamp(${totals}${offset}) == timestamp(${runningSum}${offset})))`;
+    expect(q.increase(Metric.commits).split(" or ")).toEqual([
+      `label_replace(sum_over_time(${totals}[$__range]), "part", "closed windows", "", "")`,
+      `label_replace(${stillOpen("")}, "part", "open at the end", "", "")`,
+      `label_replace(-${stillOpen(" offset $__range")}, "part", "open at the start", "", "")`,
+    ]);
+  });
+
+  test("the benchmark's other readings use the per-interval sums or the raw counters", () => {
+    const reading = (counterReading: string) => new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", counterReading } as any));
+    expect(reading("recorded-intervals").total(Metric.commits)).toBe('sum(sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user"}[$__range])) or vector(0)');
     expect(reading("raw-increase").total(Metric.commits)).toBe('sum(increase(claude_code_commit_count_total{user_id=~"$user"}[$__range] anchored)) or vector(0)');
     expect(reading("raw-sum").total(Metric.commits)).toBe('sum(claude_code_commit_count_total{user_id=~"$user"}) or vector(0)');
   });
@@ -229,7 +242,7 @@ describe("query builder", () => {
 
 describe("team attributes from the configuration", () => {
   test("become variables and filters of every query", () => {
-    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], ruleInterval: "1m", rollupWindow: "1h" }));
+    const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], ruleInterval: "1m" }));
     const model = custom["claude-code.json"] as any;
     expect(model.templating.list.map((variable: any) => variable.name)).toEqual(["datasource", "user", "model", "cost_center"]);
     for (const panel of panelsOf(model)) {

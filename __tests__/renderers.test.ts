@@ -279,17 +279,17 @@ describe("recording rules", () => {
     expect(group).toMatchObject({ name: RULE_GROUP, interval: "1m", query_offset: "10s" });
   });
 
-  test("one rule per catalog counter and per series of an event metric, summing its growth per interval over sessions", () => {
+  test("three rules per catalog counter and per series of an event metric: its growth per interval over sessions, its running sum and its window total", () => {
     expect(group.rules.map((rule: any) => rule.record)).toEqual(
-      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].map((series) => series.recorded),
+      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [series.recorded, series.windowToDate, series.windowTotal]),
     );
-    const tokens = group.rules[1].expr as string;
+    const tokens = group.rules[3].expr as string;
     expect(tokens.startsWith("sum without (session_id, catch_up) (\n  increase(claude_code_token_usage_tokens_total[60s] anchored)\nor\n")).toBe(true);
     expect(tokens.endsWith("\n) > 0")).toBe(true);
   });
 
   test("the k-th catch-up term adds the window k intervals back where nothing was recorded since", () => {
-    const tokens = group.rules[1].expr as string;
+    const tokens = group.rules[3].expr as string;
     expect(tokens).toContain(
       'label_replace(increase(claude_code_token_usage_tokens_total[60s] anchored offset 120s) unless ignoring (session_id) last_over_time(claude_code_token_usage_tokens_total:increase[61s] offset 60s), "catch_up", "2", "", "")',
     );
@@ -306,6 +306,35 @@ describe("recording rules", () => {
     for (const read of counterReads) expect(read).toEqual({ metric: name, matchers: [], rangeFunction: "increase" });
     expect(query.selectors.filter((selector) => selector.metric === metric.recorded)).toHaveLength(CATCH_UP_WINDOWS);
     expect(rule.expr.match(/\[60s\] anchored/g)).toHaveLength(CATCH_UP_WINDOWS + 1);
+  });
+
+  const { recorded, windowToDate, windowTotal } = Metric.tokens;
+  const stillOpen = `(${windowToDate} offset 1ms) unless (${windowTotal} offset 1ms and timestamp(${windowTotal} offset 1ms) == timestamp(${windowToDate} offset 1ms))`;
+
+  test("the running sum adds this evaluation's growth to the previous running sum unless a window total closed it", () => {
+    const rule = group.rules.find((r: any) => r.record === windowToDate);
+    expect(parsePromQL(rule.expr).errors).toEqual([]);
+    expect(rule.expr).toBe(
+      [
+        "sum without (part) (",
+        `  label_replace(last_over_time(${recorded}[1ms]), "part", "this", "", "")`,
+        "  or",
+        `  label_replace(${stillOpen}, "part", "earlier", "", "")`,
+        ")",
+      ].join("\n"),
+    );
+  });
+
+  test("a window total closes the running sum at the last evaluation of each clock hour, or at the first after it if that one was missed", () => {
+    const rule = group.rules.find((r: any) => r.record === windowTotal);
+    expect(parsePromQL(rule.expr).errors).toEqual([]);
+    expect(rule.expr).toBe(
+      [
+        `${windowToDate} and on () (vector(time()) % 3600 >= 3540)`,
+        "or",
+        `${windowToDate} and (timestamp(${windowToDate} offset 1ms) < time() - time() % 3600) and (${stillOpen})`,
+      ].join("\n"),
+    );
   });
 });
 

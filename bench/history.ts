@@ -2,8 +2,9 @@
  * History without waiting: writes N developers x D days of the series
  * Prometheus holds after scraping the stack's Collector (one series per
  * session and label set, a zero at its start, a sample every scrape interval
- * until the exporter lets it expire) together with the per-interval sums and
- * window-to-date sums the recording rules write, as OpenMetrics files that
+ * until the exporter lets it expire) together with the per-interval sums,
+ * running sums and window totals the recording rules write, as OpenMetrics
+ * files that
  * `promtool tsdb create-blocks-from openmetrics` turns into TSDB blocks.
  *
  * The sessions are the load generator's (bench/session-model.ts), so the
@@ -70,12 +71,11 @@ interface Increment {
 }
 
 interface SessionSeries {
+  readonly metric: MetricKey;
   /** The series in OpenMetrics form: name{labels}. */
   readonly labels: string;
-  /** Labels without session_id: the series of the recording rule it adds to. */
-  readonly group: string;
-  /** The same labels on the window-to-date rule's series. */
-  readonly groupToDate: string;
+  /** Its labels without session_id, {...}: those of the recording rules' series it adds to. */
+  readonly groupLabels: string;
   readonly increments: Increment[];
 }
 
@@ -103,11 +103,18 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const one of series) writeSessionSeries(options, one, writer, recorded);
       }
     }
-    for (const [group, { toDate, windows }] of recorded) {
-      recordedSeries.add(group).add(toDate);
+    for (const { metric, labels, windows } of recorded.values()) {
+      const series = Metric[metric];
       const sorted = [...windows].sort(([a], [b]) => a - b);
-      for (const [end, value] of sorted) writer.sample(group, value, end);
-      for (const [at, value] of windowToDateSums(sorted, options)) writer.sample(toDate, value, at);
+      const rollups = rollupSums(sorted, options);
+      for (const [name, samples] of [
+        [series.recorded, sorted],
+        [series.windowToDate, rollups.runningSums],
+        [series.windowTotal, rollups.totals],
+      ] as const) {
+        recordedSeries.add(`${name}${labels}`);
+        for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+      }
     }
     // Later days write nothing before the next day starts.
     writer.completeBefore(dayStart + DAY_SECONDS);
@@ -123,8 +130,8 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
   const bySeries = new Map<string, SessionSeries>();
   let now = start;
   const record: RecordMeasurement = (metric, value, attributes) => {
-    const { labels, group, groupToDate } = seriesLabels(options, metric, attributes, resource);
-    if (!bySeries.has(labels)) bySeries.set(labels, { labels, group, groupToDate, increments: [] });
+    const { labels, groupLabels } = seriesLabels(options, metric, attributes, resource);
+    if (!bySeries.has(labels)) bySeries.set(labels, { metric, labels, groupLabels, increments: [] });
     bySeries.get(labels)!.increments.push({ at: now, value });
   };
   const session = sessionAttributes(randomUUID(), userId);
@@ -147,7 +154,7 @@ function seriesLabels(
   metric: MetricKey,
   attributes: Attributes,
   resource: Attributes,
-): { labels: string; group: string; groupToDate: string } {
+): { labels: string; groupLabels: string } {
   const pairs: [string, string][] = Object.entries(attributes)
     .filter(([key]) => KEPT_ATTRIBUTES.includes(key))
     .map(([key, value]) => [labelForAttribute(key), value]);
@@ -155,11 +162,9 @@ function seriesLabels(
   pairs.push(...Object.entries(options.targetLabels));
   pairs.sort(([a], [b]) => (a < b ? -1 : 1));
   const text = (list: [string, string][]) => list.map(([name, value]) => `${name}="${value}"`).join(",");
-  const groupLabels = `{${text(pairs.filter(([name]) => name !== Label.sessionId))}}`;
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
-    group: `${Metric[metric].recorded}${groupLabels}`,
-    groupToDate: `${Metric[metric].windowToDate}${groupLabels}`,
+    groupLabels: `{${text(pairs.filter(([name]) => name !== Label.sessionId))}}`,
   };
 }
 
@@ -174,8 +179,9 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
   const rule = options.ruleIntervalSeconds;
   const createdAt = series.increments[0].at;
   const expiresAt = series.increments[series.increments.length - 1].at + options.expirationSeconds;
-  if (!recorded.has(series.group)) recorded.set(series.group, { toDate: series.groupToDate, windows: new Map() });
-  const windows = recorded.get(series.group)!.windows;
+  const group = `${series.metric}${series.groupLabels}`;
+  if (!recorded.has(group)) recorded.set(group, { metric: series.metric, labels: series.groupLabels, windows: new Map() });
+  const windows = recorded.get(group)!.windows;
 
   let window = Math.ceil(createdAt / rule) * rule;
   let valueBeforeWindow = 0;
@@ -199,31 +205,36 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
   closeWindow();
 }
 
-/** A recording rule's series: its per-interval sums by evaluation time, and the name of its window-to-date series. */
+/** The recording rules' series of one metric and label set: its per-interval sums by evaluation time. */
 interface RecordedGroup {
-  readonly toDate: string;
+  readonly metric: MetricKey;
+  readonly labels: string;
   readonly windows: Map<number, number>;
 }
 
 /**
- * What the window-to-date rule writes for one series, from its per-interval
- * sums in time order: at every evaluation from a rollup window's first growth
- * to the window's last evaluation, the sum of the growth so far in the window.
+ * What the rollup rules write for one series, from its per-interval sums in
+ * time order (Prometheus up throughout): the running sum at every evaluation
+ * from a rollup window's first growth to the window's last evaluation, and the
+ * window's total at that last evaluation.
  */
-function windowToDateSums(sums: readonly [number, number][], options: HistoryOptions): [number, number][] {
+function rollupSums(sums: readonly [number, number][], options: HistoryOptions): { runningSums: [number, number][]; totals: [number, number][] } {
   const rule = options.ruleIntervalSeconds;
   const rollup = options.rollupWindowSeconds;
-  const written: [number, number][] = [];
+  const runningSums: [number, number][] = [];
+  const totals: [number, number][] = [];
   let next = 0;
   while (next < sums.length) {
-    const windowStart = sums[next][0] - (sums[next][0] % rollup);
+    const windowEnd = sums[next][0] - (sums[next][0] % rollup) + rollup;
     let runningSum = 0;
-    for (let at = sums[next][0]; at < windowStart + rollup; at += rule) {
+    let at = sums[next][0];
+    for (; at < windowEnd; at += rule) {
       while (next < sums.length && sums[next][0] <= at) runningSum += sums[next++][1];
-      written.push([at, runningSum]);
+      runningSums.push([at, runningSum]);
     }
+    totals.push([at - rule, runningSum]);
   }
-  return written;
+  return { runningSums, totals };
 }
 
 interface OpenFile {

@@ -15,6 +15,7 @@ import { generateLoad } from "./load-generator";
 import { SentTotals } from "./session-model";
 import { cpuSeconds, peakRssMiB } from "../e2e/processes";
 import { checkExact, ownMetric } from "./measure";
+import { RULE_GROUP } from "../renderers/recording-rules";
 
 export interface IngestCase {
   readonly developers: number;
@@ -23,6 +24,8 @@ export interface IngestCase {
   readonly requestsPerSession: number;
   /** Whether the simulated clients also send Claude Code's events. */
   readonly events: boolean;
+  /** Developers sharing one SDK instance (see LoadOptions.developersPerClient). @default 1 */
+  readonly developersPerClient?: number;
 }
 
 export interface IngestResult extends IngestCase {
@@ -31,7 +34,13 @@ export interface IngestResult extends IngestCase {
   readonly eventsPerSecond: number;
   readonly collectorCpuPercent: number;
   readonly collectorPeakRssMiB: number;
+  readonly prometheusCpuPercent: number;
   readonly prometheusPeakRssMiB: number;
+  /** Longest evaluation of the recording rule group seen during the run, and evaluations it missed. */
+  readonly ruleEvaluationSeconds: number;
+  readonly ruleEvaluationsMissed: number;
+  /** Exports the Collector refused or that failed. */
+  readonly failedExports: number;
   readonly activeSeries: number;
   readonly exact: { passed: boolean; summary: string };
 }
@@ -49,7 +58,8 @@ export async function runIngest(
   const stack = await startLocalStack(files, binaries, dir);
   try {
     const pids = stack.pids!();
-    const cpuBefore = cpuSeconds(pids.collector!);
+    const cpuBefore = { collector: cpuSeconds(pids.collector!), prometheus: cpuSeconds(pids.prometheus!) };
+    const rules = watchRuleEvaluations(stack.prometheusUrl);
     const started = Date.now();
     log(`ingest: ${ingest.developers} developers, export every ${ingest.exportIntervalMillis / 1000} s, for ${ingest.durationMillis / 1000} s`);
     const from = Math.floor(started / 1000) - 30;
@@ -61,10 +71,11 @@ export async function runIngest(
       exportIntervalMillis: ingest.exportIntervalMillis,
       durationMillis: ingest.durationMillis,
       events: ingest.events,
+      developersPerClient: ingest.developersPerClient,
     });
     const finished = Date.now();
     const seconds = (finished - started) / 1000;
-    const cpu = cpuSeconds(pids.collector!) - cpuBefore;
+    const cpu = { collector: cpuSeconds(pids.collector!) - cpuBefore.collector, prometheus: cpuSeconds(pids.prometheus!) - cpuBefore.prometheus };
     const tokens = Object.values(totals.tokens).reduce((a, b) => a + b, 0);
     const recordedAfter = await secondsUntilRecorded(stack.prometheusUrl, from, tokens, finished);
     log(`ingest: everything in the recorded sums ${recordedAfter.toFixed(1)} s after the last export`);
@@ -74,20 +85,51 @@ export async function runIngest(
     const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
     const dashboards = files.dashboards.filter((d) => d.uid === MAIN_DASHBOARD_UID || (ingest.events && d.uid === HEALTH_DASHBOARD_UID));
     const exact = await checkExact(stack.prometheusUrl, dashboards, totals, { from, to: Math.floor(Date.now() / 1000), step });
+    const ruleEvaluations = await rules.stop();
     return {
       ...ingest,
       seconds,
       dataPointsPerSecond: totals.exportedDataPoints / seconds,
       eventsPerSecond: eventsSent(totals) / seconds,
-      collectorCpuPercent: (100 * cpu) / seconds,
+      collectorCpuPercent: (100 * cpu.collector) / seconds,
       collectorPeakRssMiB: peakRssMiB(pids.collector!),
+      prometheusCpuPercent: (100 * cpu.prometheus) / seconds,
       prometheusPeakRssMiB: peakRssMiB(pids.prometheus!),
+      ruleEvaluationSeconds: ruleEvaluations.longestSeconds,
+      ruleEvaluationsMissed: ruleEvaluations.missed,
+      failedExports: totals.failedExports,
       activeSeries,
       exact,
     };
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * Polls Prometheus's own metrics every 5 s for the recording rule group's
+ * last evaluation time until stopped; returns the longest seen and the
+ * evaluations missed meanwhile.
+ */
+function watchRuleEvaluations(prometheusUrl: string): { stop(): Promise<{ longestSeconds: number; missed: number }> } {
+  let longestSeconds = 0;
+  let running = true;
+  const missedBefore = ownMetric(prometheusUrl, "prometheus_rule_group_iterations_missed_total", `;${RULE_GROUP}"`);
+  const poll = (async () => {
+    while (running) {
+      const last = await ownMetric(prometheusUrl, "prometheus_rule_group_last_duration_seconds", `;${RULE_GROUP}"`);
+      if (!Number.isNaN(last)) longestSeconds = Math.max(longestSeconds, last);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await poll;
+      const missed = (await ownMetric(prometheusUrl, "prometheus_rule_group_iterations_missed_total", `;${RULE_GROUP}"`)) - (await missedBefore);
+      return { longestSeconds, missed };
+    },
+  };
 }
 
 /** Events the load generator emitted (failed tool runs are among the tool runs). */
@@ -101,28 +143,38 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
   return {
     header: [
       "developers",
+      "developers per SDK instance",
       "events",
       "export interval",
       "run (s)",
       "data points/s accepted",
       "events/s sent",
+      "failed exports",
       "Collector CPU (% of one core)",
       "Collector peak RSS (MiB)",
+      "Prometheus CPU (% of one core)",
       "Prometheus peak RSS (MiB)",
+      "longest rule evaluation (s)",
+      "rule evaluations missed",
       "Prometheus head series",
       "head series per developer",
       "dashboard = sent",
     ],
     rows: results.map((r) => [
       String(r.developers),
+      String(r.developersPerClient ?? 1),
       r.events ? "on" : "off",
       `${r.exportIntervalMillis / 1000} s`,
       r.seconds.toFixed(0),
       r.dataPointsPerSecond.toFixed(1),
       r.eventsPerSecond.toFixed(1),
+      String(r.failedExports),
       r.collectorCpuPercent.toFixed(2),
       r.collectorPeakRssMiB.toFixed(0),
+      r.prometheusCpuPercent.toFixed(2),
       r.prometheusPeakRssMiB.toFixed(0),
+      r.ruleEvaluationSeconds.toFixed(3),
+      String(r.ruleEvaluationsMissed),
       String(r.activeSeries),
       (r.activeSeries / r.developers).toFixed(1),
       r.exact.summary,

@@ -1,8 +1,12 @@
 /**
  * Behaves like many Claude Code clients at once: the same eight instruments,
  * names, units and attributes, delta temporality by default, one OTLP gRPC
- * exporter per simulated developer (each developer runs one Claude Code
- * process at a time), and optionally Claude Code's events as OTLP logs. It
+ * exporter per simulated developer and session (each developer runs one
+ * Claude Code process at a time), and optionally Claude Code's events as OTLP
+ * logs. Past a few thousand developers one SDK instance each does not fit on
+ * two cores: then several developers of a team share one SDK instance for the
+ * whole run (`developersPerClient`), which sends their data points in the same
+ * requests, each with its own user and session attributes. It
  * counts what it sent, so the same exactness oracle as the end-to-end test
  * can check what the dashboards show.
  */
@@ -49,6 +53,15 @@ export interface LoadOptions {
   readonly models?: readonly string[];
   /** Also emit Claude Code's events (OTLP logs) around every request. @default false */
   readonly events?: boolean;
+  /** Developers of the same team sharing one SDK instance for the whole run; 1 means one per developer and session. @default 1 */
+  readonly developersPerClient?: number;
+}
+
+/** One SDK instance: what a Claude Code process (or, shared, several) records and emits through. */
+interface Client {
+  readonly record: RecordMeasurement;
+  readonly emit?: EmitEvent;
+  shutdown(): Promise<unknown>;
 }
 
 type Instruments = Record<MetricKey, Counter>;
@@ -60,33 +73,58 @@ export async function generateLoad(options: LoadOptions): Promise<SentTotals> {
   const sessionMillis = options.durationMillis / options.sessionsPerDeveloperPerDay;
   const requestGapMillis = sessionMillis / (options.requestsPerSession + 1);
   const started = Date.now();
+  const perClient = options.developersPerClient ?? 1;
 
-  await Promise.all(
-    Array.from({ length: options.developers }, async (_, index) => {
-      const who = developer(index, teams);
-      const random = seededRandom(index + 1);
-      while (Date.now() - started + sessionMillis <= options.durationMillis + 1) {
-        const provider = meterProvider(options, who.resource, totals);
-        const instruments = createInstruments(provider.getMeter("com.anthropic.claude_code"));
-        const record: RecordMeasurement = (metric, value, attributes) => instruments[metric].add(value, attributes);
-        const events = options.events ? loggerProvider(options, who.resource) : undefined;
-        const logger = events?.getLogger("com.anthropic.claude_code.events");
-        // Claude Code also puts the resource's team attributes on every event.
-        const emit: EmitEvent = (name, attributes) =>
-          logger!.emit({ body: `claude_code.${name}`, attributes: { ...who.resource, ...attributes, "event.name": name, "event.timestamp": new Date().toISOString() } });
-        const session = sessionAttributes(randomUUID(), who.userId);
-        startSession(record, session, totals);
-        for (let request = 0; request < options.requestsPerSession; request++) {
-          await sleep(requestGapMillis * (0.5 + random()));
-          const model = models[Math.floor(random() * models.length)];
-          simulateRequest(record, session, model, random, totals);
-          if (logger) simulateEvents(emit, session, model, random, totals);
-        }
-        await Promise.all([provider.shutdown(), events?.shutdown()]);
+  const runDeveloper = async (index: number, shared: Client | undefined) => {
+    const who = developer(index, teams);
+    const random = seededRandom(index + 1);
+    while (Date.now() - started + sessionMillis <= options.durationMillis + 1) {
+      const client = shared ?? sdkClient(options, who.resource, totals);
+      const session = sessionAttributes(randomUUID(), who.userId);
+      startSession(client.record, session, totals);
+      for (let request = 0; request < options.requestsPerSession; request++) {
+        await sleep(requestGapMillis * (0.5 + random()));
+        const model = models[Math.floor(random() * models.length)];
+        simulateRequest(client.record, session, model, random, totals);
+        if (client.emit) simulateEvents(client.emit, session, model, random, totals);
       }
+      if (!shared) await client.shutdown();
+    }
+  };
+  await Promise.all(
+    clientsOf(options.developers, teams, perClient).map(async (members) => {
+      const shared = perClient > 1 ? sdkClient(options, developer(members[0], teams).resource, totals) : undefined;
+      await Promise.all(members.map((index) => runDeveloper(index, shared)));
+      await shared?.shutdown();
     }),
   );
   return totals;
+}
+
+/** Developer indices grouped by team, at most `perClient` to a group. */
+function clientsOf(developers: number, teams: readonly string[], perClient: number): number[][] {
+  const clients: number[][] = [];
+  for (let team = 0; team < teams.length; team++) {
+    const members = Array.from({ length: developers }, (_, index) => index).filter((index) => index % teams.length === team);
+    for (let first = 0; first < members.length; first += perClient) clients.push(members.slice(first, first + perClient));
+  }
+  return clients;
+}
+
+function sdkClient(options: LoadOptions, teamAttributes: Attributes, totals: SentTotals): Client {
+  const provider = meterProvider(options, teamAttributes, totals);
+  const instruments = createInstruments(provider.getMeter("com.anthropic.claude_code"));
+  const events = options.events ? loggerProvider(options, teamAttributes) : undefined;
+  const logger = events?.getLogger("com.anthropic.claude_code.events");
+  return {
+    record: (metric, value, attributes) => instruments[metric].add(value, attributes),
+    // Claude Code also puts the resource's team attributes on every event.
+    emit: logger
+      ? (name, attributes) =>
+          logger.emit({ body: `claude_code.${name}`, attributes: { ...teamAttributes, ...attributes, "event.name": name, "event.timestamp": new Date().toISOString() } })
+      : undefined,
+    shutdown: () => Promise.all([provider.shutdown(), events?.shutdown()]),
+  };
 }
 
 function meterProvider(options: LoadOptions, teamAttributes: Attributes, totals: SentTotals): MeterProvider {

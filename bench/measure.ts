@@ -1,6 +1,7 @@
 /** What the benchmark reads from Prometheus and checks against its oracle. */
 import { VariableValues, evaluateDashboard, formatValue, matches } from "../e2e/panels";
-import { SentTotals } from "./session-model";
+import { grafanaStep } from "./dashboard-load";
+import { SentTotals, seededRandom } from "./session-model";
 
 /** The dashboards' variables at "All" for the teams the benchmark simulates. */
 export const ALL: VariableValues = { user: ".*", model: ".*", team_id: ".*", department: ".*" };
@@ -51,9 +52,45 @@ export async function checkExact(
   };
 }
 
-/** A value from Prometheus's own /metrics (the stack does not scrape Prometheus itself). */
-export async function ownMetric(prometheusUrl: string, name: string): Promise<number> {
+/**
+ * The seams between rollup windows: on `count` random ranges inside
+ * `history` (from 12 minutes to its whole length, ends at any second), every
+ * panel of `dashboard` equals the same panel of `reference` (the same
+ * dashboard reading the per-interval sums).
+ */
+export async function checkSeams(
+  prometheusUrl: string,
+  dashboard: any,
+  reference: any,
+  history: { from: number; to: number },
+  count: number,
+): Promise<{ passed: boolean; summary: string }> {
+  const random = seededRandom(count);
+  const differences: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const length = Math.round(720 + random() * (history.to - history.from - 720));
+    const to = Math.round(history.from + length + random() * (history.to - history.from - length));
+    const range = { from: to - length, to, step: grafanaStep(length, dashboard) };
+    const found = await evaluateDashboard(prometheusUrl, dashboard, ALL, range);
+    const expected = await evaluateDashboard(prometheusUrl, reference, ALL, range);
+    for (const [index, panel] of found.entries()) {
+      const other = expected[index].value;
+      const same = (panel.value === undefined && other === undefined) || (other !== undefined && matches(panel.value, other));
+      if (!same) differences.push(`${panel.title} over ${range.from}..${range.to}: ${formatValue(panel.value)} != ${formatValue(other)}`);
+    }
+  }
+  return {
+    passed: differences.length === 0,
+    summary: differences.length === 0 ? `yes (${count} ranges)` : `NO: ${differences.slice(0, 3).join("; ")}${differences.length > 3 ? ` and ${differences.length - 3} more` : ""}`,
+  };
+}
+
+/**
+ * A value from Prometheus's own /metrics (the stack does not scrape Prometheus
+ * itself): the first series named `name` whose labels contain `labelText`.
+ */
+export async function ownMetric(prometheusUrl: string, name: string, labelText = ""): Promise<number> {
   const text = await (await fetch(`${prometheusUrl}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(" ")[1]) : NaN;
+  const line = text.split("\n").find((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && l.slice(name.length).split(" ")[0].includes(labelText));
+  return line ? Number(line.split(" ").at(-1)) : NaN;
 }

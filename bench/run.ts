@@ -19,22 +19,34 @@ import * as path from "path";
 import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../e2e/report";
 import { synthesize } from "../e2e/stack-files";
-import { PROJECT_DIR, buildCollector, buildPrometheus, imageVersion } from "../e2e/toolchain";
+import { PROJECT_DIR, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../e2e/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
 import { HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
+import { CounterReading } from "../dashboards/config";
 
 /** The stack as the benchmark runs it: the defaults, with two team attributes. */
 const BENCH_OVERRIDES = { teamAttributes: { "team.id": "platform", department: "eng" } };
 /** A realistic working day: three sessions of 40 minutes, 20 requests each. */
 const WORKDAY = { sessionsPerDeveloperPerDay: 3, requestsPerSession: 20, sessionMinutes: 40 };
-const TARGET_DASHBOARD = { developers: 100, rangeDays: 30, milliseconds: 1000 };
+const TARGET_DASHBOARDS = [
+  { developers: 100, rangeDays: 30, milliseconds: 1000 },
+  { developers: 100, rangeDays: 90, milliseconds: 1000 },
+];
+/** Every exact reading is checked on small histories; raw increase over 90 days of 100 developers outlasts the query timeout. */
+const ALL_EXACT: CounterReading[] = ["recorded", "recorded-intervals", "raw-increase"];
+const RECORDED_EXACT: CounterReading[] = ["recorded", "recorded-intervals"];
+const SEAM_RANGES = 20;
 const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPercent: 10 };
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-/** smoke: the short run CI makes; full: everything but events and flood; events: ingest of 100 developers with events off and on; flood: see flood.ts. */
-type Mode = "smoke" | "full" | "events" | "flood";
+/**
+ * smoke: the short run CI makes; full: everything but events, flood and
+ * scale; events: ingest of 100 developers with events off and on; flood: see
+ * flood.ts; scale: 1,000 and 10,000 developers.
+ */
+type Mode = "smoke" | "full" | "events" | "flood" | "scale";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -45,6 +57,7 @@ async function main(mode: Mode): Promise<number> {
     collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
     prometheus: prometheusBuild.prometheus,
     promtool: prometheusBuild.promtool,
+    thanos: mode === "full" ? buildThanos(log) : undefined,
   };
   if (mode === "flood") return floodReport(await runFlood(binaries, path.join(workRoot, "flood"), log), workRoot);
 
@@ -54,15 +67,20 @@ async function main(mode: Mode): Promise<number> {
       [config.claudeCode.metricExportIntervalMillis, 10_000].map((exportIntervalMillis) => ({ developers, exportIntervalMillis, durationMillis: 120_000, requestsPerSession: 20, events: false })),
     ),
     events: [false, true].map((events) => ({ developers: 100, exportIntervalMillis: 10_000, durationMillis: 120_000, requestsPerSession: 20, events })),
+    scale: [
+      { developers: 1000, exportIntervalMillis: config.claudeCode.metricExportIntervalMillis, durationMillis: 180_000, requestsPerSession: 20, events: false },
+      { developers: 10_000, developersPerClient: 100, exportIntervalMillis: config.claudeCode.metricExportIntervalMillis, durationMillis: 180_000, requestsPerSession: 20, events: false },
+    ],
   }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
-    smoke: [{ developers: 3, days: 2, rangesDays: [1], checkAgainstOracle: true, ...WORKDAY }],
+    smoke: [{ developers: 3, days: 2, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
     full: [
-      { developers: 3, days: 3, rangesDays: [], checkAgainstOracle: true, ...WORKDAY },
-      { developers: 10, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
-      { developers: 100, days: 90, rangesDays: [7, 30, 90], checkAgainstOracle: false, ...WORKDAY },
+      { developers: 3, days: 3, rangesDays: [], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
+      { developers: 10, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
+      { developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, throughThanos: true, ...WORKDAY },
     ],
     events: [],
+    scale: [{ developers: 1000, days: 30, rangesDays: [7, 30], timedReadings: RECORDED_EXACT, exactReadings: RECORDED_EXACT, seamRanges: 10, ...WORKDAY }],
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -74,10 +92,10 @@ async function main(mode: Mode): Promise<number> {
     history.push(await runHistory(historyCase, config, files, binaries, path.join(workRoot, `history-${historyCase.developers}-${historyCase.days}`), log));
   }
 
-  const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => Object.values(h.exact))];
+  const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => [...Object.values(h.exact), h.seams])];
   const failures = checks.filter((check) => !check.passed).length;
   const report = [
-    `# Benchmark (${mode} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
+    `${mode === "scale" ? SCALE_HEADING : "# Benchmark"} (${mode} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
     "## Ingest",
     table(ingestRows(ingest)),
     ...(history.length === 0
@@ -89,7 +107,7 @@ async function main(mode: Mode): Promise<number> {
           "## Exactness of the history",
           table(exactRows(history)),
           "## Dashboard load",
-          `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds (one round for loads over 20 s; a load is abandoned after 60 s, shown as "> "). The anchor is "raw-sum", the way public copies of this dashboard read counters; "raw-increase" is this stack's previous design (exact, without recording rules).`,
+          `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds (one round for loads over 20 s; a load is abandoned after 60 s, shown as "> "). The anchor is "raw-sum", the way public copies of this dashboard read counters; "recorded" is what the stack provisions (rollup windows of ${config.prometheus.rollupWindow}); "recorded-intervals" is its previous design (the per-interval sums); "raw-increase" the one before (exact, without recording rules).`,
           table(loadRows(history.flatMap((h) => h.loads))),
         ]),
     "## Targets",
@@ -97,8 +115,8 @@ async function main(mode: Mode): Promise<number> {
     "",
   ].join("\n\n");
   console.log(`\n${report}`);
-  const reportFile = path.join(PROJECT_DIR, "bench", { smoke: "results-smoke.md", full: "results.md", events: "results-events.md" }[mode]);
-  fs.writeFileSync(reportFile, report);
+  const reportFile = path.join(PROJECT_DIR, "bench", { smoke: "results-smoke.md", full: "results.md", events: "results-events.md", scale: "results.md" }[mode]);
+  writeReport(reportFile, report, mode === "scale");
   console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
   console.log(`bench: ${checks.length - failures} exactness checks passed, ${failures} failed`);
@@ -133,6 +151,18 @@ function floodReport(result: FloodResult, workRoot: string): number {
   console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
   return 0;
+}
+
+/** Heading of the scale run's part of results.md, which the full run keeps and the scale run replaces. */
+const SCALE_HEADING = "# Benchmark at scale";
+
+/** Writes `report` into `file`; results.md holds the full run's report and, after it, the scale run's. */
+function writeReport(file: string, report: string, isScale: boolean): void {
+  const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const at = before.indexOf(SCALE_HEADING);
+  const [full, scale] = at < 0 ? [before, ""] : [before.slice(0, at), before.slice(at)];
+  if (path.basename(file) !== "results.md") fs.writeFileSync(file, report);
+  else fs.writeFileSync(file, isScale ? `${full.trimEnd()}\n\n${report}` : `${report.trimEnd()}\n\n${scale}`.trimEnd() + "\n");
 }
 
 function table({ header, rows }: { header: string[]; rows: string[][] }): string {
@@ -172,26 +202,31 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
 
 function exactRows(history: readonly HistoryResult[]): { header: string[]; rows: string[][] } {
   return {
-    header: ["developers", "days", "reading", "dashboard = oracle over the whole history"],
-    rows: history.flatMap(({ storage, exact }) => Object.entries(exact).map(([reading, check]) => [String(storage.developers), String(storage.days), reading, check.summary])),
+    header: ["developers", "days", "check", "passed"],
+    rows: history.flatMap(({ storage, exact, seams }) => [
+      ...Object.entries(exact).map(([reading, check]) => [String(storage.developers), String(storage.days), `${reading}: dashboard = oracle over the whole history`, check.summary]),
+      [String(storage.developers), String(storage.days), "recorded = recorded-intervals, every panel, on random ranges (the seams between rollup windows)", seams.summary],
+    ]),
   };
 }
 
 function loadRows(loads: readonly LoadResult[]): { header: string[]; rows: string[][] } {
-  const anchor = (load: LoadResult) => loads.find((l) => l.developers === load.developers && l.rangeDays === load.rangeDays && l.reading === "raw-sum")!;
+  const anchor = (load: LoadResult) => loads.find((l) => l.developers === load.developers && l.rangeDays === load.rangeDays && l.reading === "raw-sum");
   return {
-    header: ["developers", "range (days)", "reading", "requests answered", "one by one (ms)", "all at once (ms)", "one by one / anchor", "errors"],
+    header: ["developers", "range (days)", "reading", "engine", "requests answered", "one by one (ms)", "all at once (ms)", "one by one / anchor", "errors"],
     rows: loads.map((load) => {
       const { timing } = load;
       const abandoned = timing.completed < timing.requests;
+      const anchorMs = anchor(load)?.timing.sequentialMs;
       return [
         String(load.developers),
         String(load.rangeDays),
         load.reading,
+        load.engine,
         `${timing.completed} of ${timing.requests}`,
         `${abandoned ? "> " : ""}${timing.sequentialMs.toFixed(0)}`,
         Number.isNaN(timing.concurrentMs) ? "not run (slow)" : timing.concurrentMs.toFixed(0),
-        `${abandoned ? "> " : ""}${(timing.sequentialMs / anchor(load).timing.sequentialMs).toFixed(2)}`,
+        anchorMs === undefined ? "-" : `${abandoned ? "> " : ""}${(timing.sequentialMs / anchorMs).toFixed(2)}`,
         timing.errors.map((error) => error.slice(0, 120)).join("; ") || "-",
       ];
     }),
@@ -200,12 +235,13 @@ function loadRows(loads: readonly LoadResult[]): { header: string[]; rows: strin
 
 function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]): string[] {
   const lines: string[] = [];
-  const load = loads.find((l) => l.developers === TARGET_DASHBOARD.developers && l.rangeDays === TARGET_DASHBOARD.rangeDays && l.reading === "recorded");
-  if (load) {
-    const met = load.timing.sequentialMs < TARGET_DASHBOARD.milliseconds && load.timing.errors.length === 0;
-    const concurrentMet = load.timing.concurrentMs < TARGET_DASHBOARD.milliseconds && load.timing.errors.length === 0;
+  for (const target of TARGET_DASHBOARDS) {
+    const load = loads.find((l) => l.developers === target.developers && l.rangeDays === target.rangeDays && l.reading === "recorded" && l.engine === "Prometheus");
+    if (!load) continue;
+    const met = load.timing.sequentialMs < target.milliseconds && load.timing.errors.length === 0;
+    const concurrentMet = load.timing.concurrentMs < target.milliseconds && load.timing.errors.length === 0;
     lines.push(
-      `- Main dashboard over ${load.rangeDays} days of ${load.developers} developers under ${TARGET_DASHBOARD.milliseconds} ms: ${met ? "met" : "MISSED"} one by one (${load.timing.sequentialMs.toFixed(0)} ms); ${concurrentMet ? "met" : "MISSED"} with all requests at once as Grafana sends them (${load.timing.concurrentMs.toFixed(0)} ms).`,
+      `- Main dashboard over ${load.rangeDays} days of ${load.developers} developers under ${target.milliseconds} ms: ${met ? "met" : "MISSED"} one by one (${load.timing.sequentialMs.toFixed(0)} ms); ${concurrentMet ? "met" : "MISSED"} with all requests at once as Grafana sends them (${load.timing.concurrentMs.toFixed(0)} ms).`,
     );
   }
   const collector = ingest.find((r) => r.developers === TARGET_COLLECTOR.developers && r.exportIntervalMillis === TARGET_COLLECTOR.exportIntervalMillis);
@@ -223,8 +259,8 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
       `- Events on, ${withEvents.developers} developers: Collector ${withEvents.collectorCpuPercent.toFixed(2)}% of one core (off: ${withoutEvents.collectorCpuPercent.toFixed(2)}%), peak RSS ${withEvents.collectorPeakRssMiB.toFixed(0)} MiB (off: ${withoutEvents.collectorPeakRssMiB.toFixed(0)}); head series per developer ${perDeveloper(withEvents).toFixed(1)} (off: ${perDeveloper(withoutEvents).toFixed(1)}, so ${(perDeveloper(withEvents) - perDeveloper(withoutEvents)).toFixed(1)} new series per developer).`,
     );
   }
-  return lines.length > 0 ? lines : ["- (the smoke run does not measure the targets)"];
+  return lines.length > 0 ? lines : ["- (this run measures none of the targets)"];
 }
 
-const MODES: readonly Mode[] = ["smoke", "events", "flood"];
+const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale"];
 runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

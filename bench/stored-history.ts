@@ -18,18 +18,25 @@ import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
 import { peakRssMiB } from "../e2e/processes";
-import { ALL, checkExact } from "./measure";
+import { ALL, checkExact, checkSeams } from "./measure";
+import { startThanosStore } from "../e2e/thanos";
 
 export interface HistoryCase {
   readonly developers: number;
   readonly days: number;
   /** Dashboard ranges to time, in days. */
   readonly rangesDays: readonly number[];
+  /** Readings timed on those ranges (the last one timed is the anchor of the report). @default READINGS */
+  readonly timedReadings?: readonly CounterReading[];
   readonly sessionsPerDeveloperPerDay: number;
   readonly requestsPerSession: number;
   readonly sessionMinutes: number;
-  /** Whether to check the dashboard over the whole history against the oracle (small cases). */
-  readonly checkAgainstOracle: boolean;
+  /** Readings whose dashboard over the whole history is checked against the oracle (raw-increase only fits small cases). */
+  readonly exactReadings: readonly CounterReading[];
+  /** Random ranges on which the stack's reading must equal the per-interval reading, panel by panel. */
+  readonly seamRanges: number;
+  /** Also serve the blocks through Thanos (Store Gateway and Query) and check and time the stack's reading there. */
+  readonly throughThanos?: boolean;
 }
 
 export interface StorageResult {
@@ -49,6 +56,8 @@ export interface LoadResult {
   readonly developers: number;
   readonly rangeDays: number;
   readonly reading: CounterReading;
+  /** What answered the queries. */
+  readonly engine: "Prometheus" | "Thanos";
   readonly timing: LoadTiming;
 }
 
@@ -57,17 +66,18 @@ export interface HistoryResult {
   readonly loads: readonly LoadResult[];
   /** Per reading that must be exact: whether the dashboard equals the oracle over the whole history. */
   readonly exact: Readonly<Record<string, { passed: boolean; summary: string }>>;
+  /** Whether the rolled-up reading equals the per-interval reading on random ranges (the seams). */
+  readonly seams: { passed: boolean; summary: string };
 }
 
 /** The readings timed side by side; the last is the anchor the others are compared with. */
-export const READINGS: readonly CounterReading[] = ["recorded", "raw-increase", "raw-sum"];
-const EXACT_READINGS: readonly CounterReading[] = ["recorded", "raw-increase"];
+export const READINGS: readonly CounterReading[] = ["recorded", "recorded-intervals", "raw-increase", "raw-sum"];
 
 export async function runHistory(
   historyCase: HistoryCase,
   config: StackConfig,
   files: SynthesizedFiles,
-  binaries: { prometheus: string; promtool: string },
+  binaries: { prometheus: string; promtool: string; thanos?: string },
   dir: string,
   log: (line: string) => void,
 ): Promise<HistoryResult> {
@@ -109,28 +119,24 @@ export async function runHistory(
   const bytesOnDisk = directoryBytes(dbDir);
   log(`history: ${written.samples} samples, ${written.rawSeries} raw series, ${bytesOnDisk} bytes on disk, in ${writeSeconds.toFixed(0)} s`);
 
+  const exact: Record<string, { passed: boolean; summary: string }> = {};
+  const whole = { from: end - days * 86400 - 60, to: end + 60 };
+  // Mid-afternoon of the last day, while sessions are live: raw sums have something to add up.
+  const to = end - 86400 + 13 * 3600;
+  const loads: LoadResult[] = [];
   const prometheus = await startPrometheus(files, binaries.prometheus, dir, dbDir, days + 2);
   try {
     const url = prometheus.url;
-    const exact: Record<string, { passed: boolean; summary: string }> = {};
-    if (historyCase.checkAgainstOracle) {
-      const range = { from: end - days * 86400 - 60, to: end + 60 };
-      for (const reading of EXACT_READINGS) {
-        const model = dashboardOf(config, reading);
-        exact[reading] = await checkExact(url, [model], written.totals, { ...range, step: grafanaStep(range.to - range.from, model) });
-        log(`history: ${reading} reading equals the oracle: ${exact[reading].summary}`);
-      }
+    for (const reading of historyCase.exactReadings) {
+      const model = dashboardOf(config, reading);
+      exact[reading] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
+      log(`history: ${reading} reading equals the oracle: ${exact[reading].summary}`);
     }
-    // Mid-afternoon of the last day, while sessions are live: raw sums have something to add up.
-    const to = end - 86400 + 13 * 3600;
+    const seams = await checkSeams(url, dashboardOf(config, "recorded"), dashboardOf(config, "recorded-intervals"), whole, historyCase.seamRanges);
+    log(`history: recorded reading equals the per-interval reading on random ranges: ${seams.summary}`);
     const activeSeries = await queryNumber(url, `count({__name__=~"claude_code_.+"} @ ${to})`);
-    const loads: LoadResult[] = [];
     for (const rangeDays of historyCase.rangesDays) {
-      for (const reading of READINGS) {
-        const timing = await timeDashboardLoad(url, dashboardOf(config, reading), ALL, { from: to - rangeDays * 86400, to });
-        log(`history: ${developers} developers, ${rangeDays} days, ${reading}: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once${timing.errors.length ? `, errors: ${timing.errors.join("; ")}` : ""}`);
-        loads.push({ developers, rangeDays, reading, timing });
-      }
+      for (const reading of historyCase.timedReadings ?? READINGS) loads.push(await timeLoad(url, "Prometheus", rangeDays, reading));
     }
     const storage: StorageResult = {
       developers,
@@ -143,10 +149,31 @@ export async function runHistory(
       prometheusPeakRssMiB: peakRssMiB(prometheus.process.pid!),
       writeSeconds,
     };
-    return { storage, loads, exact };
+    await prometheus.process.stop();
+    if (historyCase.throughThanos) {
+      if (!binaries.thanos) throw new Error("the history case asks for Thanos but no Thanos binary was built");
+      const thanos = await startThanosStore(binaries.thanos, dbDir, { site: "bench" }, path.join(dir, "thanos"));
+      try {
+        const model = dashboardOf(config, "recorded");
+        exact["recorded, through Thanos"] = await checkExact(thanos.queryUrl, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
+        log(`history: recorded reading through Thanos equals the oracle: ${exact["recorded, through Thanos"].summary}`);
+        for (const rangeDays of historyCase.rangesDays) loads.push(await timeLoad(thanos.queryUrl, "Thanos", rangeDays, "recorded"));
+      } finally {
+        await thanos.stop();
+      }
+    }
+    return { storage, loads, exact, seams };
   } finally {
     await prometheus.process.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  async function timeLoad(url: string, engine: LoadResult["engine"], rangeDays: number, reading: CounterReading): Promise<LoadResult> {
+    const timing = await timeDashboardLoad(url, dashboardOf(config, reading), ALL, { from: to - rangeDays * 86400, to });
+    log(
+      `history: ${developers} developers, ${rangeDays} days, ${reading} through ${engine}: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once${timing.errors.length ? `, errors: ${timing.errors.join("; ")}` : ""}`,
+    );
+    return { developers, rangeDays, reading, engine, timing };
   }
 }
 

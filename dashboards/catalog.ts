@@ -40,11 +40,13 @@ export interface RecordedSeries {
    */
   readonly recorded: string;
   /**
-   * Name of the second rule output: the sum of `recorded` since the start of
-   * the current rollup window (see renderers/recording-rules.ts). Long ranges
-   * read this.
+   * Name of the second rule output: the running sum of `recorded` in the
+   * current rollup window, until the window is closed (see
+   * renderers/recording-rules.ts).
    */
   readonly windowToDate: string;
+  /** Name of the third rule output: a rollup window's total, written once, when the window is closed. */
+  readonly windowTotal: string;
   /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
   readonly labels: readonly string[];
 }
@@ -56,7 +58,7 @@ export interface MetricDefinition extends RecordedSeries {
 }
 
 function recordedSeries(name: string, labels: readonly string[]): RecordedSeries {
-  return { name, recorded: `${name}:increase`, windowToDate: `${name}:increase_window_to_date`, labels };
+  return { name, recorded: `${name}:increase`, windowToDate: `${name}:increase_window_to_date`, windowTotal: `${name}:increase_window`, labels };
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {

@@ -9,8 +9,6 @@ export interface DashboardConfig {
   readonly filters: readonly FilterVariable[];
   /** Smallest step of time series queries: the recording rules' interval. */
   readonly minInterval: string;
-  /** Length of the recording rules' rollup windows, e.g. "1h" (see QueryBuilder.increase). */
-  readonly rollupWindow: string;
   /** How queries read counters; see CounterReading. */
   readonly counterReading: CounterReading;
   /** Tags of every dashboard. */
@@ -19,10 +17,9 @@ export interface DashboardConfig {
 
 /**
  * How queries read the counters:
- * - "recorded": the recording rules' window-to-date sums, one per rollup
- *   window inside the range and the partial windows at its ends (what the
- *   stack provisions: exact, and its cost grows with users and hours, not
- *   with sessions and minutes);
+ * - "recorded": the recording rules' rollup window totals inside the range
+ *   and the running sums at its ends (what the stack provisions: exact, and
+ *   its cost grows with users and windows, not with sessions and minutes);
  * - "recorded-intervals": add up the recording rules' per-interval sums (the
  *   stack's previous design: exact, one sample per rule interval);
  * - "raw-increase": anchored increase() over every session's series (exact,
@@ -47,7 +44,6 @@ export interface FilterVariable {
 export function dashboardConfig(options: {
   teamAttributeKeys: readonly string[];
   ruleInterval: string;
-  rollupWindow: string;
   counterReading?: CounterReading;
 }): DashboardConfig {
   const teamFilters = options.teamAttributeKeys.map((key) => {
@@ -58,7 +54,6 @@ export function dashboardConfig(options: {
     datasourceVariable: "datasource",
     filters: [{ name: "user", label: "user_id", title: "User" }, { name: "model", label: "model", title: "Model" }, ...teamFilters],
     minInterval: options.ruleInterval,
-    rollupWindow: options.rollupWindow,
     counterReading: options.counterReading ?? "recorded",
     tags: ["claude-code", "opentelemetry"],
   };
@@ -69,7 +64,6 @@ export function stackDashboardConfig(config: StackConfig, counterReading?: Count
   return dashboardConfig({
     teamAttributeKeys: Object.keys(config.teamAttributes),
     ruleInterval: config.prometheus.ruleInterval,
-    rollupWindow: config.prometheus.rollupWindow,
     counterReading,
   });
 }

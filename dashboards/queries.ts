@@ -1,15 +1,8 @@
-import { durationSeconds } from "../config/stack-config";
 import { BUCKET_LABEL, EventHistogram, Label, RecordedSeries } from "./catalog";
 import { DashboardConfig } from "./config";
 
 /** A window queries add growth over: the dashboard's range, or a time series' step. */
 export type Window = "$__range" | "$__interval";
-
-/** The window in seconds, as Grafana writes it into a query for arithmetic. */
-const WINDOW_SECONDS: Record<Window, string> = { $__range: "$__range_s", $__interval: "($__interval_ms / 1000)" };
-
-/** Prometheus's lookback: how far back an instant selector finds a sample. */
-const LOOKBACK_SECONDS = 300;
 
 /** Label that tells the parts of a rolled-up growth apart until the caller sums them. */
 const PART_LABEL = "part";
@@ -63,30 +56,33 @@ export class QueryBuilder {
   }
 
   /**
-   * The growth in (t - window, t] from the window-to-date sums, whose windows
-   * are [k * W, (k + 1) * W) by recorded sample time (W = rollup window):
-   *   whole windows ending in (t - window, t]: each one's last running sum,
-   *     found at its end by a subquery stepping W (steps are multiples of W);
-   * + the running sum at t, if written in t's own window;
-   * - the running sum at t - window, if written in that time's own window.
-   * The whole windows cover [W-start of (t - window), W-start of t); the second
-   * term adds [W-start of t, t] and the third takes away [W-start of
-   * (t - window), t - window]: what remains is (t - window, t], exactly, for
-   * any t and window. A long range reads one sample per series and window
-   * instead of one per rule interval.
+   * The growth in (t - window, t] from the rollup rules (see
+   * renderers/recording-rules.ts), where every recorded growth is either in
+   * one window total, written when its window closed, or in the running sum
+   * of the window still open:
+   *   the totals written in (t - window, t]
+   * + the running sum at t, unless a total closed it at that evaluation
+   * - the running sum at t - window, likewise.
+   * The totals cover everything from the last closing at or before
+   * t - window to the last closing at or before t; the second part adds what
+   * came after that, up to t, and the third takes away what came before
+   * t - window. What is left is exactly the growth in (t - window, t], for any
+   * t and window, and a long range reads one total per series and window
+   * instead of one sum per rule interval.
    */
   private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window): string {
-    const toDate = this.selector(metric, matchers, metric.windowToDate);
-    const windowSeconds = durationSeconds(this.config.rollupWindow);
-    const seconds = WINDOW_SECONDS[window];
-    // Each window's last running sum lies in its last minutes (the lookback) unless nothing grew.
-    const lastOfWindow = `last_over_time(${toDate}[${Math.min(windowSeconds, LOOKBACK_SECONDS)}s] offset 1ms)`;
-    const inOwnWindow = (sample: string, at: string) => `(${sample}) and (timestamp(${sample}) >= ${at} - (${at}) % ${windowSeconds})`;
+    const totals = this.selector(metric, matchers, metric.windowTotal);
+    const runningSum = this.selector(metric, matchers, metric.windowToDate);
+    const stillOpen = (offset: string) => {
+      const sum = `${runningSum}${offset}`;
+      const total = `${totals}${offset}`;
+      return `(${sum} unless (${total} and timestamp(${total}) == timestamp(${sum})))`;
+    };
     const part = (expression: string, name: string) => `label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
     return [
-      part(`sum_over_time(${lastOfWindow}[${window}:${windowSeconds}s])`, "whole windows"),
-      part(inOwnWindow(toDate, "time()"), "end"),
-      part(`-(${inOwnWindow(`${toDate} offset ${window}`, `time() - ${seconds}`)})`, "start"),
+      part(`sum_over_time(${totals}[${window}])`, "closed windows"),
+      part(stillOpen(""), "open at the end"),
+      part(`-${stillOpen(` offset ${window}`)}`, "open at the start"),
     ].join(" or ");
   }
 

@@ -14,11 +14,11 @@ import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations } from "./oracle";
 import { PanelCheck, VariableValues, checkPanels, secondsUntilRecorded, untilNextStep } from "./panels";
-import { ManagedProcess, answersOk, freePort } from "./processes";
 import type { CheckRow } from "./report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { synthesize } from "./stack-files";
 import { StackUnderTest, startLocalStack } from "./targets";
+import { startThanosReceive } from "./thanos";
 import { THANOS_VERSION, buildThanos, localStackBinaries } from "./toolchain";
 
 /** One stack per team, as an organisation would run them, each naming itself with `site`. */
@@ -37,7 +37,7 @@ export interface CentralStoreResult {
 
 export async function centralStoreChecks(dir: string, log: (line: string) => void): Promise<CentralStoreResult> {
   fs.mkdirSync(dir, { recursive: true });
-  const thanos = await startThanos(buildThanos(log), dir);
+  const thanos = await startThanosReceive(buildThanos(log), dir);
   const stacks: { team: Team; stack: StackUnderTest; receiver: EventReceiver }[] = [];
   const standIn = new AnthropicStandIn();
   try {
@@ -119,43 +119,4 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
     }
     await thanos.stop();
   }
-}
-
-/** Thanos Receive (one ingesting node, no hashring) and Thanos Query reading it, on loopback. */
-async function startThanos(binary: string, dir: string) {
-  const ports = { receiveGrpc: 0, receiveHttp: 0, remoteWrite: 0, queryHttp: 0, queryGrpc: 0 };
-  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-  const local = (port: number) => `127.0.0.1:${port}`;
-  const receive = new ManagedProcess(
-    "Thanos Receive",
-    binary,
-    [
-      "receive",
-      `--tsdb.path=${path.join(dir, "thanos-receive")}`,
-      `--grpc-address=${local(ports.receiveGrpc)}`,
-      `--http-address=${local(ports.receiveHttp)}`,
-      `--remote-write.address=${local(ports.remoteWrite)}`,
-      '--label=receive_replica="0"',
-    ],
-    path.join(dir, "thanos-receive.log"),
-    () => answersOk(`http://${local(ports.receiveHttp)}/-/ready`),
-  );
-  const queryUrl = `http://${local(ports.queryHttp)}`;
-  const query = new ManagedProcess(
-    "Thanos Query",
-    binary,
-    ["query", `--http-address=${local(ports.queryHttp)}`, `--grpc-address=${local(ports.queryGrpc)}`, `--endpoint=${local(ports.receiveGrpc)}`],
-    path.join(dir, "thanos-query.log"),
-    () => answersOk(`${queryUrl}/-/ready`),
-  );
-  await receive.start();
-  await query.start();
-  return {
-    remoteWriteUrl: `http://${local(ports.remoteWrite)}/api/v1/receive`,
-    queryUrl,
-    stop: async () => {
-      await query.stop();
-      await receive.stop();
-    },
-  };
 }

@@ -110,11 +110,8 @@ function reduce(panel: any, perTarget: Record<string, number>[]): Value | undefi
 
 /** Grafana's interpolation: $var and ${var} from the variables, $__range and $__interval from the range. */
 export function resolveVariables(expr: string, variables: VariableValues, range: TimeRange): string {
-  const rangeSeconds = Math.round(range.to - range.from);
   return expr
-    .replace(/\$__range_s/g, String(rangeSeconds))
-    .replace(/\$__range/g, `${rangeSeconds}s`)
-    .replace(/\$__interval_ms/g, String(range.step * 1000))
+    .replace(/\$__range/g, `${Math.round(range.to - range.from)}s`)
     .replace(/\$__interval/g, `${range.step}s`)
     .replace(/\$\{?(\w+)\}?/g, (whole, name: string) => (name in variables ? variables[name] : whole));
 }

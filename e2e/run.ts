@@ -37,12 +37,14 @@ import { checkPrerequisites, imageVersion, localStackBinaries } from "./toolchai
 /**
  * The stack configuration under test: the defaults, with the Collector's
  * staleness settings shortened from 5m to 1m so an idle gap longer than them
- * takes a little over two minutes.
+ * takes a little over two minutes, and rollup windows of 2 minutes instead of
+ * an hour, so the dashboards read whole windows and their seams within the run.
  */
 const STALENESS = "1m";
 const STALENESS_SECONDS = 60;
 const E2E_CONFIG = {
   collector: { deltaMaxStale: STALENESS, metricExpiration: STALENESS },
+  prometheus: { rollupWindow: "2m" },
   teamAttributes: { "team.id": "alpha", department: "eng" },
 };
 /** The idle gap in the interactive session: 2.5 times the staleness settings. */

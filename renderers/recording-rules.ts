@@ -12,7 +12,7 @@ export interface RecordingRulesOptions {
    * started inside a window has been written before the window is read.
    */
   readonly scrapeInterval: string;
-  /** Length of the rollup windows, a multiple of `interval`, e.g. "1h" (see windowToDateRule). */
+  /** Length of the rollup windows, a multiple of `interval`, e.g. "1h" (see windowTotalRule). */
   readonly rollupWindow: string;
 }
 
@@ -72,38 +72,59 @@ export function bucketRule(histogram: EventHistogram, intervalSeconds: number): 
 }
 
 /**
- * The rule expression of a series' growth since the start of the current
- * rollup window: this evaluation's recorded growth plus the previous
- * evaluation's running sum, if that one was written in the same window.
- * Windows are clock-aligned and half-open, [k * window, (k + 1) * window), by
- * the timestamps of the recorded samples; the running sum is written at every
- * evaluation from the window's first growth to its end, so its last sample in
- * a window is the window's total. The previous sum is found by Prometheus's
- * lookback (5 minutes): after a longer outage the window's running sum
- * restarts from the growth recorded after it.
+ * The running sum at the previous evaluation (found by Prometheus's lookback,
+ * 5 minutes), unless a window total was written at that same evaluation,
+ * which closed it.
  */
-export function windowToDateRule(series: RecordedSeries, windowSeconds: number): string {
+function openRunningSum(series: RecordedSeries): string {
   const previous = `${series.windowToDate} offset 1ms`;
-  const sameWindow = `timestamp(${previous}) >= time() - time() % ${windowSeconds}`;
+  const previousTotal = `${series.windowTotal} offset 1ms`;
+  return `(${previous}) unless (${previousTotal} and timestamp(${previousTotal}) == timestamp(${previous}))`;
+}
+
+/**
+ * The rule expression of a series' running sum in the current rollup window:
+ * this evaluation's recorded growth plus the previous running sum, if that is
+ * still open. Written at every evaluation from the window's first growth until
+ * the window is closed (see windowTotalRule).
+ */
+export function windowToDateRule(series: RecordedSeries): string {
   return [
     `sum without (${PART_LABEL}) (`,
     `  label_replace(last_over_time(${series.recorded}[1ms]), "${PART_LABEL}", "this", "", "")`,
     `  or`,
-    `  label_replace((${previous}) and (${sameWindow}), "${PART_LABEL}", "earlier", "", "")`,
+    `  label_replace(${openRunningSum(series)}, "${PART_LABEL}", "earlier", "", "")`,
     `)`,
   ].join("\n");
 }
 
 /**
- * Every rule: one per counter, and a histogram's buckets, sum and count; each
- * followed by its window-to-date rule, which reads what the first one wrote
- * in the same evaluation (rules of a group run in order).
+ * The rule expression of a window total: the running sum, written at the last
+ * evaluation of each clock-aligned window [k * window, (k + 1) * window), which
+ * closes it. If that evaluation was missed (Prometheus down), the first one
+ * after it that still finds the previous running sum open closes it, with this
+ * evaluation's growth in it. Either way each recorded growth is in exactly one
+ * total or in the running sum still open, which is what the dashboards add up
+ * (see QueryBuilder.increase).
+ */
+export function windowTotalRule(series: RecordedSeries, intervalSeconds: number, windowSeconds: number): string {
+  const lastOfWindow = `${series.windowToDate} and on () (vector(time()) % ${windowSeconds} >= ${windowSeconds - intervalSeconds})`;
+  const openFromEarlierWindow = `${series.windowToDate} and (timestamp(${series.windowToDate} offset 1ms) < time() - time() % ${windowSeconds}) and (${openRunningSum(series)})`;
+  return `${lastOfWindow}\nor\n${openFromEarlierWindow}`;
+}
+
+/**
+ * Every rule: for each counter, and a histogram's buckets, sum and count, its
+ * growth per interval, then its running sum and window total, each reading
+ * what the rules before it wrote in the same evaluation (rules of a group run
+ * in order).
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): { record: string; expr: string }[] {
   const rules: { record: string; expr: string }[] = [];
   const add = (series: RecordedSeries, expr: string) => {
     rules.push({ record: series.recorded, expr });
-    rules.push({ record: series.windowToDate, expr: windowToDateRule(series, windowSeconds) });
+    rules.push({ record: series.windowToDate, expr: windowToDateRule(series) });
+    rules.push({ record: series.windowTotal, expr: windowTotalRule(series, intervalSeconds, windowSeconds) });
   };
   for (const metric of Object.values(Metric)) add(metric, increaseRule(metric, intervalSeconds));
   for (const metric of Object.values(EventMetric)) {
