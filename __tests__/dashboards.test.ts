@@ -223,12 +223,10 @@ describe("query builder", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user"}';
     const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user"}';
-    const stillOpen = (offset: string) =>
-      `(${runningSum}${offset} unless (${totals}${offset} and timestamp(${totals}${offset}) == timestamp(${runningSum}${offset})))`;
     expect(q.increase(Metric.commits).split(" or ")).toEqual([
       `label_replace(sum_over_time(${totals}[$__range]), "part", "closed windows", "", "")`,
-      `label_replace(${stillOpen("")}, "part", "open at the end", "", "")`,
-      `label_replace(-${stillOpen(" offset $__range")}, "part", "open at the start", "", "")`,
+      `label_replace(${runningSum} >= 0, "part", "open at the end", "", "")`,
+      `label_replace(-(${runningSum} offset $__range >= 0), "part", "open at the start", "", "")`,
     ]);
   });
 

@@ -279,9 +279,9 @@ describe("recording rules", () => {
     expect(group).toMatchObject({ name: RULE_GROUP, interval: "1m", query_offset: "10s" });
   });
 
-  test("three rules per catalog counter and per series of an event metric: its growth per interval over sessions, its running sum and its window total", () => {
+  test("three rules per catalog counter and per series of an event metric: its growth per interval over sessions, its window total and its running sum", () => {
     expect(group.rules.map((rule: any) => rule.record)).toEqual(
-      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [series.recorded, series.windowToDate, series.windowTotal]),
+      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [series.recorded, series.windowTotal, series.windowToDate]),
     );
     const tokens = group.rules[3].expr as string;
     expect(tokens.startsWith("sum without (session_id, catch_up) (\n  increase(claude_code_token_usage_tokens_total[60s] anchored)\nor\n")).toBe(true);
@@ -309,31 +309,31 @@ describe("recording rules", () => {
   });
 
   const { recorded, windowToDate, windowTotal } = Metric.tokens;
-  const stillOpen = `(${windowToDate} offset 1ms) unless (${windowTotal} offset 1ms and timestamp(${windowTotal} offset 1ms) == timestamp(${windowToDate} offset 1ms))`;
+  const runningSum = [
+    "sum without (part) (",
+    `  label_replace(last_over_time(${recorded}[1ms]), "part", "this", "", "")`,
+    "  or",
+    `  label_replace((${windowToDate} offset 1ms) >= 0, "part", "earlier", "", "")`,
+    ")",
+  ].join("\n");
 
-  test("the running sum adds this evaluation's growth to the previous running sum unless a window total closed it", () => {
-    const rule = group.rules.find((r: any) => r.record === windowToDate);
-    expect(parsePromQL(rule.expr).errors).toEqual([]);
-    expect(rule.expr).toBe(
-      [
-        "sum without (part) (",
-        `  label_replace(last_over_time(${recorded}[1ms]), "part", "this", "", "")`,
-        "  or",
-        `  label_replace(${stillOpen}, "part", "earlier", "", "")`,
-        ")",
-      ].join("\n"),
-    );
-  });
-
-  test("a window total closes the running sum at the last evaluation of each clock hour, or at the first after it if that one was missed", () => {
+  test("a window total is the running sum at the last evaluation of each clock hour, or at the first after it that finds a running sum still open", () => {
     const rule = group.rules.find((r: any) => r.record === windowTotal);
     expect(parsePromQL(rule.expr).errors).toEqual([]);
     expect(rule.expr).toBe(
       [
-        `${windowToDate} and on () (vector(time()) % 3600 >= 3540)`,
+        `((\n${runningSum}\n) and on () (vector(time()) % 3600 >= 3540))`,
         "or",
-        `${windowToDate} and (timestamp(${windowToDate} offset 1ms) < time() - time() % 3600) and (${stillOpen})`,
+        `((\n${runningSum}\n) and ((timestamp(${windowToDate} offset 1ms) < time() - time() % 3600) and ((${windowToDate} offset 1ms) >= 0)))`,
       ].join("\n"),
+    );
+  });
+
+  test("the running sum adds this evaluation's growth to the previous one while open, and is written below zero where a total closed it", () => {
+    const rule = group.rules.find((r: any) => r.record === windowToDate);
+    expect(parsePromQL(rule.expr).errors).toEqual([]);
+    expect(rule.expr).toBe(
+      `(\n${runningSum}\n) unless last_over_time(${windowTotal}[1ms])\nor\nlast_over_time(${windowTotal}[1ms]) * 0 + (-1)`,
     );
   });
 });

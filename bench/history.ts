@@ -14,6 +14,7 @@ import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, labelForAttribute } from "../dashboards/catalog";
+import { CLOSED } from "../renderers/recording-rules";
 import {
   Attributes,
   DEFAULT_MODELS,
@@ -215,8 +216,8 @@ interface RecordedGroup {
 /**
  * What the rollup rules write for one series, from its per-interval sums in
  * time order (Prometheus up throughout): the running sum at every evaluation
- * from a rollup window's first growth to the window's last evaluation, and the
- * window's total at that last evaluation.
+ * from a rollup window's first growth until its last evaluation, which writes
+ * the window's total and the running sum as CLOSED.
  */
 function rollupSums(sums: readonly [number, number][], options: HistoryOptions): { runningSums: [number, number][]; totals: [number, number][] } {
   const rule = options.ruleIntervalSeconds;
@@ -230,7 +231,7 @@ function rollupSums(sums: readonly [number, number][], options: HistoryOptions):
     let at = sums[next][0];
     for (; at < windowEnd; at += rule) {
       while (next < sums.length && sums[next][0] <= at) runningSum += sums[next++][1];
-      runningSums.push([at, runningSum]);
+      runningSums.push([at, at + rule < windowEnd ? runningSum : CLOSED]);
     }
     totals.push([at - rule, runningSum]);
   }

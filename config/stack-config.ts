@@ -56,11 +56,11 @@ export interface StackConfig {
      */
     readonly ruleInterval: string;
     /**
-     * Length of the rollup windows: the recording rules also keep each
-     * counter's growth since the start of the current window (clock-aligned),
-     * and the dashboards add up one number per window inside a range plus the
-     * partial windows at its ends, so a long range reads a few samples per
-     * hour instead of one per rule interval. A whole multiple of
+     * Length of the rollup windows (clock-aligned): the recording rules also
+     * keep each counter's running sum in the current window and write its
+     * total when the window ends; the dashboards add up the totals inside a
+     * range and the running sums at its ends, so a long range reads one total
+     * per window instead of one sum per rule interval. A whole multiple of
      * `ruleInterval`, at least twice it, at most 1d. @default "1h"
      */
     readonly rollupWindow: string;

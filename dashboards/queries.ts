@@ -59,30 +59,26 @@ export class QueryBuilder {
    * The growth in (t - window, t] from the rollup rules (see
    * renderers/recording-rules.ts), where every recorded growth is either in
    * one window total, written when its window closed, or in the running sum
-   * of the window still open:
+   * of the window still open (a closed running sum is written below zero):
    *   the totals written in (t - window, t]
-   * + the running sum at t, unless a total closed it at that evaluation
-   * - the running sum at t - window, likewise.
+   * + the running sum at t, if open
+   * - the running sum at t - window, if open.
    * The totals cover everything from the last closing at or before
    * t - window to the last closing at or before t; the second part adds what
    * came after that, up to t, and the third takes away what came before
    * t - window. What is left is exactly the growth in (t - window, t], for any
    * t and window, and a long range reads one total per series and window
-   * instead of one sum per rule interval.
+   * instead of one sum per rule interval. No part matches series against
+   * another, so labels a central store adds change nothing.
    */
   private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window): string {
     const totals = this.selector(metric, matchers, metric.windowTotal);
     const runningSum = this.selector(metric, matchers, metric.windowToDate);
-    const stillOpen = (offset: string) => {
-      const sum = `${runningSum}${offset}`;
-      const total = `${totals}${offset}`;
-      return `(${sum} unless (${total} and timestamp(${total}) == timestamp(${sum})))`;
-    };
     const part = (expression: string, name: string) => `label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
     return [
       part(`sum_over_time(${totals}[${window}])`, "closed windows"),
-      part(stillOpen(""), "open at the end"),
-      part(`-${stillOpen(` offset ${window}`)}`, "open at the start"),
+      part(`${runningSum} >= 0`, "open at the end"),
+      part(`-(${runningSum} offset ${window} >= 0)`, "open at the start"),
     ].join(" or ");
   }
 

@@ -1,9 +1,10 @@
 /**
  * Past one machine, with real programs: two stacks (each its own Collector and
  * Prometheus, running the files `cdktf synth` makes with `centralStore` set,
- * one per team) send their series by remote write into one Thanos Receive,
- * and the dashboards are read through Thanos Query, both built from Thanos's
- * module. Every panel of the three dashboards must equal the oracle of both
+ * one per team) send their series by remote write into Thanos Receive, two
+ * nodes sharing a hashring (each stack writes to its own node; each series is
+ * stored on the node its hash names), and the dashboards are read through
+ * Thanos Query, all built from Thanos's module. Every panel of the three dashboards must equal the oracle of both
  * stacks' sessions together, for all teams and for one. (The raw event series
  * are not compared here: that check reads them with `anchored`, which Thanos
  * Query does not parse; the dashboards never use it.)
@@ -27,6 +28,7 @@ const SITES: readonly { readonly site: string; readonly team: Team }[] = [
   { site: "site-beta", team: "beta" },
 ];
 const EXPORT_INTERVAL_MS = 2000;
+const RECEIVE_NODES = 2;
 const RULE_INTERVAL_SECONDS = 60;
 
 export interface CentralStoreResult {
@@ -37,18 +39,18 @@ export interface CentralStoreResult {
 
 export async function centralStoreChecks(dir: string, log: (line: string) => void): Promise<CentralStoreResult> {
   fs.mkdirSync(dir, { recursive: true });
-  const thanos = await startThanosReceive(buildThanos(log), dir);
+  const thanos = await startThanosReceive(buildThanos(log), dir, RECEIVE_NODES);
   const stacks: { team: Team; stack: StackUnderTest; receiver: EventReceiver }[] = [];
   const standIn = new AnthropicStandIn();
   try {
     let dashboards: readonly any[] = [];
     let stackEnv: Readonly<Record<string, string>> = {};
-    for (const { site, team } of SITES) {
+    for (const [index, { site, team }] of SITES.entries()) {
       fs.mkdirSync(path.join(dir, site), { recursive: true });
       const files = synthesize(
         {
           teamAttributes: { "team.id": team, department: "eng" },
-          centralStore: { remoteWriteUrl: thanos.remoteWriteUrl, queryUrl: thanos.queryUrl, site, tenant: site },
+          centralStore: { remoteWriteUrl: thanos.nodes[index % RECEIVE_NODES].remoteWriteUrl, queryUrl: thanos.queryUrl, site, tenant: site },
         },
         path.join(dir, site),
       );
@@ -98,6 +100,15 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
         passed: !Number.isNaN(seconds),
       },
     ];
+    const seriesPerNode = await Promise.all(thanos.nodes.map((node) => node.headSeries()));
+    checks.push({
+      view: "store",
+      dashboard: "-",
+      panel: `the hashring spreads the series over the ${RECEIVE_NODES} Receive nodes`,
+      found: seriesPerNode.map((series, node) => `node ${node}: ${series}`).join(", "),
+      expected: "series on every node",
+      passed: seriesPerNode.every((series) => series > 0),
+    });
     const views: [string, VariableValues, Team | undefined][] = [
       ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
       ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],

@@ -1,8 +1,8 @@
 /**
  * Thanos, the distributed engine the central store is tested on, run from the
- * binary buildThanos makes, on loopback: Receive (takes remote write) or Store
- * Gateway (serves TSDB blocks from a bucket), each with a Thanos Query in
- * front that speaks Prometheus's query API.
+ * binary buildThanos makes, on loopback: Receive nodes behind a hashring (take
+ * remote write) or Store Gateway (serves TSDB blocks from a bucket), with a
+ * Thanos Query in front that speaks Prometheus's query API.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -14,26 +14,69 @@ export interface RunningThanos {
   stop(): Promise<void>;
 }
 
-/** Thanos Receive (one ingesting node, no hashring) and Thanos Query reading it. */
-export async function startThanosReceive(binary: string, dir: string): Promise<RunningThanos & { readonly remoteWriteUrl: string }> {
-  const [grpc, http, remoteWrite] = [await freePort(), await freePort(), await freePort()];
-  const receive = new ManagedProcess(
-    "Thanos Receive",
-    binary,
-    [
-      "receive",
-      `--tsdb.path=${path.join(dir, "thanos-receive")}`,
-      `--grpc-address=${local(grpc)}`,
-      `--http-address=${local(http)}`,
-      `--remote-write.address=${local(remoteWrite)}`,
-      '--label=receive_replica="0"',
-    ],
-    path.join(dir, "thanos-receive.log"),
-    () => answersOk(`http://${local(http)}/-/ready`),
-  );
-  await receive.start();
-  const query = await startQuery(binary, dir, grpc, receive);
-  return { ...query, remoteWriteUrl: `http://${local(remoteWrite)}/api/v1/receive` };
+/** A Receive node: where to remote-write to it, and how many series its TSDBs hold. */
+export interface ReceiveNode {
+  readonly remoteWriteUrl: string;
+  headSeries(): Promise<number>;
+}
+
+/**
+ * `nodes` Thanos Receive nodes sharing one hashring (each series is stored on
+ * the node its hash names, whichever node it was written to; replication
+ * factor 1) and Thanos Query reading all of them.
+ */
+export async function startThanosReceive(binary: string, dir: string, nodes: number): Promise<RunningThanos & { readonly nodes: readonly ReceiveNode[] }> {
+  const ports = [];
+  for (let n = 0; n < nodes; n++) ports.push({ grpc: await freePort(), http: await freePort(), remoteWrite: await freePort() });
+  const hashrings = path.join(dir, "hashrings.json");
+  fs.writeFileSync(hashrings, JSON.stringify([{ hashring: "default", endpoints: ports.map(({ grpc }) => local(grpc)) }]));
+  const receivers: ManagedProcess[] = [];
+  const stopAll = async () => {
+    for (const receiver of receivers) await receiver.stop();
+  };
+  try {
+    for (const [n, { grpc, http, remoteWrite }] of ports.entries()) {
+      const receiver = new ManagedProcess(
+        `Thanos Receive ${n}`,
+        binary,
+        [
+          "receive",
+          `--tsdb.path=${path.join(dir, `thanos-receive-${n}`)}`,
+          `--grpc-address=${local(grpc)}`,
+          `--http-address=${local(http)}`,
+          `--remote-write.address=${local(remoteWrite)}`,
+          `--receive.hashrings-file=${hashrings}`,
+          `--receive.local-endpoint=${local(grpc)}`,
+          "--receive.replication-factor=1",
+          `--label=receive_node="${n}"`,
+        ],
+        path.join(dir, `thanos-receive-${n}.log`),
+        () => answersOk(`http://${local(http)}/-/ready`),
+      );
+      receivers.push(receiver);
+      await receiver.start();
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const query = await startQuery(binary, dir, ports.map(({ grpc }) => grpc), { stop: stopAll });
+  return {
+    ...query,
+    nodes: ports.map(({ http, remoteWrite }) => ({
+      remoteWriteUrl: `http://${local(remoteWrite)}/api/v1/receive`,
+      headSeries: () => headSeries(`http://${local(http)}/metrics`),
+    })),
+  };
+}
+
+/** Series in the heads of every tenant's TSDB on one Receive node, from its own metrics. */
+async function headSeries(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("prometheus_tsdb_head_series{") || line.startsWith("prometheus_tsdb_head_series "))
+    .reduce((total, line) => total + Number(line.split(" ").at(-1)), 0);
 }
 
 /**
@@ -62,17 +105,17 @@ export async function startThanosStore(binary: string, blocksDir: string, extern
     () => answersOk(`http://${local(http)}/-/ready`),
   );
   await store.start();
-  return startQuery(binary, dir, grpc, store);
+  return startQuery(binary, dir, [grpc], store);
 }
 
-/** Thanos Query over one Store API endpoint; stopping it also stops `backend`. */
-async function startQuery(binary: string, dir: string, endpointGrpc: number, backend: ManagedProcess): Promise<RunningThanos> {
+/** Thanos Query over Store API endpoints; stopping it also stops `backend`. */
+async function startQuery(binary: string, dir: string, endpointsGrpc: readonly number[], backend: { stop(): Promise<void> }): Promise<RunningThanos> {
   const [grpc, http] = [await freePort(), await freePort()];
   const queryUrl = `http://${local(http)}`;
   const query = new ManagedProcess(
     "Thanos Query",
     binary,
-    ["query", `--http-address=${local(http)}`, `--grpc-address=${local(grpc)}`, `--endpoint=${local(endpointGrpc)}`],
+    ["query", `--http-address=${local(http)}`, `--grpc-address=${local(grpc)}`, ...endpointsGrpc.map((port) => `--endpoint=${local(port)}`)],
     path.join(dir, "thanos-query.log"),
     () => answersOk(`${queryUrl}/-/ready`),
   );

@@ -71,51 +71,64 @@ export function bucketRule(histogram: EventHistogram, intervalSeconds: number): 
   return `${growthSum(histogram.bucket, intervalSeconds)}\nand ignoring (${BUCKET_LABEL})\n${increaseRule(histogram.count, intervalSeconds)}`;
 }
 
-/**
- * The running sum at the previous evaluation (found by Prometheus's lookback,
- * 5 minutes), unless a window total was written at that same evaluation,
- * which closed it.
- */
-function openRunningSum(series: RecordedSeries): string {
-  const previous = `${series.windowToDate} offset 1ms`;
-  const previousTotal = `${series.windowTotal} offset 1ms`;
-  return `(${previous}) unless (${previousTotal} and timestamp(${previousTotal}) == timestamp(${previous}))`;
-}
+/** Value the running sum is written with when its window closes: anything below zero reads as "closed". */
+export const CLOSED = -1;
 
 /**
- * The rule expression of a series' running sum in the current rollup window:
- * this evaluation's recorded growth plus the previous running sum, if that is
- * still open. Written at every evaluation from the window's first growth until
- * the window is closed (see windowTotalRule).
+ * The running sum this evaluation would have: its recorded growth plus the
+ * previous running sum if that is still open (found by Prometheus's lookback,
+ * 5 minutes).
  */
-export function windowToDateRule(series: RecordedSeries): string {
+function runningSum(series: RecordedSeries): string {
   return [
     `sum without (${PART_LABEL}) (`,
     `  label_replace(last_over_time(${series.recorded}[1ms]), "${PART_LABEL}", "this", "", "")`,
     `  or`,
-    `  label_replace(${openRunningSum(series)}, "${PART_LABEL}", "earlier", "", "")`,
+    `  label_replace((${series.windowToDate} offset 1ms) >= 0, "${PART_LABEL}", "earlier", "", "")`,
     `)`,
   ].join("\n");
 }
 
 /**
- * The rule expression of a window total: the running sum, written at the last
- * evaluation of each clock-aligned window [k * window, (k + 1) * window), which
- * closes it. If that evaluation was missed (Prometheus down), the first one
- * after it that still finds the previous running sum open closes it, with this
- * evaluation's growth in it. Either way each recorded growth is in exactly one
- * total or in the running sum still open, which is what the dashboards add up
- * (see QueryBuilder.increase).
+ * The evaluations that close a window: the last one of each clock-aligned
+ * window [k * window, (k + 1) * window), or, if that one was missed
+ * (Prometheus down), the first one after it that still finds a running sum
+ * open from an earlier window.
+ */
+function closings(series: RecordedSeries, intervalSeconds: number, windowSeconds: number): { lastOfWindow: string; openFromEarlierWindow: string } {
+  const previous = `${series.windowToDate} offset 1ms`;
+  return {
+    lastOfWindow: `on () (vector(time()) % ${windowSeconds} >= ${windowSeconds - intervalSeconds})`,
+    openFromEarlierWindow: `(timestamp(${previous}) < time() - time() % ${windowSeconds}) and ((${previous}) >= 0)`,
+  };
+}
+
+/**
+ * The rule expression of a window total: the running sum at the evaluation
+ * that closes the window, written once. Each recorded growth is thus in
+ * exactly one total or in a running sum still open, which is what the
+ * dashboards add up (see QueryBuilder.increase).
  */
 export function windowTotalRule(series: RecordedSeries, intervalSeconds: number, windowSeconds: number): string {
-  const lastOfWindow = `${series.windowToDate} and on () (vector(time()) % ${windowSeconds} >= ${windowSeconds - intervalSeconds})`;
-  const openFromEarlierWindow = `${series.windowToDate} and (timestamp(${series.windowToDate} offset 1ms) < time() - time() % ${windowSeconds}) and (${openRunningSum(series)})`;
-  return `${lastOfWindow}\nor\n${openFromEarlierWindow}`;
+  const sum = `(\n${runningSum(series)}\n)`;
+  const { lastOfWindow, openFromEarlierWindow } = closings(series, intervalSeconds, windowSeconds);
+  return `(${sum} and ${lastOfWindow})\nor\n(${sum} and (${openFromEarlierWindow}))`;
+}
+
+/**
+ * The rule expression of a series' running sum in its rollup window: written
+ * at every evaluation from the window's first growth, and as CLOSED at the
+ * evaluation whose window total (written just before, by windowTotalRule)
+ * closes it.
+ */
+export function windowToDateRule(series: RecordedSeries): string {
+  const closedNow = `last_over_time(${series.windowTotal}[1ms])`;
+  return `(\n${runningSum(series)}\n) unless ${closedNow}\nor\n${closedNow} * 0 + (${CLOSED})`;
 }
 
 /**
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
- * growth per interval, then its running sum and window total, each reading
+ * growth per interval, then its window total and running sum, each reading
  * what the rules before it wrote in the same evaluation (rules of a group run
  * in order).
  */
@@ -123,8 +136,8 @@ export function recordingRules(intervalSeconds: number, windowSeconds: number): 
   const rules: { record: string; expr: string }[] = [];
   const add = (series: RecordedSeries, expr: string) => {
     rules.push({ record: series.recorded, expr });
-    rules.push({ record: series.windowToDate, expr: windowToDateRule(series) });
     rules.push({ record: series.windowTotal, expr: windowTotalRule(series, intervalSeconds, windowSeconds) });
+    rules.push({ record: series.windowToDate, expr: windowToDateRule(series) });
   };
   for (const metric of Object.values(Metric)) add(metric, increaseRule(metric, intervalSeconds));
   for (const metric of Object.values(EventMetric)) {
