@@ -96,7 +96,7 @@ describe("activity dashboard", () => {
     expect(exprs).toContain(`by (${Label.toolName}, ${Label.decision})`);
     expect(exprs).toContain(`by (${Label.language}, ${Label.decision})`);
     expect(exprs).toContain(Metric.pullRequests.name);
-    expect(exprs).toContain(`${Metric.linesOfCode.windowTotal}{`);
+    expect(exprs).toContain(`${Metric.linesOfCode.recorded}{`);
     const titles = panels.map((panel) => panel.title);
     expect(titles).toEqual(
       expect.arrayContaining(["Cost by User", "Tokens by User", "Cost by team.id", "Tokens by team.id", "Cost by department", "Tokens by department"]),
@@ -190,9 +190,10 @@ describe.each([
       expect(query.errors).toEqual([]);
       expect(query.selectors.length).toBeGreaterThan(0);
       for (const selector of query.selectors) {
-        // Counters are read through the rollup rules' window totals and running sums, never raw.
-        const metric = RECORDED.find((series) => [series.windowTotal, series.windowToDate].includes(selector.metric));
-        expect([metric?.windowTotal, metric?.windowToDate]).toContain(selector.metric);
+        // Counters are read through the recording rules (a range through the rollups, a step through the per-interval sums), never raw.
+        const metric = RECORDED.find((series) => [series.windowTotal, series.windowToDate, series.recorded].includes(selector.metric));
+        expect([metric?.windowTotal, metric?.windowToDate, metric?.recorded]).toContain(selector.metric);
+        if (selector.metric === metric!.recorded) expect(target.expr).toContain(`${selector.metric}{${selector.matchers.join(", ")}}[$__interval])`);
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
         if (metric!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
       }

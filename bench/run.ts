@@ -36,6 +36,7 @@ const TARGET_DASHBOARDS = [
 /** Every exact reading is checked on small histories; raw increase over 90 days of 100 developers outlasts the query timeout. */
 const ALL_EXACT: CounterReading[] = ["recorded", "recorded-intervals", "raw-increase"];
 const RECORDED_EXACT: CounterReading[] = ["recorded", "recorded-intervals"];
+const STACK_READING: CounterReading[] = ["recorded"];
 const SEAM_RANGES = 20;
 const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPercent: 10 };
 
@@ -76,11 +77,14 @@ async function main(mode: Mode): Promise<number> {
     smoke: [{ developers: 3, days: 2, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
     full: [
       { developers: 3, days: 3, rangesDays: [], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
-      { developers: 10, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
       { developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, throughThanos: true, ...WORKDAY },
     ],
     events: [],
-    scale: [{ developers: 1000, days: 30, rangesDays: [7, 30], timedReadings: RECORDED_EXACT, exactReadings: RECORDED_EXACT, seamRanges: 10, ...WORKDAY }],
+    // Recorded series only: the whole series of 1,000 developers for 30 days would take about an hour to write here.
+    scale: [
+      { developers: 1000, days: 30, rangesDays: [7, 30], timedReadings: RECORDED_EXACT, exactReadings: RECORDED_EXACT, seamRanges: 10, recordedOnly: true, ...WORKDAY },
+      { developers: 10_000, days: 7, rangesDays: [7], timedReadings: STACK_READING, exactReadings: STACK_READING, seamRanges: 5, recordedOnly: true, ...WORKDAY },
+    ],
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -174,6 +178,7 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
     header: [
       "developers",
       "days",
+      "series written",
       "session series created",
       "series created per developer per day",
       "recorded series",
@@ -187,6 +192,7 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
     rows: history.map(({ storage: s }) => [
       String(s.developers),
       String(s.days),
+      s.recordedOnly ? "recorded only" : "all",
       String(s.rawSeries),
       (s.rawSeries / (s.developers * s.days)).toFixed(1),
       String(s.recordedSeries),

@@ -37,6 +37,8 @@ export interface HistoryCase {
   readonly seamRanges: number;
   /** Also serve the blocks through Thanos (Store Gateway and Query) and check and time the stack's reading there. */
   readonly throughThanos?: boolean;
+  /** Write only the recorded series (see HistoryOptions.recordedOnly); only recorded readings can then be timed. @default false */
+  readonly recordedOnly?: boolean;
 }
 
 export interface StorageResult {
@@ -50,6 +52,8 @@ export interface StorageResult {
   readonly activeSeries: number;
   readonly prometheusPeakRssMiB: number;
   readonly writeSeconds: number;
+  /** Whether only the recorded series were written (the raw series' figures then count what was simulated). */
+  readonly recordedOnly: boolean;
 }
 
 export interface LoadResult {
@@ -104,6 +108,7 @@ export async function runHistory(
       expirationSeconds: durationSeconds(config.collector.metricExpiration),
       teamAttributeKeys: Object.keys(config.teamAttributes),
       targetLabels: { job: "claude-code", instance: /- ([a-z0-9-]+:8889)/.exec(files.prometheusYaml)![1] },
+      recordedOnly: historyCase.recordedOnly,
     },
     omDir,
     (file) => {
@@ -148,6 +153,7 @@ export async function runHistory(
       activeSeries,
       prometheusPeakRssMiB: peakRssMiB(prometheus.process.pid!),
       writeSeconds,
+      recordedOnly: historyCase.recordedOnly ?? false,
     };
     await prometheus.process.stop();
     if (historyCase.throughThanos) {

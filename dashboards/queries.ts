@@ -38,14 +38,18 @@ export class QueryBuilder {
   }
 
   /**
-   * How much the counter grew over `window`, per series; with the "recorded"
-   * reading in up to three parts per series, which every caller sums.
+   * How much the counter grew over `window`, per series. The "recorded"
+   * reading reads a dashboard range from the rollups, in three parts per
+   * series which every caller sums, and a time series step from the
+   * per-interval sums: a step ends at every multiple of itself, so the
+   * rollups' running sums would be read at every step, which costs more than
+   * the per-interval sums they stand for.
    */
   increase(metric: RecordedSeries, matchers: Matchers = {}, window: Window = "$__range"): string {
     const selector = this.selector(metric, matchers);
     switch (this.config.counterReading) {
       case "recorded":
-        return this.rolledUpGrowth(metric, matchers, window);
+        return window === "$__range" ? this.rolledUpGrowth(metric, matchers, window) : `sum_over_time(${selector}[${window}])`;
       case "recorded-intervals":
         return `sum_over_time(${selector}[${window}])`;
       case "raw-increase":

@@ -27,15 +27,16 @@ export interface ReceiveNode {
  */
 export async function startThanosReceive(binary: string, dir: string, nodes: number): Promise<RunningThanos & { readonly nodes: readonly ReceiveNode[] }> {
   const ports = [];
-  for (let n = 0; n < nodes; n++) ports.push({ grpc: await freePort(), http: await freePort(), remoteWrite: await freePort() });
+  for (let n = 0; n < nodes; n++) ports.push({ grpc: await freePort(), http: await freePort(), remoteWrite: await freePort(), capnproto: await freePort() });
   const hashrings = path.join(dir, "hashrings.json");
-  fs.writeFileSync(hashrings, JSON.stringify([{ hashring: "default", endpoints: ports.map(({ grpc }) => local(grpc)) }]));
+  const endpoints = ports.map(({ grpc, capnproto }) => ({ address: local(grpc), capnproto_address: local(capnproto) }));
+  fs.writeFileSync(hashrings, JSON.stringify([{ hashring: "default", endpoints }]));
   const receivers: ManagedProcess[] = [];
   const stopAll = async () => {
     for (const receiver of receivers) await receiver.stop();
   };
   try {
-    for (const [n, { grpc, http, remoteWrite }] of ports.entries()) {
+    for (const [n, { grpc, http, remoteWrite, capnproto }] of ports.entries()) {
       const receiver = new ManagedProcess(
         `Thanos Receive ${n}`,
         binary,
@@ -47,6 +48,8 @@ export async function startThanosReceive(binary: string, dir: string, nodes: num
           `--remote-write.address=${local(remoteWrite)}`,
           `--receive.hashrings-file=${hashrings}`,
           `--receive.local-endpoint=${local(grpc)}`,
+          // Replication between nodes goes over gRPC; the Cap'n Proto listener would otherwise take the same port on every node.
+          `--receive.capnproto-address=${local(capnproto)}`,
           "--receive.replication-factor=1",
           `--label=receive_node="${n}"`,
         ],
