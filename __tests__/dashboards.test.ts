@@ -135,7 +135,8 @@ describe("health dashboard", () => {
 
   test("a tool that never succeeded shows a success rate of 0, not no data", () => {
     const [expr] = exprs("Tool Success Rate");
-    expect(expr).toContain(' or (0 * sum by (tool_name)');
+    // The runs are parenthesised: 0 * (runs != 0), not (0 * runs) != 0, which would drop every tool.
+    expect(expr).toContain(" or (0 * (sum by (tool_name) (");
   });
 });
 

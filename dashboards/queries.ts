@@ -17,11 +17,13 @@ export type Matchers = Readonly<Record<string, string | readonly string[]>>;
  * Builds every PromQL expression of the dashboards from the metric catalog and
  * the dashboard configuration, so the filter variables reach every selector.
  *
- * Counters are read from the recording rules' window-to-date sums (see
- * renderers/recording-rules.ts and `increase`): the growth in (t - window, t]
- * of consecutive steps do not overlap, so a stat over the dashboard range and
- * the sum of a time series' steps both equal what Claude Code counted.
- * DashboardConfig.counterReading switches to other readings for the benchmark.
+ * Counters are read from the recording rules (see renderers/recording-rules.ts
+ * and `increase`): a value over the dashboard range from the rollup windows'
+ * totals and running sums, a time series step from the per-interval sums. The
+ * windows (t - window, t] of consecutive steps do not overlap, so a stat over
+ * the dashboard range and the sum of a time series' steps both equal what
+ * Claude Code counted. DashboardConfig.counterReading switches to other
+ * readings for the benchmark.
  */
 export class QueryBuilder {
   constructor(private readonly config: DashboardConfig) {}
@@ -93,12 +95,12 @@ export class QueryBuilder {
 
   /** Growth over the dashboard range, summed per value of `by`; values that did not grow are left out. */
   totalBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
-    return `${this.sumBy(metric, by, matchers)} != 0`;
+    return `(${this.sumBy(metric, by, matchers)} != 0)`;
   }
 
   /** Growth in each time series step, summed per value of `by`; steps without growth are left out. */
   perStepBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
-    return `${this.sumBy(metric, by, matchers, "$__interval")} != 0`;
+    return `(${this.sumBy(metric, by, matchers, "$__interval")} != 0)`;
   }
 
   /** numerator / denominator over the dashboard range, empty when the denominator is 0. */
