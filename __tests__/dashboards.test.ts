@@ -194,7 +194,9 @@ describe.each([
         // Counters are read through the recording rules (a range through the rollups, a step through the per-interval sums), never raw.
         const metric = RECORDED.find((series) => [series.windowTotal, series.windowToDate, series.recorded].includes(selector.metric));
         expect([metric?.windowTotal, metric?.windowToDate, metric?.recorded]).toContain(selector.metric);
-        if (selector.metric === metric!.recorded) expect(target.expr).toContain(`${selector.metric}{${selector.matchers.join(", ")}}[$__interval])`);
+        // A time series step reads the window totals or, at steps that are not whole windows, the per-interval sums: never both.
+        if (selector.metric === metric!.recorded) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
+        if (selector.metric === metric!.windowTotal && target.expr.includes("$__interval")) expect(selector.matchers).toContain('rollup_steps=~".*,1m,.*"');
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
         if (metric!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
       }
@@ -230,6 +232,14 @@ describe("query builder", () => {
       `label_replace(${runningSum} >= 0, "part", "open at the end", "", "")`,
       `label_replace(-(${runningSum} offset $__range >= 0), "part", "open at the start", "", "")`,
     ]);
+  });
+
+  test("a time series step reads the window totals where it is whole windows, else the per-interval sums", () => {
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
+    expect(q.increase(Metric.commits, {}, "$__interval")).toBe(
+      'sum_over_time(claude_code_commit_count_total:increase_window{user_id=~"$user", rollup_steps=~".*,$__interval,.*"}[$__interval] offset -300s)' +
+        ' or sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user", rollup_steps!~".*,$__interval,.*"}[$__interval])',
+    );
   });
 
   test("the benchmark's other readings use the per-interval sums or the raw counters", () => {

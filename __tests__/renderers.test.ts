@@ -7,7 +7,7 @@ import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, metricsEndpoints, renderCollectorConfig } from "../renderers/collector-config";
 import { EventMetric, Metric, eventSeries } from "../dashboards/catalog";
 import { prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
-import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules } from "../renderers/recording-rules";
+import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules, rollupSteps } from "../renderers/recording-rules";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { parsePromQL } from "./promql";
 import { dedent } from "./dedent";
@@ -291,7 +291,7 @@ describe("recording rules", () => {
   test("the k-th catch-up term adds the window k intervals back where nothing was recorded since", () => {
     const tokens = group.rules[3].expr as string;
     expect(tokens).toContain(
-      'label_replace(increase(claude_code_token_usage_tokens_total[60s] anchored offset 120s) unless ignoring (session_id) last_over_time(claude_code_token_usage_tokens_total:increase[61s] offset 60s), "catch_up", "2", "", "")',
+      'label_replace(increase(claude_code_token_usage_tokens_total[60s] anchored offset 120s) unless ignoring (session_id, rollup_steps) last_over_time(claude_code_token_usage_tokens_total:increase[61s] offset 60s), "catch_up", "2", "", "")',
     );
     expect(tokens.match(/label_replace\(/g)).toHaveLength(CATCH_UP_WINDOWS);
   });
@@ -320,13 +320,24 @@ describe("recording rules", () => {
   test("a window total is the running sum at the last evaluation of each clock hour, or at the first after it that finds a running sum still open", () => {
     const rule = group.rules.find((r: any) => r.record === windowTotal);
     expect(parsePromQL(rule.expr).errors).toEqual([]);
+    const toWindowEnd = "(3600 - time() % 3600) % 3600";
     expect(rule.expr).toBe(
       [
-        `((\n${runningSum}\n) and on () (vector(time()) % 3600 >= 3540))`,
+        `((\n${runningSum}\n) and on () (vector(${toWindowEnd}) < 60))`,
         "or",
-        `((\n${runningSum}\n) and ((timestamp(${windowToDate} offset 1ms) < time() - time() % 3600) and ((${windowToDate} offset 1ms) >= 0)))`,
+        `((\n${runningSum}\n) and ((timestamp(${windowToDate} offset 1ms) <= time() - 3600 + ${toWindowEnd}) and ((${windowToDate} offset 1ms) >= 0)))`,
       ].join("\n"),
     );
+  });
+
+  test("the per-interval sums carry the steps at which time series read window totals; the rollups inherit the label", () => {
+    for (const rule of group.rules) {
+      if (rule.record.endsWith(":increase")) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
+      else expect(rule.labels).toBeUndefined();
+    }
+    expect(rollupSteps(60, 600)).toBe(",10m,30m,1h,2h,3h,6h,12h,1d,");
+    // A window too short for a total written 5 minutes late to stay in its own step: never read per step.
+    expect(rollupSteps(60, 120)).toBe(",,");
   });
 
   test("the running sum adds this evaluation's growth to the previous one while open, and is written below zero where a total closed it", () => {

@@ -5,6 +5,7 @@
  * at the step Grafana picks for a panel 1200 pixels wide.
  */
 import { durationSeconds } from "../config/stack-config";
+import { roundInterval } from "../dashboards/grafana-intervals";
 import { VariableValues, alignedToStep, panelsOf, resolveVariables } from "../e2e/panels";
 
 /** One HTTP request Grafana makes to Prometheus while the dashboard loads. */
@@ -105,31 +106,6 @@ export function dashboardRequests(model: any, variables: VariableValues, range: 
 export function grafanaStep(rangeSeconds: number, model: any): number {
   const minInterval = Math.max(0, ...panelsOf(model).filter((p) => p.interval).map((p) => durationSeconds(p.interval)));
   return Math.max(minInterval, roundInterval(rangeSeconds / PANEL_WIDTH_PIXELS));
-}
-
-/** Grafana's roundInterval (public/app/core/utils/kbn), from 1 s up to a day. */
-function roundInterval(intervalSeconds: number): number {
-  const steps: [number, number][] = [
-    [1.5, 1],
-    [3.5, 2],
-    [7.5, 5],
-    [12.5, 10],
-    [17.5, 15],
-    [25, 20],
-    [45, 30],
-    [90, 60],
-    [180, 120],
-    [450, 300],
-    [1050, 600],
-    [2100, 1800],
-    [5400, 3600],
-    [9000, 7200],
-    [16200, 10800],
-    [32400, 21600],
-    [86400, 43200],
-  ];
-  for (const [below, rounded] of steps) if (intervalSeconds < below) return rounded;
-  return 86400;
 }
 
 /** Sends one request as Grafana does (queries by POST, label values by GET); returns Prometheus's error, if any. */

@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, labelForAttribute } from "../dashboards/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, labelForAttribute } from "../dashboards/catalog";
 import { CLOSED } from "../renderers/recording-rules";
 import {
   Attributes,
@@ -42,6 +42,8 @@ export interface HistoryOptions {
   readonly ruleIntervalSeconds: number;
   /** Length of the recording rules' rollup windows. */
   readonly rollupWindowSeconds: number;
+  /** Value of ROLLUP_STEPS_LABEL on the recorded series (rollupSteps of the rules' interval and window). */
+  readonly rollupSteps: string;
   /** How long the Collector's exporter keeps serving a finished session's series. */
   readonly expirationSeconds: number;
   /** Resource attributes the Collector turns into labels. */
@@ -169,9 +171,11 @@ function seriesLabels(
   pairs.push(...Object.entries(options.targetLabels));
   pairs.sort(([a], [b]) => (a < b ? -1 : 1));
   const text = (list: [string, string][]) => list.map(([name, value]) => `${name}="${value}"`).join(",");
+  const groupPairs: [string, string][] = [...pairs.filter(([name]) => name !== Label.sessionId), [ROLLUP_STEPS_LABEL, options.rollupSteps]];
+  groupPairs.sort(([a], [b]) => (a < b ? -1 : 1));
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
-    groupLabels: `{${text(pairs.filter(([name]) => name !== Label.sessionId))}}`,
+    groupLabels: `{${text(groupPairs)}}`,
   };
 }
 
@@ -235,14 +239,14 @@ function rollupSums(sums: readonly [number, number][], options: HistoryOptions):
   const totals: [number, number][] = [];
   let next = 0;
   while (next < sums.length) {
-    const windowEnd = sums[next][0] - (sums[next][0] % rollup) + rollup;
+    // Windows are right-closed, (end - rollup, end]; the evaluations are at multiples of the rule interval.
+    const windowEnd = Math.ceil(sums[next][0] / rollup) * rollup;
     let runningSum = 0;
-    let at = sums[next][0];
-    for (; at < windowEnd; at += rule) {
+    for (let at = sums[next][0]; at <= windowEnd; at += rule) {
       while (next < sums.length && sums[next][0] <= at) runningSum += sums[next++][1];
-      runningSums.push([at, at + rule < windowEnd ? runningSum : CLOSED]);
+      runningSums.push([at, at < windowEnd ? runningSum : CLOSED]);
     }
-    totals.push([at - rule, runningSum]);
+    totals.push([windowEnd, runningSum]);
   }
   return { runningSums, totals };
 }

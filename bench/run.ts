@@ -74,7 +74,8 @@ async function main(mode: Mode): Promise<number> {
     ],
   }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
-    smoke: [{ developers: 3, days: 2, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
+    // 30 days: ranges past 29 days get hourly time series steps, which read the window totals.
+    smoke: [{ developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
     full: [
       { developers: 3, days: 3, rangesDays: [], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
       { developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, throughThanos: true, ...WORKDAY },

@@ -189,6 +189,21 @@ export type EventMetricDefinition = EventCounter | EventHistogram;
 /** Label of a histogram's bucket upper bound. */
 export const BUCKET_LABEL = "le";
 
+/**
+ * Label the recording rules put on every series they write: the time series
+ * steps, as Grafana writes them in `$__interval` and between commas, at which
+ * the dashboards read rollup window totals instead of per-interval sums
+ * (whole multiples of the rollup window; see renderers/recording-rules.ts).
+ */
+export const ROLLUP_STEPS_LABEL = "rollup_steps";
+
+/**
+ * Longest time after its window's end at which a window total can still be
+ * written (a closing found late, after Prometheus was down: Prometheus's
+ * 5-minute lookback); a time series step reads totals this much later.
+ */
+export const LATE_CLOSING_SECONDS = 300;
+
 /** Labels of an event metric: the user, then its attributes. */
 function eventLabels(spec: EventMetricSpec): string[] {
   return [Label.userId, ...spec.attributes.map(({ key }) => labelForAttribute(key))];

@@ -1,4 +1,4 @@
-import { BUCKET_LABEL, EventHistogram, Label, RecordedSeries } from "./catalog";
+import { BUCKET_LABEL, EventHistogram, LATE_CLOSING_SECONDS, Label, ROLLUP_STEPS_LABEL, RecordedSeries } from "./catalog";
 import { DashboardConfig } from "./config";
 
 /** A window queries add growth over: the dashboard's range, or a time series' step. */
@@ -28,30 +28,32 @@ export type Matchers = Readonly<Record<string, string | readonly string[]>>;
 export class QueryBuilder {
   constructor(private readonly config: DashboardConfig) {}
 
-  /** `series{filters..., matchers...}`, with the filters that apply to this metric; `series` is the raw counter or its recorded sums. */
-  selector(metric: RecordedSeries, matchers: Matchers = {}, series = this.seriesName(metric)): string {
+  /**
+   * `series{matchers..., filters..., extra...}`, with the filters that apply
+   * to this metric; `series` is the raw counter or a recording rule's output,
+   * `extra` further label matchers as PromQL.
+   */
+  selector(metric: RecordedSeries, matchers: Matchers = {}, series = this.seriesName(metric), extra: readonly string[] = []): string {
     const filters = this.config.filters
       .filter((filter) => appliesTo(filter.label, metric))
       .map((filter) => `${filter.label}=~"$${filter.name}"`);
     const exact = Object.entries(matchers).map(([label, value]) =>
       typeof value === "string" ? `${label}="${value}"` : `${label}=~"${value.join("|")}"`,
     );
-    return `${series}{${[...exact, ...filters].join(", ")}}`;
+    return `${series}{${[...exact, ...filters, ...extra].join(", ")}}`;
   }
 
   /**
    * How much the counter grew over `window`, per series. The "recorded"
-   * reading reads a dashboard range from the rollups, in three parts per
-   * series which every caller sums, and a time series step from the
-   * per-interval sums: a step ends at every multiple of itself, so the
-   * rollups' running sums would be read at every step, which costs more than
-   * the per-interval sums they stand for.
+   * reading reads a dashboard range from the rollups (rolledUpGrowth), in up
+   * to three parts per series which every caller sums, and a time series step
+   * with stepGrowth.
    */
   increase(metric: RecordedSeries, matchers: Matchers = {}, window: Window = "$__range"): string {
     const selector = this.selector(metric, matchers);
     switch (this.config.counterReading) {
       case "recorded":
-        return window === "$__range" ? this.rolledUpGrowth(metric, matchers, window) : `sum_over_time(${selector}[${window}])`;
+        return window === "$__range" ? this.rolledUpGrowth(metric, matchers, window) : this.stepGrowth(metric, matchers);
       case "recorded-intervals":
         return `sum_over_time(${selector}[${window}])`;
       case "raw-increase":
@@ -86,6 +88,24 @@ export class QueryBuilder {
       part(`${runningSum} >= 0`, "open at the end"),
       part(`-(${runningSum} offset ${window} >= 0)`, "open at the start"),
     ].join(" or ");
+  }
+
+  /**
+   * The growth in each time series step (t - step, t]. Grafana starts a range
+   * query at a multiple of its step, so every step ends at one: where the step
+   * is a whole multiple of the rollup window (ROLLUP_STEPS_LABEL lists those
+   * steps on every recorded series), the step is whole windows, and its growth
+   * is their totals, read LATE_CLOSING_SECONDS later so a total written late
+   * still counts in its own step; at any other step, the per-interval sums.
+   * The label matchers pick one of the two, so the other reads nothing.
+   * (The running sums are never read per step: a step ends at every multiple
+   * of itself, and reading them there costs more than the per-interval sums.)
+   */
+  private stepGrowth(metric: RecordedSeries, matchers: Matchers): string {
+    const steps = `".*,$__interval,.*"`;
+    const totals = this.selector(metric, matchers, metric.windowTotal, [`${ROLLUP_STEPS_LABEL}=~${steps}`]);
+    const sums = this.selector(metric, matchers, metric.recorded, [`${ROLLUP_STEPS_LABEL}!~${steps}`]);
+    return `sum_over_time(${totals}[$__interval] offset -${LATE_CLOSING_SECONDS}s) or sum_over_time(${sums}[$__interval])`;
   }
 
   /** Total growth over the dashboard range; 0 when nothing was counted. */

@@ -7,6 +7,7 @@
 import { Metric } from "../dashboards/catalog";
 import { Expectation, Value } from "./oracle";
 import { sleep } from "./processes";
+import { intervalText } from "../dashboards/grafana-intervals";
 
 /** Values of the template variables; "All" resolves to the variables' allValue. */
 export type VariableValues = Readonly<Record<string, string>>;
@@ -108,11 +109,11 @@ function reduce(panel: any, perTarget: Record<string, number>[]): Value | undefi
   return Object.assign({}, ...perTarget);
 }
 
-/** Grafana's interpolation: $var and ${var} from the variables, $__range and $__interval from the range. */
+/** Grafana's interpolation: $var and ${var} from the variables, $__range and $__interval from the range, written as Grafana writes them. */
 export function resolveVariables(expr: string, variables: VariableValues, range: TimeRange): string {
   return expr
     .replace(/\$__range/g, `${Math.round(range.to - range.from)}s`)
-    .replace(/\$__interval/g, `${range.step}s`)
+    .replace(/\$__interval/g, intervalText(range.step))
     .replace(/\$\{?(\w+)\}?/g, (whole, name: string) => (name in variables ? variables[name] : whole));
 }
 

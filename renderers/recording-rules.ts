@@ -1,6 +1,17 @@
 import { stringify } from "yaml";
 import { durationSeconds } from "../config/stack-config";
-import { BUCKET_LABEL, EventHistogram, EventMetric, Label, Metric, RecordedSeries, eventSeries } from "../dashboards/catalog";
+import {
+  BUCKET_LABEL,
+  EventHistogram,
+  EventMetric,
+  LATE_CLOSING_SECONDS,
+  Label,
+  Metric,
+  ROLLUP_STEPS_LABEL,
+  RecordedSeries,
+  eventSeries,
+} from "../dashboards/catalog";
+import { ROUNDED_STEPS, intervalText } from "../dashboards/grafana-intervals";
 
 /** What the recording rules depend on. */
 export interface RecordingRulesOptions {
@@ -49,7 +60,7 @@ function growthSum(series: RecordedSeries, intervalSeconds: number): string {
   const catchUp = (windowsBack: number) => {
     // Recorded samples at t - interval ... t - windowsBack * interval.
     const written = `last_over_time(${series.recorded}[${(windowsBack - 1) * intervalSeconds + 1}s] offset ${intervalSeconds}s)`;
-    const missed = `${growth(windowsBack)} unless ignoring (${Label.sessionId}) ${written}`;
+    const missed = `${growth(windowsBack)} unless ignoring (${Label.sessionId}, ${ROLLUP_STEPS_LABEL}) ${written}`;
     return `label_replace(${missed}, "${CATCH_UP_LABEL}", "${windowsBack}", "", "")`;
   };
   const terms = [growth(0), ...Array.from({ length: CATCH_UP_WINDOWS }, (_, i) => catchUp(i + 1))];
@@ -91,15 +102,18 @@ function runningSum(series: RecordedSeries): string {
 
 /**
  * The evaluations that close a window: the last one of each clock-aligned
- * window [k * window, (k + 1) * window), or, if that one was missed
+ * window (k * window, (k + 1) * window] (by the time of the per-interval
+ * sums: right-closed like a time series step), or, if that one was missed
  * (Prometheus down), the first one after it that still finds a running sum
  * open from an earlier window.
  */
 function closings(series: RecordedSeries, intervalSeconds: number, windowSeconds: number): { lastOfWindow: string; openFromEarlierWindow: string } {
   const previous = `${series.windowToDate} offset 1ms`;
+  // Time to the end of this evaluation's window (0 at the end itself); the window starts a window before that end.
+  const toWindowEnd = `(${windowSeconds} - time() % ${windowSeconds}) % ${windowSeconds}`;
   return {
-    lastOfWindow: `on () (vector(time()) % ${windowSeconds} >= ${windowSeconds - intervalSeconds})`,
-    openFromEarlierWindow: `(timestamp(${previous}) < time() - time() % ${windowSeconds}) and ((${previous}) >= 0)`,
+    lastOfWindow: `on () (vector(${toWindowEnd}) < ${intervalSeconds})`,
+    openFromEarlierWindow: `(timestamp(${previous}) <= time() - ${windowSeconds} + ${toWindowEnd}) and ((${previous}) >= 0)`,
   };
 }
 
@@ -132,10 +146,12 @@ export function windowToDateRule(series: RecordedSeries): string {
  * what the rules before it wrote in the same evaluation (rules of a group run
  * in order).
  */
-export function recordingRules(intervalSeconds: number, windowSeconds: number): { record: string; expr: string }[] {
-  const rules: { record: string; expr: string }[] = [];
+export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
+  const rules: RecordingRule[] = [];
+  // The window totals and running sums take the label from the per-interval sums they add up.
+  const labels = { [ROLLUP_STEPS_LABEL]: rollupSteps(intervalSeconds, windowSeconds) };
   const add = (series: RecordedSeries, expr: string) => {
-    rules.push({ record: series.recorded, expr });
+    rules.push({ record: series.recorded, expr, labels: { ...labels } });
     rules.push({ record: series.windowTotal, expr: windowTotalRule(series, intervalSeconds, windowSeconds) });
     rules.push({ record: series.windowToDate, expr: windowToDateRule(series) });
   };
@@ -147,6 +163,26 @@ export function recordingRules(intervalSeconds: number, windowSeconds: number): 
     }
   }
   return rules;
+}
+
+/** One recording rule as Prometheus's rule file holds it. */
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The ROLLUP_STEPS_LABEL value: the steps Grafana can pick that are whole
+ * multiples of the window, between commas (",1h,2h,3h,6h,12h,1d," for an hour).
+ * A step at such a multiple ends at a window's end, so its growth is the
+ * totals of its windows; read LATE_CLOSING_SECONDS later, which needs the
+ * window's first total to come later than that after the step starts. None
+ * for a window that short.
+ */
+export function rollupSteps(intervalSeconds: number, windowSeconds: number): string {
+  const steps = windowSeconds - intervalSeconds < LATE_CLOSING_SECONDS ? [] : ROUNDED_STEPS.filter((step) => step % windowSeconds === 0);
+  return `,${steps.map(intervalText).join(",")},`;
 }
 
 /**
