@@ -27,7 +27,7 @@ export interface HistoryCase {
   readonly days: number;
   /** Dashboard ranges to time, in days. */
   readonly rangesDays: readonly number[];
-  /** Readings timed on those ranges (the last one timed is the anchor of the report). @default READINGS */
+  /** Readings timed on those ranges; the report compares each with raw-sum where that is timed. @default READINGS */
   readonly timedReadings?: readonly CounterReading[];
   readonly sessionsPerDeveloperPerDay: number;
   readonly requestsPerSession: number;
