@@ -14,7 +14,7 @@ import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, labelForAttribute } from "../dashboards/catalog";
-import { CLOSED } from "../renderers/recording-rules";
+import { CLOSED, rollupSteps } from "../renderers/recording-rules";
 import {
   Attributes,
   DEFAULT_MODELS,
@@ -42,8 +42,6 @@ export interface HistoryOptions {
   readonly ruleIntervalSeconds: number;
   /** Length of the recording rules' rollup windows. */
   readonly rollupWindowSeconds: number;
-  /** Value of ROLLUP_STEPS_LABEL on the recorded series (rollupSteps of the rules' interval and window). */
-  readonly rollupSteps: string;
   /** How long the Collector's exporter keeps serving a finished session's series. */
   readonly expirationSeconds: number;
   /** Resource attributes the Collector turns into labels. */
@@ -171,7 +169,7 @@ function seriesLabels(
   pairs.push(...Object.entries(options.targetLabels));
   pairs.sort(([a], [b]) => (a < b ? -1 : 1));
   const text = (list: [string, string][]) => list.map(([name, value]) => `${name}="${value}"`).join(",");
-  const groupPairs: [string, string][] = [...pairs.filter(([name]) => name !== Label.sessionId), [ROLLUP_STEPS_LABEL, options.rollupSteps]];
+  const groupPairs: [string, string][] = [...pairs.filter(([name]) => name !== Label.sessionId), [ROLLUP_STEPS_LABEL, rollupSteps(options.ruleIntervalSeconds, options.rollupWindowSeconds)]];
   groupPairs.sort(([a], [b]) => (a < b ? -1 : 1));
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,

@@ -20,7 +20,6 @@ import { BLOCK_HOURS, writeHistory } from "./history";
 import { peakRssMiB } from "../e2e/processes";
 import { ALL, checkExact, checkSeams } from "./measure";
 import { startThanosStore } from "../e2e/thanos";
-import { rollupSteps } from "../renderers/recording-rules";
 
 export interface HistoryCase {
   readonly developers: number;
@@ -106,7 +105,6 @@ export async function runHistory(
       scrapeIntervalSeconds: durationSeconds(config.prometheus.scrapeInterval),
       ruleIntervalSeconds: durationSeconds(config.prometheus.ruleInterval),
       rollupWindowSeconds: durationSeconds(config.prometheus.rollupWindow),
-      rollupSteps: rollupSteps(durationSeconds(config.prometheus.ruleInterval), durationSeconds(config.prometheus.rollupWindow)),
       expirationSeconds: durationSeconds(config.collector.metricExpiration),
       teamAttributeKeys: Object.keys(config.teamAttributes),
       targetLabels: { job: "claude-code", instance: /- ([a-z0-9-]+:8889)/.exec(files.prometheusYaml)![1] },
