@@ -190,16 +190,23 @@ describe.each([
       const query = parsePromQL(target.expr);
       expect(query.errors).toEqual([]);
       expect(query.selectors.length).toBeGreaterThan(0);
+      const allUsersLevels = RECORDED.map((series) => series.allUsers!);
+      const outputs = (level: RecordedSeries) => [level.windowTotal, level.windowToDate, level.recorded];
+      const readsAllUsers = query.selectors.some((selector) => allUsersLevels.some((level) => outputs(level).includes(selector.metric)));
       for (const selector of query.selectors) {
         // Counters are read through the recording rules (a range through the rollups, a step through the per-interval sums), never raw.
-        const metric = RECORDED.find((series) => [series.windowTotal, series.windowToDate, series.recorded].includes(selector.metric));
-        expect([metric?.windowTotal, metric?.windowToDate, metric?.recorded]).toContain(selector.metric);
+        const level = [...RECORDED, ...allUsersLevels].find((series) => outputs(series).includes(selector.metric));
+        expect(level && outputs(level)).toContain(selector.metric);
         // A time series step reads the window totals or, at steps that are not whole windows, the per-interval sums: never both.
-        if (selector.metric === metric!.recorded) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
-        if (selector.metric === metric!.windowTotal && target.expr.includes("$__interval")) expect(selector.matchers).toContain('rollup_steps=~".*,1m,.*"');
+        if (selector.metric === level!.recorded) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
+        if (selector.metric === level!.windowTotal && target.expr.includes("$__interval")) expect(selector.matchers).toContain('rollup_steps=~".*,1m,.*"');
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
-        if (metric!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
+        if (level!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
+        // Beside the sums over users, the per-user series read nothing while the user filter is "All".
+        if (readsAllUsers && !allUsersLevels.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$user"');
       }
+      // A query by user reads the per-user series only; every other reads the sums over users too.
+      expect(readsAllUsers).toBe(!query.groupingLabels.includes(Label.userId));
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
       expect(target.expr).not.toMatch(/\)\)\s*\+\s*sum\(/);
@@ -227,7 +234,7 @@ describe("query builder", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user"}';
     const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user"}';
-    expect(q.increase(Metric.commits).split(" or ")).toEqual([
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId]).split(" or ")).toEqual([
       `label_replace(sum_over_time(${totals}[$__range]), "part", "closed windows", "", "")`,
       `label_replace(${runningSum} >= 0, "part", "open at the end", "", "")`,
       `label_replace(-(${runningSum} offset $__range >= 0), "part", "open at the start", "", "")`,
@@ -236,10 +243,17 @@ describe("query builder", () => {
 
   test("a time series step reads the window totals where it is whole windows, else the per-interval sums", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    expect(q.increase(Metric.commits, {}, "$__interval")).toBe(
+    expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId])).toBe(
       'sum_over_time(claude_code_commit_count_total:increase_window{user_id=~"$user", rollup_steps=~".*,$__interval,.*"}[$__interval] offset -300s)' +
         ' or sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user", rollup_steps!~".*,$__interval,.*"}[$__interval])',
     );
+  });
+
+  test("a query by no user reads the sums over users while the user filter is All, the per-user series once it picks users", () => {
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
+    const allUsers = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/increase_window/g, "increase_all_users_window");
+    const perUser = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/user_id=~"\$user"/g, 'user_id=~"$user", all_users_guard!~"$user"');
+    expect(q.increase(Metric.commits)).toBe(`${allUsers} or ${perUser}`);
   });
 
   test("the benchmark's other readings use the per-interval sums or the raw counters", () => {

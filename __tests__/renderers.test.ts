@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, metricsEndpoints, renderCollectorConfig } from "../renderers/collector-config";
-import { EventMetric, Metric, eventSeries } from "../dashboards/catalog";
+import { EventMetric, Metric, RecordedSeries, eventSeries } from "../dashboards/catalog";
 import { prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules, rollupSteps } from "../renderers/recording-rules";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
@@ -279,17 +279,26 @@ describe("recording rules", () => {
     expect(group).toMatchObject({ name: RULE_GROUP, interval: "1m", query_offset: "10s" });
   });
 
-  test("three rules per catalog counter and per series of an event metric: its growth per interval over sessions, its window total and its running sum", () => {
+  const tokensRule = group.rules.find((rule: any) => rule.record === Metric.tokens.recorded);
+
+  test("six rules per catalog counter and per series of an event metric: its growth per interval over sessions, window total and running sum, then the same summed over users", () => {
+    const outputs = (series: RecordedSeries) => [series.recorded, series.windowTotal, series.windowToDate];
     expect(group.rules.map((rule: any) => rule.record)).toEqual(
-      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [series.recorded, series.windowTotal, series.windowToDate]),
+      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [...outputs(series), ...outputs(series.allUsers!)]),
     );
-    const tokens = group.rules[3].expr as string;
+    const tokens = tokensRule.expr as string;
     expect(tokens.startsWith("sum without (session_id, catch_up) (\n  increase(claude_code_token_usage_tokens_total[60s] anchored)\nor\n")).toBe(true);
     expect(tokens.endsWith("\n) > 0")).toBe(true);
   });
 
+  test("the sum over users adds up the per-interval sums the rule before wrote in the same evaluation", () => {
+    const rule = group.rules.find((r: any) => r.record === Metric.tokens.allUsers!.recorded);
+    expect(parsePromQL(rule.expr).errors).toEqual([]);
+    expect(rule.expr).toBe(`sum without (user_id) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
+  });
+
   test("the k-th catch-up term adds the window k intervals back where nothing was recorded since", () => {
-    const tokens = group.rules[3].expr as string;
+    const tokens = tokensRule.expr as string;
     expect(tokens).toContain(
       'label_replace(increase(claude_code_token_usage_tokens_total[60s] anchored offset 120s) unless ignoring (session_id, rollup_steps) last_over_time(claude_code_token_usage_tokens_total:increase[61s] offset 60s), "catch_up", "2", "", "")',
     );
@@ -332,7 +341,7 @@ describe("recording rules", () => {
 
   test("the per-interval sums carry the steps at which time series read window totals; the rollups inherit the label", () => {
     for (const rule of group.rules) {
-      if (rule.record.endsWith(":increase")) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
+      if (/:increase(_all_users)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
       else expect(rule.labels).toBeUndefined();
     }
     expect(rollupSteps(60, 600)).toBe(",10m,30m,1h,2h,3h,6h,12h,1d,");

@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, labelForAttribute } from "../dashboards/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../dashboards/catalog";
 import { CLOSED, rollupSteps } from "../renderers/recording-rules";
 import {
   Attributes,
@@ -83,6 +83,8 @@ interface SessionSeries {
   readonly labels: string;
   /** Its labels without session_id, {...}: those of the recording rules' series it adds to. */
   readonly groupLabels: string;
+  /** Its labels without session_id and user_id: those of the rules' sums over users. */
+  readonly allUsersLabels: string;
   readonly increments: Increment[];
 }
 
@@ -110,17 +112,26 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const one of series) writeSessionSeries(options, one, writer, recorded);
       }
     }
-    for (const { metric, labels, windows } of recorded.values()) {
-      const series = Metric[metric];
-      const sorted = [...windows].sort(([a], [b]) => a - b);
-      const rollups = rollupSums(sorted, options);
-      for (const [name, samples] of [
-        [series.recorded, sorted],
-        [series.windowToDate, rollups.runningSums],
-        [series.windowTotal, rollups.totals],
-      ] as const) {
-        recordedSeries.add(`${name}${labels}`);
-        for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+    const allUsers = new Map<string, RecordedGroup>();
+    for (const group of recorded.values()) {
+      const key = `${group.metric}${group.allUsersLabels}`;
+      if (!allUsers.has(key)) allUsers.set(key, { ...group, labels: group.allUsersLabels, windows: new Map() });
+      const sums = allUsers.get(key)!.windows;
+      for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
+    }
+    for (const [groups, level] of [[recorded, (series: RecordedSeries) => series], [allUsers, (series: RecordedSeries) => series.allUsers!]] as const) {
+      for (const { metric, labels, windows } of groups.values()) {
+        const series = level(Metric[metric]);
+        const sorted = [...windows].sort(([a], [b]) => a - b);
+        const rollups = rollupSums(sorted, options);
+        for (const [name, samples] of [
+          [series.recorded, sorted],
+          [series.windowToDate, rollups.runningSums],
+          [series.windowTotal, rollups.totals],
+        ] as const) {
+          recordedSeries.add(`${name}${labels}`);
+          for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+        }
       }
     }
     // Later days write nothing before the next day starts.
@@ -137,8 +148,8 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
   const bySeries = new Map<string, SessionSeries>();
   let now = start;
   const record: RecordMeasurement = (metric, value, attributes) => {
-    const { labels, groupLabels } = seriesLabels(options, metric, attributes, resource);
-    if (!bySeries.has(labels)) bySeries.set(labels, { metric, labels, groupLabels, increments: [] });
+    const { labels, groupLabels, allUsersLabels } = seriesLabels(options, metric, attributes, resource);
+    if (!bySeries.has(labels)) bySeries.set(labels, { metric, labels, groupLabels, allUsersLabels, increments: [] });
     bySeries.get(labels)!.increments.push({ at: now, value });
   };
   const session = sessionAttributes(randomUUID(), userId);
@@ -161,7 +172,7 @@ function seriesLabels(
   metric: MetricKey,
   attributes: Attributes,
   resource: Attributes,
-): { labels: string; groupLabels: string } {
+): { labels: string; groupLabels: string; allUsersLabels: string } {
   const pairs: [string, string][] = Object.entries(attributes)
     .filter(([key]) => KEPT_ATTRIBUTES.includes(key))
     .map(([key, value]) => [labelForAttribute(key), value]);
@@ -174,6 +185,7 @@ function seriesLabels(
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
     groupLabels: `{${text(groupPairs)}}`,
+    allUsersLabels: `{${text(groupPairs.filter(([name]) => name !== Label.userId))}}`,
   };
 }
 
@@ -189,7 +201,7 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
   const createdAt = series.increments[0].at;
   const expiresAt = series.increments[series.increments.length - 1].at + options.expirationSeconds;
   const group = `${series.metric}${series.groupLabels}`;
-  if (!recorded.has(group)) recorded.set(group, { metric: series.metric, labels: series.groupLabels, windows: new Map() });
+  if (!recorded.has(group)) recorded.set(group, { metric: series.metric, labels: series.groupLabels, allUsersLabels: series.allUsersLabels, windows: new Map() });
   const windows = recorded.get(group)!.windows;
 
   let window = Math.ceil(createdAt / rule) * rule;
@@ -221,6 +233,7 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
 interface RecordedGroup {
   readonly metric: MetricKey;
   readonly labels: string;
+  readonly allUsersLabels: string;
   readonly windows: Map<number, number>;
 }
 

@@ -49,6 +49,14 @@ export interface RecordedSeries {
   readonly windowTotal: string;
   /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
   readonly labels: readonly string[];
+  /**
+   * The same three rule outputs summed over users (without user_id), which
+   * dashboards read when they filter no user and group by none: a few series
+   * per team and model instead of a few per user. Its `labels` still name
+   * user_id, so the user filter reaches it (see QueryBuilder.increase).
+   * Absent on itself.
+   */
+  readonly allUsers?: RecordedSeries;
 }
 
 export interface MetricDefinition extends RecordedSeries {
@@ -58,7 +66,8 @@ export interface MetricDefinition extends RecordedSeries {
 }
 
 function recordedSeries(name: string, labels: readonly string[]): RecordedSeries {
-  return { name, recorded: `${name}:increase`, windowToDate: `${name}:increase_window_to_date`, windowTotal: `${name}:increase_window`, labels };
+  const outputs = (recorded: string) => ({ name, recorded, windowToDate: `${recorded}_window_to_date`, windowTotal: `${recorded}_window`, labels });
+  return { ...outputs(`${name}:increase`), allUsers: outputs(`${name}:increase_all_users`) };
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {

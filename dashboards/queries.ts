@@ -8,6 +8,14 @@ export type Window = "$__range" | "$__interval";
 const PART_LABEL = "part";
 
 /**
+ * A label no series has, so `all_users_guard!~"$user"` matches every series
+ * while the user filter picks users, and none while it is "All" (".*", which
+ * matches the empty value of a missing label). It switches off the per-user
+ * reading when the sums over users answer (see QueryBuilder.increase).
+ */
+const ALL_USERS_GUARD = "all_users_guard";
+
+/**
  * Label conditions added to a selector: a string matches exactly, a list matches
  * any of its values, e.g. { type: "input" } or { type: ["input", "cacheRead"] }.
  */
@@ -44,16 +52,16 @@ export class QueryBuilder {
   }
 
   /**
-   * How much the counter grew over `window`, per series. The "recorded"
-   * reading reads a dashboard range from the rollups (rolledUpGrowth), in up
-   * to three parts per series which every caller sums, and a time series step
-   * with stepGrowth.
+   * How much the counter grew over `window`, per series, for a caller that
+   * sums it by `by`. The "recorded" reading (recordedGrowth) reads a dashboard
+   * range from the rollups (rolledUpGrowth), in up to three parts per series
+   * which every caller sums, and a time series step with stepGrowth.
    */
-  increase(metric: RecordedSeries, matchers: Matchers = {}, window: Window = "$__range"): string {
+  increase(metric: RecordedSeries, matchers: Matchers = {}, window: Window = "$__range", by: readonly string[] = []): string {
     const selector = this.selector(metric, matchers);
     switch (this.config.counterReading) {
       case "recorded":
-        return window === "$__range" ? this.rolledUpGrowth(metric, matchers, window) : this.stepGrowth(metric, matchers);
+        return this.recordedGrowth(metric, matchers, window, by);
       case "recorded-intervals":
         return `sum_over_time(${selector}[${window}])`;
       case "raw-increase":
@@ -61,6 +69,22 @@ export class QueryBuilder {
       case "raw-sum":
         return selector;
     }
+  }
+
+  /**
+   * The "recorded" reading of `increase`. Where the query groups by no user,
+   * it reads the rules' sums over users (RecordedSeries.allUsers) while the
+   * user filter is "All", and the per-user series once it picks users. Both
+   * selectors carry the user filter: on the sums over users, which have no
+   * user_id, it matches only as "All"; ALL_USERS_GUARD empties the other.
+   */
+  private recordedGrowth(metric: RecordedSeries, matchers: Matchers, window: Window, by: readonly string[]): string {
+    const growth = (series: RecordedSeries, extra: readonly string[] = []) =>
+      window === "$__range" ? this.rolledUpGrowth(series, matchers, window, extra) : this.stepGrowth(series, matchers, extra);
+    const userFilter = this.config.filters.find((filter) => filter.label === Label.userId);
+    if (!metric.allUsers || by.includes(Label.userId)) return growth(metric);
+    if (!userFilter) return growth(metric.allUsers);
+    return `${growth(metric.allUsers)} or ${growth(metric, [`${ALL_USERS_GUARD}!~"$${userFilter.name}"`])}`;
   }
 
   /**
@@ -79,9 +103,9 @@ export class QueryBuilder {
    * instead of one sum per rule interval. No part matches series against
    * another, so labels a central store adds change nothing.
    */
-  private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window): string {
-    const totals = this.selector(metric, matchers, metric.windowTotal);
-    const runningSum = this.selector(metric, matchers, metric.windowToDate);
+  private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window, extra: readonly string[]): string {
+    const totals = this.selector(metric, matchers, metric.windowTotal, extra);
+    const runningSum = this.selector(metric, matchers, metric.windowToDate, extra);
     const part = (expression: string, name: string) => `label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
     return [
       part(`sum_over_time(${totals}[${window}])`, "closed windows"),
@@ -101,10 +125,10 @@ export class QueryBuilder {
    * (The running sums are never read per step: a step ends at every multiple
    * of itself, and reading them there costs more than the per-interval sums.)
    */
-  private stepGrowth(metric: RecordedSeries, matchers: Matchers): string {
+  private stepGrowth(metric: RecordedSeries, matchers: Matchers, extra: readonly string[]): string {
     const steps = `".*,$__interval,.*"`;
-    const totals = this.selector(metric, matchers, metric.windowTotal, [`${ROLLUP_STEPS_LABEL}=~${steps}`]);
-    const sums = this.selector(metric, matchers, metric.recorded, [`${ROLLUP_STEPS_LABEL}!~${steps}`]);
+    const totals = this.selector(metric, matchers, metric.windowTotal, [`${ROLLUP_STEPS_LABEL}=~${steps}`, ...extra]);
+    const sums = this.selector(metric, matchers, metric.recorded, [`${ROLLUP_STEPS_LABEL}!~${steps}`, ...extra]);
     return `sum_over_time(${totals}[$__interval] offset -${LATE_CLOSING_SECONDS}s) or sum_over_time(${sums}[$__interval])`;
   }
 
@@ -155,7 +179,7 @@ export class QueryBuilder {
 
   /** Growth over `window`, summed per value of `by`, zeros included. */
   private sumBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}, window: Window = "$__range"): string {
-    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, window)})`;
+    return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, window, by)})`;
   }
 
   /** Query of a template variable: the values `label` takes on `metric`. */

@@ -57,7 +57,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
   const accepted = decisions.filter((d) => d.decision === EditDecision.accept).length;
   const rejected = decisions.filter((d) => d.decision === EditDecision.reject).length;
   const teams = (Object.keys(TEAMS) as Team[]).filter((team) => !input.team || team === input.team);
-  const userOfTeam = (team: Team) => String(input.events.find((e) => teamOf(e) === team && e.attributes["user.id"])?.attributes["user.id"]);
+  const userOfTeam = (team: Team) => userOf(input.events, team);
   const perTeam = (key: (team: Team) => string, value: (team: Team) => number) =>
     Object.fromEntries(teams.map((team) => [key(team), value(team)]));
   const teamTokens = (team: Team) => totalTokens(input.served.filter((a) => teamOfTag.get(a.tag) === team));
@@ -108,6 +108,11 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
 /** Total tokens the stand-in answered for one session, for freshness checks. */
 export function sessionTokens(served: readonly ServedAnswer[], tag: string): number {
   return totalTokens(served.filter((answer) => answer.tag === tag));
+}
+
+/** The user id Claude Code reported for a team's sessions (each team runs from a home of its own). */
+export function userOf(events: readonly ClaudeEvent[], team: Team): string {
+  return String(events.find((e) => teamOf(e) === team && e.attributes["user.id"])?.attributes["user.id"]);
 }
 
 export function teamOf(event: ClaudeEvent): Team | undefined {

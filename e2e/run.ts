@@ -16,7 +16,7 @@ import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
 import { faultChecks } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
-import { expectations, sessionTokens } from "./oracle";
+import { expectations, sessionTokens, userOf } from "./oracle";
 import { VariableValues, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
 import { sleep } from "./processes";
 import { markdownTable, runAsScript } from "./report";
@@ -240,6 +240,8 @@ async function runScenario(
     const views: [string, VariableValues, "alpha" | undefined][] = [
       ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
       ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
+      // A picked user switches the dashboards from the sums over users to the per-user series.
+      ["team alpha's user", { user: userOf(receiver.events, "alpha"), model: ".*", team_id: ".*", department: ".*" }, "alpha"],
     ];
     const checks: Check[] = [];
     for (const [view, variables, team] of views) {

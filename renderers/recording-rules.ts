@@ -82,6 +82,14 @@ export function bucketRule(histogram: EventHistogram, intervalSeconds: number): 
   return `${growthSum(histogram.bucket, intervalSeconds)}\nand ignoring (${BUCKET_LABEL})\n${increaseRule(histogram.count, intervalSeconds)}`;
 }
 
+/**
+ * The rule expression of a series summed over users (RecordedSeries.allUsers):
+ * the per-interval sums its own rule wrote just before, in this evaluation.
+ */
+export function allUsersRule(series: RecordedSeries): string {
+  return `sum without (${Label.userId}) (last_over_time(${series.recorded}[1ms]))`;
+}
+
 /** Value the running sum is written with when its window closes: anything below zero reads as "closed". */
 export const CLOSED = -1;
 
@@ -142,18 +150,22 @@ export function windowToDateRule(series: RecordedSeries): string {
 
 /**
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
- * growth per interval, then its window total and running sum, each reading
- * what the rules before it wrote in the same evaluation (rules of a group run
- * in order).
+ * growth per interval, then its window total and running sum; then the same
+ * three summed over users. Each reads what the rules before it wrote in the
+ * same evaluation (rules of a group run in order).
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
   const rules: RecordingRule[] = [];
   // The window totals and running sums take the label from the per-interval sums they add up.
   const labels = { [ROLLUP_STEPS_LABEL]: rollupSteps(intervalSeconds, windowSeconds) };
-  const add = (series: RecordedSeries, expr: string) => {
+  const addRollups = (series: RecordedSeries, expr: string) => {
     rules.push({ record: series.recorded, expr, labels: { ...labels } });
     rules.push({ record: series.windowTotal, expr: windowTotalRule(series, intervalSeconds, windowSeconds) });
     rules.push({ record: series.windowToDate, expr: windowToDateRule(series) });
+  };
+  const add = (series: RecordedSeries, expr: string) => {
+    addRollups(series, expr);
+    if (series.allUsers) addRollups(series.allUsers, allUsersRule(series));
   };
   for (const metric of Object.values(Metric)) add(metric, increaseRule(metric, intervalSeconds));
   for (const metric of Object.values(EventMetric)) {
