@@ -342,6 +342,24 @@ describe("central store", () => {
     expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus_").url).toBe(centralStore.queryUrl);
   });
 
+  test("with mutual TLS, Prometheus presents the client certificate; Terraform reads the files at plan time and keeps the key sensitive", () => {
+    const tls = { certFile: __filename, keyFile: __filename, caFile: __filename };
+    const stack = synthStack({ centralStore: { ...centralStore, remoteWriteUrl: "https://receive.example.com:19291/api/v1/receive", tls } });
+    const container = resourceOf(stack, "docker_container", "prometheus");
+    expect(parse(container.upload[0].content).remote_write[0].tls_config).toEqual({
+      cert_file: "/etc/prometheus/central-store/cert.pem",
+      key_file: "/etc/prometheus/central-store/key.pem",
+      ca_file: "/etc/prometheus/central-store/ca.pem",
+    });
+    expect(container.upload).toEqual(
+      expect.arrayContaining([
+        { file: "/etc/prometheus/central-store/cert.pem", content: `\${file("${__filename}")}` },
+        { file: "/etc/prometheus/central-store/key.pem", content: `\${sensitive(file("${__filename}"))}` },
+        { file: "/etc/prometheus/central-store/ca.pem", content: `\${file("${__filename}")}` },
+      ]),
+    );
+  });
+
   test("external Grafana mode needs no Prometheus URL of its own with a store", () => {
     const stack = synthStack({ grafana: { mode: "external", url: "https://grafana.example.com" }, centralStore });
     expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus_").url).toBe(centralStore.queryUrl);

@@ -205,6 +205,15 @@ export interface StackConfig {
     readonly tenant: string;
     /** @default "THANOS-TENANT" */
     readonly tenantHeader: string;
+    /**
+     * Mutual TLS towards an https `remoteWriteUrl`: PEM files on the machine
+     * that runs `cdktf deploy` of the client certificate and key Prometheus
+     * presents (Thanos Receive checks it against `--remote-write.server-tls-client-ca`),
+     * and of the CA that signed the store's certificate ("" trusts the
+     * system's CAs). Terraform reads them at plan time and keeps the key sensitive.
+     * @default all "" (no client certificate)
+     */
+    readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
   };
 
   /** What the Claude Code settings this stack outputs ask clients to do. */
@@ -238,7 +247,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     maxSeriesPerTeam: 20000,
     publishPrometheus: false,
   },
-  centralStore: { remoteWriteUrl: "", queryUrl: "", site: "", tenant: "", tenantHeader: "THANOS-TENANT" },
+  centralStore: { remoteWriteUrl: "", queryUrl: "", site: "", tenant: "", tenantHeader: "THANOS-TENANT", tls: { certFile: "", keyFile: "", caFile: "" } },
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
 
@@ -371,7 +380,7 @@ const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
 function validateCentralStore(config: StackConfig, problems: string[]): void {
   const store = config.centralStore;
   if (store.remoteWriteUrl === "") {
-    if (store.queryUrl !== "" || store.site !== "" || store.tenant !== "") {
+    if (store.queryUrl !== "" || store.site !== "" || store.tenant !== "" || Object.values(store.tls).some((file) => file !== "")) {
       problems.push("`centralStore` settings are only used with `centralStore.remoteWriteUrl`; set it or remove them");
     }
     return;
@@ -390,6 +399,23 @@ function validateCentralStore(config: StackConfig, problems: string[]): void {
   }
   if (config.grafana.prometheusUrl !== "") {
     problems.push("`grafana.prometheusUrl` and `centralStore.queryUrl` both name the dashboards' datasource; with a central store leave `grafana.prometheusUrl` empty");
+  }
+  validateCentralStoreTls(store, problems);
+}
+
+function validateCentralStoreTls(store: StackConfig["centralStore"], problems: string[]): void {
+  const { certFile, keyFile, caFile } = store.tls;
+  if (certFile === "" && keyFile === "" && caFile === "") return;
+  if (certFile === "" || keyFile === "") {
+    problems.push(`\`centralStore.tls\` needs certFile and keyFile (caFile may be left "" to trust the system's CAs); ${certFile === "" ? "certFile" : "keyFile"} is missing`);
+  }
+  if (!store.remoteWriteUrl.startsWith("https://")) {
+    problems.push(`\`centralStore.tls\` is used only with an https:// \`centralStore.remoteWriteUrl\`, got: ${JSON.stringify(store.remoteWriteUrl)}`);
+  }
+  for (const key of ["certFile", "keyFile", "caFile"] as const) {
+    if (store.tls[key] !== "" && !fs.existsSync(store.tls[key])) {
+      problems.push(`\`centralStore.tls.${key}\` must be a PEM file on this machine, got: ${JSON.stringify(store.tls[key])} (not found)`);
+    }
   }
 }
 

@@ -9,7 +9,6 @@ import { StackConfig, resolveConfig } from "../config/stack-config";
 import { stackDashboardConfig } from "../dashboards/config";
 import { allDashboards } from "../dashboards";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
-import { RemoteWrite } from "../renderers/prometheus-config";
 import { RULES_FILE } from "../renderers/recording-rules";
 import { AdminPassword } from "./admin-password";
 import { GrafanaApiToken } from "./grafana-api-token";
@@ -18,7 +17,7 @@ import { GrafanaServer } from "./grafana-server";
 import { KeptWhenRemoved } from "./kept-when-removed";
 import { OtelCollector } from "./otel-collector";
 import { PrometheusLogin } from "./prometheus-login";
-import { PrometheusServer } from "./prometheus-server";
+import { CentralStoreProps, PrometheusServer } from "./prometheus-server";
 import { TeamTokens } from "./team-tokens";
 
 export interface MonitoringStackProps {
@@ -212,12 +211,21 @@ export class MonitoringStack extends TerraformStack {
 }
 
 /** Where Prometheus also sends its series, when a central store is configured. */
-function centralStore(store: StackConfig["centralStore"]): RemoteWrite | undefined {
+function centralStore(store: StackConfig["centralStore"]): CentralStoreProps | undefined {
   if (store.remoteWriteUrl === "") return undefined;
+  const { certFile, keyFile, caFile } = store.tls;
   return {
     url: store.remoteWriteUrl,
     site: store.site,
     tenant: store.tenant === "" ? undefined : { header: store.tenantHeader, value: store.tenant },
+    tls:
+      certFile === ""
+        ? undefined
+        : {
+            certificate: Fn.file(path.resolve(certFile)),
+            key: Fn.sensitive(Fn.file(path.resolve(keyFile))),
+            ca: caFile === "" ? undefined : Fn.file(path.resolve(caFile)),
+          },
   };
 }
 

@@ -29,7 +29,7 @@ export interface PrometheusServerProps extends ServiceProps {
    * A central store that every series (raw and recorded) is also sent to.
    * @default - none
    */
-  readonly remoteWrite?: RemoteWrite;
+  readonly remoteWrite?: CentralStoreProps;
   /** Scrape interval (Prometheus duration). */
   readonly scrapeInterval: string;
   /** Interval of the recording rules the dashboards read (Prometheus duration). */
@@ -42,6 +42,15 @@ export interface PrometheusServerProps extends ServiceProps {
   readonly retentionSize: string;
 }
 
+/** Where Prometheus sends its series, with the contents of the files for mutual TLS. */
+export interface CentralStoreProps extends Omit<RemoteWrite, "tls"> {
+  /**
+   * Client certificate, its key (a sensitive value) and the CA that signed
+   * the store's certificate, as PEM text. @default - no client certificate
+   */
+  readonly tls?: { readonly certificate: string; readonly key: string; readonly ca?: string };
+}
+
 const WEB_PORT = 9090;
 const CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 const RULES_PATH = `/etc/prometheus/${RULES_FILE}`;
@@ -49,6 +58,12 @@ const WEB_CONFIG_PATH = "/etc/prometheus/web.yml";
 /** The healthcheck's Authorization header value: a file, so the password appears in no command or plan. */
 const HEALTHCHECK_AUTH_PATH = "/etc/prometheus/healthcheck-auth";
 const DATA_DIR = "/prometheus";
+/** Where the files for mutual TLS with the central store go. */
+const CENTRAL_STORE_TLS = {
+  certFile: "/etc/prometheus/central-store/cert.pem",
+  keyFile: "/etc/prometheus/central-store/key.pem",
+  caFile: "/etc/prometheus/central-store/ca.pem",
+};
 
 /**
  * Prometheus scraping the Collector and recording the per-interval sums the
@@ -75,11 +90,12 @@ export class PrometheusServer extends Construct {
       throw new Error(`\`image\` must be Prometheus 3.x or newer (the dashboards use its features), got: ${props.image}`);
     }
 
+    const storeTls = props.remoteWrite?.tls;
     this.configYaml = renderPrometheusConfig({
       scrapeInterval: props.scrapeInterval,
       collectorTargets: props.scrapeTargets,
       maxSeriesPerTeam: props.maxSeriesPerTeam,
-      remoteWrite: props.remoteWrite,
+      remoteWrite: props.remoteWrite && { ...props.remoteWrite, tls: storeTls && { ...CENTRAL_STORE_TLS, caFile: storeTls.ca && CENTRAL_STORE_TLS.caFile } },
       rulesFile: RULES_PATH,
       retentionTime: props.retentionTime,
       retentionSize: props.retentionSize,
@@ -98,6 +114,13 @@ export class PrometheusServer extends Construct {
           { file: HEALTHCHECK_AUTH_PATH, content: Fn.base64encode(`${props.login.username}:${props.login.password}`) },
         ]
       : [];
+    const storeTlsFiles = storeTls
+      ? [
+          { file: CENTRAL_STORE_TLS.certFile, content: storeTls.certificate },
+          { file: CENTRAL_STORE_TLS.keyFile, content: storeTls.key },
+          ...(storeTls.ca === undefined ? [] : [{ file: CENTRAL_STORE_TLS.caFile, content: storeTls.ca }]),
+        ]
+      : [];
 
     this.container = new Container(this, "container", {
       name: props.containerName,
@@ -111,6 +134,7 @@ export class PrometheusServer extends Construct {
         { file: CONFIG_PATH, content: this.configYaml },
         { file: RULES_PATH, content: this.rulesYaml },
         ...loginFiles,
+        ...storeTlsFiles,
       ],
       healthcheck: {
         test: props.login

@@ -3,23 +3,26 @@
  * Prometheus, running the files `cdktf synth` makes with `centralStore` set,
  * one per team) send their series by remote write into Thanos Receive, two
  * nodes sharing a hashring (each stack writes to its own node; each series is
- * stored on the node its hash names), and the dashboards are read through
+ * stored on the node its hash names) that take remote write only over mutual
+ * TLS (`centralStore.tls`), and the dashboards are read through
  * Thanos Query, all built from Thanos's module. Every panel of the three dashboards must equal the oracle of both
- * stacks' sessions together, for all teams and for one. (The raw event series
+ * stacks' sessions together, for all teams, for one, and for its user. (The raw event series
  * are not compared here: that check reads them with `anchored`, which Thanos
  * Query does not parse; the dashboards never use it.)
  */
 import * as fs from "fs";
+import * as https from "https";
 import * as path from "path";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
-import { expectations } from "./oracle";
+import { expectations, userOf } from "./oracle";
 import { PanelCheck, VariableValues, checkPanels, secondsUntilRecorded, untilNextStep } from "./panels";
 import type { CheckRow } from "./report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { synthesize } from "./stack-files";
 import { StackUnderTest, startLocalStack } from "./targets";
 import { startThanosReceive } from "./thanos";
+import { SERVER_NAME, selfSignedCertificate } from "./tls";
 import { THANOS_VERSION, buildThanos, localStackBinaries } from "./toolchain";
 
 /** One stack per team, as an organisation would run them, each naming itself with `site`. */
@@ -39,22 +42,29 @@ export interface CentralStoreResult {
 
 export async function centralStoreChecks(dir: string, log: (line: string) => void): Promise<CentralStoreResult> {
   fs.mkdirSync(dir, { recursive: true });
-  const thanos = await startThanosReceive(buildThanos(log), dir, RECEIVE_NODES);
+  // Mutual TLS: Receive takes remote write only from a certificate its client CA file holds (each site's own, self-signed).
+  const receiveCertificate = selfSignedCertificate(path.join(dir, "receive-tls"));
+  const siteTlsDirs = SITES.map(({ site }) => path.join(dir, site, "central-store-tls"));
+  const siteCertificates = siteTlsDirs.map((tlsDir) => selfSignedCertificate(tlsDir));
+  for (const tlsDir of siteTlsDirs) fs.copyFileSync(receiveCertificate.certFile, path.join(tlsDir, "ca.pem"));
+  const clientCaFile = path.join(dir, "receive-tls", "client-ca.pem");
+  fs.writeFileSync(clientCaFile, siteCertificates.map((certificate) => fs.readFileSync(certificate.certFile, "utf8")).join(""));
+  const thanos = await startThanosReceive(buildThanos(log), dir, RECEIVE_NODES, { ...receiveCertificate, clientCaFile, serverName: SERVER_NAME });
   const stacks: { team: Team; stack: StackUnderTest; receiver: EventReceiver }[] = [];
   const standIn = new AnthropicStandIn();
   try {
     let dashboards: readonly any[] = [];
     let stackEnv: Readonly<Record<string, string>> = {};
     for (const [index, { site, team }] of SITES.entries()) {
-      fs.mkdirSync(path.join(dir, site), { recursive: true });
+      const tls = { ...siteCertificates[index], caFile: receiveCertificate.certFile };
       const files = synthesize(
         {
           teamAttributes: { "team.id": team, department: "eng" },
-          centralStore: { remoteWriteUrl: thanos.nodes[index % RECEIVE_NODES].remoteWriteUrl, queryUrl: thanos.queryUrl, site, tenant: site },
+          centralStore: { remoteWriteUrl: thanos.nodes[index % RECEIVE_NODES].remoteWriteUrl, queryUrl: thanos.queryUrl, site, tenant: site, tls },
         },
         path.join(dir, site),
       );
-      const stack = await startLocalStack(files, localStackBinaries(files, log), path.join(dir, site));
+      const stack = await startLocalStack(files, localStackBinaries(files, log), path.join(dir, site), undefined, siteTlsDirs[index]);
       stacks.push({ team, stack, receiver: new EventReceiver(stack.otlpLogsEndpoint) });
       dashboards = files.dashboards;
       stackEnv = files.claudeCodeEnv;
@@ -109,9 +119,19 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
       expected: "series on every node",
       passed: seriesPerNode.every((series) => series > 0),
     });
+    const withoutCertificate = await remoteWriteWithoutCertificate(thanos.nodes[0].remoteWriteUrl, receiveCertificate.certFile);
+    checks.push({
+      view: "store",
+      dashboard: "-",
+      panel: "remote write without a client certificate is refused (mutual TLS)",
+      found: withoutCertificate,
+      expected: "refused",
+      passed: withoutCertificate.startsWith("refused"),
+    });
     const views: [string, VariableValues, Team | undefined][] = [
       ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
       ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
+      ["team alpha's user", { user: userOf(events, "alpha"), model: ".*", team_id: ".*", department: ".*" }, "alpha"],
     ];
     let dashboardMs = NaN;
     for (const [view, variables, team] of views) {
@@ -130,4 +150,16 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
     }
     await thanos.stop();
   }
+}
+
+/** Sends an empty remote-write request trusting the store's certificate but presenting none: "refused (reason)" or the HTTP status. */
+async function remoteWriteWithoutCertificate(remoteWriteUrl: string, caFile: string): Promise<string> {
+  return new Promise((resolve) => {
+    const request = https.request(remoteWriteUrl, { method: "POST", ca: fs.readFileSync(caFile), headers: { "Content-Type": "application/x-protobuf" } }, (response) => {
+      response.resume();
+      resolve(`accepted: HTTP ${response.statusCode}`);
+    });
+    request.on("error", (error: NodeJS.ErrnoException) => resolve(`refused (${error.code ?? error.message})`));
+    request.end();
+  });
 }

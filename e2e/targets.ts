@@ -59,13 +59,19 @@ export function testTeamFiles(
 /** Where the synthesized team-mode configuration expects the token file. */
 const CONTAINER_TOKEN_FILE = /filename: \/etc\/otelcol-contrib\/team-tokens/;
 const CONTAINER_TLS_DIR = "/etc/otelcol-contrib/tls/";
+const CONTAINER_CENTRAL_STORE_TLS_DIR = "/etc/prometheus/central-store/";
 
-/** The Collector and Prometheus binaries running the stack's files on loopback. */
+/**
+ * The Collector and Prometheus binaries running the stack's files on loopback.
+ * `centralStoreTlsDir` holds the cert.pem, key.pem and ca.pem that the
+ * configuration names under /etc/prometheus/central-store/, when it has them.
+ */
 export async function startLocalStack(
   files: SynthesizedFiles,
   binaries: { collector: string; prometheus: string },
   dir: string,
   team?: LocalTeamFiles,
+  centralStoreTlsDir?: string,
 ): Promise<StackUnderTest> {
   const metricsPorts: number[] = [];
   for (let i = 0; i < metricsEndpointCount(files.collectorYaml); i++) metricsPorts.push(await freePort());
@@ -92,7 +98,9 @@ export async function startLocalStack(
     collectorArgs.push("--config", mappingFile);
   }
   fs.writeFileSync(collectorFile, collectorYaml);
-  fs.writeFileSync(prometheusFile, localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
+  let prometheusYaml = localPrometheusYaml(files.prometheusYaml, ports, rulesFile);
+  if (centralStoreTlsDir) prometheusYaml = prometheusYaml.split(CONTAINER_CENTRAL_STORE_TLS_DIR).join(`${centralStoreTlsDir}/`);
+  fs.writeFileSync(prometheusFile, prometheusYaml);
   fs.writeFileSync(rulesFile, files.prometheusRulesYaml);
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
   const collector = new ManagedProcess(

@@ -20,12 +20,22 @@ export interface ReceiveNode {
   headSeries(): Promise<number>;
 }
 
+/** Mutual TLS on the Receive nodes' remote-write endpoint: their certificate and key, and the CA a client's certificate must be signed by. */
+export interface ReceiveTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientCaFile: string;
+  /** Host name in the certificate, which the remote-write URL uses. */
+  readonly serverName: string;
+}
+
 /**
  * `nodes` Thanos Receive nodes sharing one hashring (each series is stored on
  * the node its hash names, whichever node it was written to; replication
- * factor 1) and Thanos Query reading all of them.
+ * factor 1) and Thanos Query reading all of them. With `tls`, remote write
+ * takes only https from clients with a certificate signed by its CA.
  */
-export async function startThanosReceive(binary: string, dir: string, nodes: number): Promise<RunningThanos & { readonly nodes: readonly ReceiveNode[] }> {
+export async function startThanosReceive(binary: string, dir: string, nodes: number, tls?: ReceiveTls): Promise<RunningThanos & { readonly nodes: readonly ReceiveNode[] }> {
   const ports = [];
   for (let n = 0; n < nodes; n++) ports.push({ grpc: await freePort(), http: await freePort(), remoteWrite: await freePort(), capnproto: await freePort() });
   const hashrings = path.join(dir, "hashrings.json");
@@ -52,6 +62,9 @@ export async function startThanosReceive(binary: string, dir: string, nodes: num
           `--receive.capnproto-address=${local(capnproto)}`,
           "--receive.replication-factor=1",
           `--label=receive_node="${n}"`,
+          ...(tls
+            ? [`--remote-write.server-tls-cert=${tls.certFile}`, `--remote-write.server-tls-key=${tls.keyFile}`, `--remote-write.server-tls-client-ca=${tls.clientCaFile}`]
+            : []),
         ],
         path.join(dir, `thanos-receive-${n}.log`),
         () => answersOk(`http://${local(http)}/-/ready`),
@@ -67,7 +80,7 @@ export async function startThanosReceive(binary: string, dir: string, nodes: num
   return {
     ...query,
     nodes: ports.map(({ http, remoteWrite }) => ({
-      remoteWriteUrl: `http://${local(remoteWrite)}/api/v1/receive`,
+      remoteWriteUrl: tls ? `https://${tls.serverName}:${remoteWrite}/api/v1/receive` : `http://${local(remoteWrite)}/api/v1/receive`,
       headSeries: () => headSeries(`http://${local(http)}/metrics`),
     })),
   };

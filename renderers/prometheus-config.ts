@@ -35,6 +35,8 @@ export interface RemoteWrite {
   readonly site: string;
   /** A header that names the tenant, e.g. THANOS-TENANT: team-a. @default - none */
   readonly tenant?: { readonly header: string; readonly value: string };
+  /** PEM files, as Prometheus sees them, of its client certificate and key and of the store's CA. @default - no client certificate */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
 }
 
 /** One exporter of the Collector to scrape. */
@@ -83,6 +85,7 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
             {
               url: options.remoteWrite.url,
               ...(options.remoteWrite.tenant ? { headers: { [options.remoteWrite.tenant.header]: options.remoteWrite.tenant.value } } : {}),
+              ...(options.remoteWrite.tls ? { tls_config: remoteWriteTls(options.remoteWrite.tls) } : {}),
             },
           ],
         }
@@ -132,4 +135,8 @@ export function prometheusFlags(options: PrometheusFlagsOptions): string[] {
     `--enable-feature=${PROMETHEUS_FEATURES.join(",")}`,
     ...(options.webConfigFile ? [`--web.config.file=${options.webConfigFile}`] : []),
   ];
+}
+
+function remoteWriteTls(tls: NonNullable<RemoteWrite["tls"]>): Record<string, string> {
+  return { cert_file: tls.certFile, key_file: tls.keyFile, ...(tls.caFile ? { ca_file: tls.caFile } : {}) };
 }
