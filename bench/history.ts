@@ -54,6 +54,13 @@ export interface HistoryOptions {
    * histories too large to write whole in reasonable time. @default false
    */
   readonly recordedOnly?: boolean;
+  /**
+   * Developers written per pass over the days. Each pass's files become their
+   * own blocks, which overlap the other passes' and which Prometheus merges
+   * (vertical compaction); one pass holds at most one block of this many
+   * developers on disk and in promtool's memory. @default 1000
+   */
+  readonly developersPerPass?: number;
 }
 
 export interface HistoryResult {
@@ -63,6 +70,8 @@ export interface HistoryResult {
   /** Distinct series of the recording rules' output. */
   readonly recordedSeries: number;
   readonly samples: number;
+  /** Blocks of BLOCK_HOURS the history spans: what the passes' overlapping blocks are merged into. */
+  readonly blocks: number;
 }
 
 /** Length of the blocks the files are cut into: a compaction range of Prometheus (2h x 3^4). */
@@ -90,57 +99,72 @@ interface SessionSeries {
 
 /**
  * Writes the history into `dir`, calling `blockWritten` with each file as soon
- * as it is complete (so the caller can import it while the next is written).
+ * as it is complete; the caller imports it while the next is written, and the
+ * promise it returns holds the writer back so at most one file waits.
  */
-export async function writeHistory(options: HistoryOptions, dir: string, blockWritten: (file: string) => void): Promise<HistoryResult> {
+export async function writeHistory(options: HistoryOptions, dir: string, blockWritten: (file: string) => Promise<void>): Promise<HistoryResult> {
   fs.mkdirSync(dir, { recursive: true });
   const totals = emptyTotals();
-  const writer = new BlockFiles(dir, blockWritten);
   const recordedSeries = new Set<string>();
+  const blocks = new Set<number>();
   let rawSeries = 0;
+  let samples = 0;
+  const perPass = options.developersPerPass ?? 1000;
+  // The sums over users of each day, added up pass by pass and written by the last.
+  const allUsersByDay = new Map<number, Map<string, RecordedGroup>>();
 
-  for (let day = 0; day < options.days; day++) {
-    const dayStart = options.end - (options.days - day) * DAY_SECONDS;
-    const recorded = new Map<string, RecordedGroup>();
-    for (let index = 0; index < options.developers; index++) {
-      const who = developer(index);
-      const random = seededRandom(1 + index + day * 100_003);
-      for (let n = 0; n < options.sessionsPerDeveloperPerDay; n++) {
-        const start = dayStart + (WORKDAY_START_HOURS + random() * WORKDAY_START_SPREAD_HOURS) * 3600;
-        const series = simulateSession(options, who.userId, who.resource, start, random, totals);
-        rawSeries += series.length;
-        for (const one of series) writeSessionSeries(options, one, writer, recorded);
-      }
-    }
-    const allUsers = new Map<string, RecordedGroup>();
-    for (const group of recorded.values()) {
-      const key = `${group.metric}${group.allUsersLabels}`;
-      if (!allUsers.has(key)) allUsers.set(key, { ...group, labels: group.allUsersLabels, windows: new Map() });
-      const sums = allUsers.get(key)!.windows;
-      for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
-    }
-    for (const [groups, level] of [[recorded, (series: RecordedSeries) => series], [allUsers, (series: RecordedSeries) => series.allUsers!]] as const) {
-      for (const { metric, labels, windows } of groups.values()) {
-        const series = level(Metric[metric]);
-        const sorted = [...windows].sort(([a], [b]) => a - b);
-        const rollups = rollupSums(sorted, options);
-        for (const [name, samples] of [
-          [series.recorded, sorted],
-          [series.windowToDate, rollups.runningSums],
-          [series.windowTotal, rollups.totals],
-        ] as const) {
-          recordedSeries.add(`${name}${labels}`);
-          for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+  for (let first = 0; first < options.developers; first += perPass) {
+    const last = Math.min(options.developers, first + perPass);
+    const writer = new BlockFiles(dir, `developers-${first}`, blockWritten);
+    for (let day = 0; day < options.days; day++) {
+      const dayStart = options.end - (options.days - day) * DAY_SECONDS;
+      const recorded = new Map<string, RecordedGroup>();
+      for (let index = first; index < last; index++) {
+        const who = developer(index);
+        const random = seededRandom(1 + index + day * 100_003);
+        for (let n = 0; n < options.sessionsPerDeveloperPerDay; n++) {
+          const start = dayStart + (WORKDAY_START_HOURS + random() * WORKDAY_START_SPREAD_HOURS) * 3600;
+          const series = simulateSession(options, who.userId, who.resource, start, random, totals);
+          rawSeries += series.length;
+          for (const one of series) writeSessionSeries(options, one, writer, recorded);
         }
       }
+      if (!allUsersByDay.has(day)) allUsersByDay.set(day, new Map());
+      const allUsers = allUsersByDay.get(day)!;
+      for (const group of recorded.values()) {
+        const key = `${group.metric}${group.allUsersLabels}`;
+        if (!allUsers.has(key)) allUsers.set(key, { ...group, labels: group.allUsersLabels, windows: new Map() });
+        const sums = allUsers.get(key)!.windows;
+        for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
+      }
+      const levels: [Map<string, RecordedGroup>, (series: RecordedSeries) => RecordedSeries][] = [[recorded, (series) => series]];
+      if (last === options.developers) {
+        levels.push([allUsers, (series) => series.allUsers!]);
+        allUsersByDay.delete(day);
+      }
+      for (const [groups, level] of levels) {
+        for (const { metric, labels, windows } of groups.values()) {
+          const series = level(Metric[metric]);
+          const sorted = [...windows].sort(([a], [b]) => a - b);
+          const rollups = rollupSums(sorted, options);
+          for (const [name, samples] of [
+            [series.recorded, sorted],
+            [series.windowToDate, rollups.runningSums],
+            [series.windowTotal, rollups.totals],
+          ] as const) {
+            recordedSeries.add(`${name}${labels}`);
+            for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+          }
+        }
+      }
+      // Later days write nothing before the next day starts.
+      await writer.completeBefore(dayStart + DAY_SECONDS);
     }
-    // Later days write nothing before the next day starts.
-    writer.completeBefore(dayStart + DAY_SECONDS);
-    // Let the caller's imports of finished blocks run alongside.
-    await new Promise((resolve) => setImmediate(resolve));
+    await writer.close();
+    samples += writer.samples;
+    for (const block of writer.blocks) blocks.add(block);
   }
-  writer.close();
-  return { totals, rawSeries, recordedSeries: recordedSeries.size, samples: writer.samples };
+  return { totals, rawSeries, recordedSeries: recordedSeries.size, samples, blocks: blocks.size };
 }
 
 /** One session's requests, as the series the Collector exports for it. */
@@ -275,22 +299,28 @@ interface OpenFile {
  */
 class BlockFiles {
   samples = 0;
+  /** Blocks a file was written for. */
+  readonly blocks = new Set<number>();
   private readonly open = new Map<number, OpenFile>();
-  private readonly completed = new Set<number>();
+  /** The import of the last completed file. */
+  private importing = Promise.resolve();
 
   constructor(
     private readonly dir: string,
-    private readonly blockWritten: (file: string) => void,
+    /** Distinguishes this writer's files from other passes' files of the same blocks. */
+    private readonly prefix: string,
+    private readonly blockWritten: (file: string) => Promise<void>,
   ) {}
 
   sample(series: string, value: number, atSeconds: number): void {
     const block = Math.floor(atSeconds / (BLOCK_HOURS * 3600));
     let file = this.open.get(block);
     if (!file) {
-      if (this.completed.has(block)) throw new Error(`a sample at ${atSeconds} arrived after block ${block} was complete`);
-      const filePath = path.join(this.dir, `block-${block}.om`);
+      if (this.blocks.has(block)) throw new Error(`a sample at ${atSeconds} arrived after block ${block} was complete`);
+      const filePath = path.join(this.dir, `${this.prefix}-block-${block}.om`);
       file = { path: filePath, fd: fs.openSync(filePath, "w"), buffer: [], size: 0 };
       this.open.set(block, file);
+      this.blocks.add(block);
     }
     const line = `${series} ${value} ${atSeconds.toFixed(3)}\n`;
     file.buffer.push(line);
@@ -300,23 +330,26 @@ class BlockFiles {
   }
 
   /** Completes every file whose block ends at or before `seconds`: nothing earlier will be written. */
-  completeBefore(seconds: number): void {
+  async completeBefore(seconds: number): Promise<void> {
     const blockSeconds = BLOCK_HOURS * 3600;
-    for (const block of [...this.open.keys()].sort((a, b) => a - b)) if ((block + 1) * blockSeconds <= seconds) this.complete(block);
+    for (const block of [...this.open.keys()].sort((a, b) => a - b)) if ((block + 1) * blockSeconds <= seconds) await this.complete(block);
   }
 
-  close(): void {
-    this.completeBefore(Infinity);
+  /** Completes every file and waits for the last import. */
+  async close(): Promise<void> {
+    await this.completeBefore(Infinity);
+    await this.importing;
   }
 
-  private complete(block: number): void {
+  private async complete(block: number): Promise<void> {
     const file = this.open.get(block)!;
     file.buffer.push("# EOF\n");
     flush(file);
     fs.closeSync(file.fd);
     this.open.delete(block);
-    this.completed.add(block);
-    this.blockWritten(file.path);
+    // One file imports while the next is written; the one after waits for it.
+    await this.importing;
+    this.importing = this.blockWritten(file.path);
   }
 }
 

@@ -4,7 +4,9 @@
  * to bench/results-smoke.md; `-- --events`: ingest of 100 developers with
  * Claude Code's events off and on, written to bench/results-events.md;
  * `-- --flood`: one team's client flooding a team-mode Collector with new
- * series until its memory limiter refuses, written to bench/results-flood.md).
+ * series until its memory limiter refuses, written to bench/results-flood.md;
+ * `-- --scale`: ingest of 1,000 to 10,000 developers, and `-- --scale-history`:
+ * 30 days of 1,000 and of 10,000 developers, each a section of bench/results.md).
  * - Ingest: the load generator against the real Collector and Prometheus.
  * - Storage: D days of N developers of history in the real Prometheus.
  * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
@@ -44,9 +46,10 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
 /**
  * smoke: the short run CI makes; full: everything but events, flood and
  * scale; events: ingest of 100 developers with events off and on; flood: see
- * flood.ts; scale: 1,000 and 10,000 developers.
+ * flood.ts; scale: ingest of 1,000 to 10,000 developers; scale-history: their
+ * histories.
  */
-type Mode = "smoke" | "full" | "events" | "flood" | "scale";
+type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -74,17 +77,29 @@ async function main(mode: Mode): Promise<number> {
       { developers: 5000, developersPerClient: 50 },
       { developers: 10_000, developersPerClient: 100 },
     ].map((size) => ({ ...size, exportIntervalMillis: config.claudeCode.metricExportIntervalMillis, durationMillis: 180_000, requestsPerSession: 20, events: false })),
+    "scale-history": [],
   }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
     // 30 days: ranges past 29 days get hourly time series steps, which read the window totals.
-    smoke: [{ developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
+    // Two passes: the merge of overlapping blocks that the larger histories rely on is checked too.
+    smoke: [{ developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, developersPerPass: 2, ...WORKDAY }],
     full: [
       { developers: 3, days: 3, rangesDays: [], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
       { developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, throughThanos: true, ...WORKDAY },
     ],
     events: [],
+    scale: [],
     // Recorded series only: the whole series of 1,000 developers for 30 days would take about an hour to write here.
-    scale: [{ developers: 1000, days: 30, rangesDays: [7, 30], timedReadings: RECORDED_EXACT, exactReadings: RECORDED_EXACT, seamRanges: 10, recordedOnly: true, ...WORKDAY }],
+    "scale-history": [1000, 10_000].map((developers) => ({
+      developers,
+      days: 30,
+      rangesDays: [7, 30],
+      timedReadings: RECORDED_EXACT,
+      exactReadings: RECORDED_EXACT,
+      seamRanges: developers > 1000 ? 5 : 10,
+      recordedOnly: true,
+      ...WORKDAY,
+    })),
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -99,9 +114,8 @@ async function main(mode: Mode): Promise<number> {
   const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => [...Object.values(h.exact), h.seams])];
   const failures = checks.filter((check) => !check.passed).length;
   const report = [
-    `${mode === "scale" ? SCALE_HEADING : "# Benchmark"} (${mode} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
-    "## Ingest",
-    table(ingestRows(ingest)),
+    `${RESULTS_SECTIONS[mode] ?? "# Benchmark"} (${mode} run, ${new Date().toISOString()}, ${os.cpus().length} cores)`,
+    ...(ingest.length === 0 ? [] : ["## Ingest", table(ingestRows(ingest))]),
     ...(history.length === 0
       ? []
       : [
@@ -119,8 +133,8 @@ async function main(mode: Mode): Promise<number> {
     "",
   ].join("\n\n");
   console.log(`\n${report}`);
-  const reportFile = path.join(PROJECT_DIR, "bench", { smoke: "results-smoke.md", full: "results.md", events: "results-events.md", scale: "results.md" }[mode]);
-  writeReport(reportFile, report, mode === "scale");
+  const reportFile = path.join(PROJECT_DIR, "bench", RESULTS_SECTIONS[mode] ? "results.md" : `results-${mode}.md`);
+  writeReport(reportFile, report, RESULTS_SECTIONS[mode]);
   console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
   console.log(`bench: ${checks.length - failures} exactness checks passed, ${failures} failed`);
@@ -157,16 +171,18 @@ function floodReport(result: FloodResult, workRoot: string): number {
   return 0;
 }
 
-/** Heading of the scale run's part of results.md, which the full run keeps and the scale run replaces. */
-const SCALE_HEADING = "# Benchmark at scale";
+/** The runs whose reports are sections of results.md, in the order they appear there, by heading. */
+const RESULTS_SECTIONS: Partial<Record<Mode, string>> = { full: "# Benchmark", scale: "# Benchmark at scale", "scale-history": "# History at scale" };
 
-/** Writes `report` into `file`; results.md holds the full run's report and, after it, the scale run's. */
-function writeReport(file: string, report: string, isScale: boolean): void {
+/** Writes `report` into `file`, or, for a section of results.md, in place of that section, keeping the others. */
+function writeReport(file: string, report: string, heading: string | undefined): void {
+  if (!heading) return fs.writeFileSync(file, report);
+  const sections = new Map<string, string>();
   const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-  const at = before.indexOf(SCALE_HEADING);
-  const [full, scale] = at < 0 ? [before, ""] : [before.slice(0, at), before.slice(at)];
-  if (path.basename(file) !== "results.md") fs.writeFileSync(file, report);
-  else fs.writeFileSync(file, isScale ? `${full.trimEnd()}\n\n${report}` : `${report.trimEnd()}\n\n${scale}`.trimEnd() + "\n");
+  for (const section of before.split(/^(?=# )/m).filter((text) => text.trim())) sections.set(section.slice(0, section.indexOf(" (")), section.trimEnd());
+  sections.set(heading, report.trimEnd());
+  const ordered = Object.values(RESULTS_SECTIONS).flatMap((name) => sections.get(name!) ?? []);
+  fs.writeFileSync(file, `${ordered.join("\n\n")}\n`);
 }
 
 function table({ header, rows }: { header: string[]; rows: string[][] }): string {
@@ -188,6 +204,7 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
       "active series (13:00 UTC)",
       "Prometheus peak RSS (MiB)",
       "history written in (s)",
+      "passes' blocks merged in (s)",
     ],
     rows: history.map(({ storage: s }) => [
       String(s.developers),
@@ -202,6 +219,7 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
       String(s.activeSeries),
       s.prometheusPeakRssMiB.toFixed(0),
       s.writeSeconds.toFixed(0),
+      s.mergeSeconds.toFixed(0),
     ]),
   };
 }
@@ -268,5 +286,5 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   return lines.length > 0 ? lines : ["- (this run measures none of the targets)"];
 }
 
-const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale"];
+const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history"];
 runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

@@ -18,7 +18,7 @@ import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
 import { peakRssMiB } from "../e2e/processes";
-import { ALL, checkExact, checkSeams } from "./measure";
+import { ALL, checkExact, checkSeams, ownMetric } from "./measure";
 import { startThanosStore } from "../e2e/thanos";
 
 export interface HistoryCase {
@@ -39,6 +39,8 @@ export interface HistoryCase {
   readonly throughThanos?: boolean;
   /** Write only the recorded series (see HistoryOptions.recordedOnly); only recorded readings can then be timed. @default false */
   readonly recordedOnly?: boolean;
+  /** See HistoryOptions.developersPerPass. @default 1000 */
+  readonly developersPerPass?: number;
 }
 
 export interface StorageResult {
@@ -52,6 +54,8 @@ export interface StorageResult {
   readonly activeSeries: number;
   readonly prometheusPeakRssMiB: number;
   readonly writeSeconds: number;
+  /** Time Prometheus took to merge the passes' overlapping blocks, from its start (0 when there was one pass). */
+  readonly mergeSeconds: number;
   /** Whether only the recorded series were written (the raw series' figures then count what was simulated). */
   readonly recordedOnly: boolean;
 }
@@ -93,7 +97,6 @@ export async function runHistory(
 
   log(`history: writing ${developers} developers x ${days} days`);
   const started = Date.now();
-  let imports = Promise.resolve();
   const written = await writeHistory(
     {
       developers,
@@ -109,20 +112,16 @@ export async function runHistory(
       teamAttributeKeys: Object.keys(config.teamAttributes),
       targetLabels: { job: "claude-code", instance: /- ([a-z0-9-]+:8889)/.exec(files.prometheusYaml)![1] },
       recordedOnly: historyCase.recordedOnly,
+      developersPerPass: historyCase.developersPerPass,
     },
     omDir,
-    (file) => {
-      // One import at a time, each while the next block is being written.
-      imports = imports.then(async () => {
-        await run(binaries.promtool, ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${BLOCK_HOURS}h`, "-q", file, dbDir]);
-        fs.rmSync(file);
-      });
+    async (file) => {
+      await run(binaries.promtool, ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${BLOCK_HOURS}h`, "-q", file, dbDir]);
+      fs.rmSync(file);
     },
   );
-  await imports;
   const writeSeconds = (Date.now() - started) / 1000;
-  const bytesOnDisk = directoryBytes(dbDir);
-  log(`history: ${written.samples} samples, ${written.rawSeries} raw series, ${bytesOnDisk} bytes on disk, in ${writeSeconds.toFixed(0)} s`);
+  log(`history: ${written.samples} samples, ${written.rawSeries} raw series, in ${writeSeconds.toFixed(0)} s`);
 
   const exact: Record<string, { passed: boolean; summary: string }> = {};
   const whole = { from: end - days * 86400 - 60, to: end + 60 };
@@ -132,6 +131,9 @@ export async function runHistory(
   const prometheus = await startPrometheus(files, binaries.prometheus, dir, dbDir, days + 2);
   try {
     const url = prometheus.url;
+    const mergeSeconds = await blocksMerged(url, written.blocks);
+    const bytesOnDisk = directoryBytes(dbDir);
+    log(`history: ${bytesOnDisk} bytes on disk in ${written.blocks} blocks, merged in ${mergeSeconds.toFixed(0)} s`);
     for (const reading of historyCase.exactReadings) {
       const model = dashboardOf(config, reading);
       exact[reading] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
@@ -153,6 +155,7 @@ export async function runHistory(
       activeSeries,
       prometheusPeakRssMiB: peakRssMiB(prometheus.process.pid!),
       writeSeconds,
+      mergeSeconds,
       recordedOnly: historyCase.recordedOnly ?? false,
     };
     await prometheus.process.stop();
@@ -203,6 +206,23 @@ async function startPrometheus(files: SynthesizedFiles, binary: string, dir: str
   const process = new ManagedProcess("Prometheus", binary, flags, path.join(dir, "prometheus.log"), () => answersOk(`${url}/-/ready`));
   await process.start();
   return { url, process };
+}
+
+/** How long a merge of overlapping blocks may take before the run fails. */
+const MERGE_TIMEOUT_SECONDS = 3600;
+
+/**
+ * Waits until Prometheus has merged the overlapping blocks of several passes
+ * into `blocks` blocks (it compacts within a minute of its start, then every
+ * minute), so queries read what a long-running Prometheus would hold.
+ */
+async function blocksMerged(url: string, blocks: number): Promise<number> {
+  const started = Date.now();
+  while ((await ownMetric(url, "prometheus_tsdb_blocks_loaded")) > blocks) {
+    if (Date.now() - started > MERGE_TIMEOUT_SECONDS * 1000) throw new Error(`Prometheus did not merge the history's overlapping blocks into ${blocks} within ${MERGE_TIMEOUT_SECONDS} s`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  return (Date.now() - started) / 1000;
 }
 
 const run = promisify(execFile);
