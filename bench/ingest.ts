@@ -26,6 +26,8 @@ export interface IngestCase {
   readonly events: boolean;
   /** Developers sharing one SDK instance (see LoadOptions.developersPerClient). @default 1 */
   readonly developersPerClient?: number;
+  /** The Collector's memory limit (`collector.memoryLimitMiB`). @default the stack's default, 512 */
+  readonly collectorMemoryLimitMiB?: number;
 }
 
 export interface IngestResult extends IngestCase {
@@ -144,6 +146,7 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
     header: [
       "developers",
       "developers per SDK instance",
+      "Collector memory limit (MiB)",
       "events",
       "export interval",
       "run (s)",
@@ -163,6 +166,7 @@ export function ingestRows(results: readonly IngestResult[]): { header: string[]
     rows: results.map((r) => [
       String(r.developers),
       String(r.developersPerClient ?? 1),
+      String(r.collectorMemoryLimitMiB ?? DEFAULT_CONFIG.collector.memoryLimitMiB),
       r.events ? "on" : "off",
       `${r.exportIntervalMillis / 1000} s`,
       r.seconds.toFixed(0),

@@ -20,7 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../e2e/report";
-import { synthesize } from "../e2e/stack-files";
+import { SynthesizedFiles, synthesize } from "../e2e/stack-files";
 import { PROJECT_DIR, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../e2e/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
@@ -76,6 +76,9 @@ async function main(mode: Mode): Promise<number> {
       { developers: 3000, developersPerClient: 30 },
       { developers: 5000, developersPerClient: 50 },
       { developers: 10_000, developersPerClient: 100 },
+      // Is the Collector's memory limit what ends one machine? The same loads with more of it.
+      { developers: 3000, developersPerClient: 30, collectorMemoryLimitMiB: 2048 },
+      { developers: 10_000, developersPerClient: 100, collectorMemoryLimitMiB: 4096 },
     ].map((size) => ({ ...size, exportIntervalMillis: config.claudeCode.metricExportIntervalMillis, durationMillis: 180_000, requestsPerSession: 20, events: false })),
     "scale-history": [],
   }[mode as Exclude<Mode, "flood">];
@@ -104,7 +107,8 @@ async function main(mode: Mode): Promise<number> {
 
   const ingest: IngestResult[] = [];
   for (const ingestCase of ingestCases) {
-    ingest.push(await runIngest(ingestCase, files, binaries, path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}-events-${ingestCase.events ? "on" : "off"}`), log));
+    const caseDir = path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}-events-${ingestCase.events ? "on" : "off"}-limit-${ingestCase.collectorMemoryLimitMiB ?? "default"}`);
+    ingest.push(await runIngest(ingestCase, filesFor(ingestCase, files, path.join(caseDir, "synthesized")), binaries, caseDir, log));
   }
   const history: HistoryResult[] = [];
   for (const historyCase of historyCases) {
@@ -169,6 +173,14 @@ function floodReport(result: FloodResult, workRoot: string): number {
   console.log(`written to ${path.relative(PROJECT_DIR, reportFile)}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
   return 0;
+}
+
+/** The stack's files for an ingest case: the run's own, or synthesized again into `dir` with the case's Collector memory limit. */
+function filesFor(ingestCase: IngestCase, files: SynthesizedFiles, dir: string): SynthesizedFiles {
+  const memoryLimitMiB = ingestCase.collectorMemoryLimitMiB;
+  if (memoryLimitMiB === undefined) return files;
+  fs.mkdirSync(dir, { recursive: true });
+  return synthesize({ ...BENCH_OVERRIDES, collector: { memoryLimitMiB } }, dir);
 }
 
 /** The runs whose reports are sections of results.md, in the order they appear there, by heading. */
