@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { BUCKET_LABEL, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../dashboards/catalog";
+import { BUCKET_LABEL, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../telemetry/catalog";
 import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
 import { QueryBuilder } from "../dashboards/queries";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";

@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { CollectorConfigOptions, metricsEndpoints, renderCollectorConfig } from "../renderers/collector-config";
-import { EventMetric, Metric, RecordedSeries, eventSeries } from "../dashboards/catalog";
+import { EventMetric, Metric, RecordedSeries, eventSeries } from "../telemetry/catalog";
 import { prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { CATCH_UP_WINDOWS, RULE_GROUP, renderRecordingRules, rollupSteps } from "../renderers/recording-rules";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";

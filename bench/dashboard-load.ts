@@ -5,8 +5,8 @@
  * at the step Grafana picks for a panel 1200 pixels wide.
  */
 import { durationSeconds } from "../config/stack-config";
-import { roundInterval } from "../dashboards/grafana-intervals";
-import { VariableValues, alignedToStep, panelsOf, resolveVariables } from "../e2e/panels";
+import { roundInterval } from "../telemetry/grafana-intervals";
+import { VariableValues, alignedToStep, panelsOf, resolveVariables } from "../testkit/grafana-evaluation";
 
 /** One HTTP request Grafana makes to Prometheus while the dashboard loads. */
 interface Request {

@@ -9,12 +9,12 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import { DEFAULT_CONFIG } from "../config/stack-config";
-import { Metric } from "../dashboards/catalog";
-import { metricsJson, postOtlp } from "../e2e/bad-input";
-import { queryNumber } from "../e2e/panels";
-import { peakRssMiB, rssMiB, sleep } from "../e2e/processes";
-import { synthesize } from "../e2e/stack-files";
-import { startLocalStack, testTeamFiles } from "../e2e/targets";
+import { Metric } from "../telemetry/catalog";
+import { metricsJson, postOtlp } from "../testkit/otlp";
+import { queryNumber } from "../testkit/prometheus-api";
+import { peakRssMiB, rssMiB, sleep } from "../testkit/processes";
+import { synthesize } from "../testkit/stack-files";
+import { startLocalStack, testTeamFiles } from "../testkit/targets";
 
 /** New series per request: one request of Claude Code's size is a few dozen. */
 const SERIES_PER_REQUEST = 5000;

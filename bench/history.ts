@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../dashboards/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../telemetry/catalog";
 import { CLOSED, rollupSteps } from "../renderers/recording-rules";
 import {
   Attributes,

@@ -6,14 +6,14 @@
  */
 import * as fs from "fs";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
-import { secondsUntilRecorded, untilNextStep } from "../e2e/panels";
-import { SynthesizedFiles } from "../e2e/stack-files";
-import { startLocalStack } from "../e2e/targets";
+import { secondsUntilRecorded, untilNextStep } from "../testkit/prometheus-api";
+import { SynthesizedFiles } from "../testkit/stack-files";
+import { startLocalStack } from "../testkit/targets";
 import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { generateLoad } from "./load-generator";
 import { SentTotals } from "./session-model";
-import { cpuSeconds, peakRssMiB } from "../e2e/processes";
+import { cpuSeconds, peakRssMiB } from "../testkit/processes";
 import { checkExact, ownMetric } from "./measure";
 import { RULE_GROUP } from "../renderers/recording-rules";
 

@@ -17,7 +17,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import { randomUUID } from "crypto";
-import { Metric, MetricKey } from "../dashboards/catalog";
+import { Metric, MetricKey } from "../telemetry/catalog";
 import {
   Attributes,
   DEFAULT_MODELS,

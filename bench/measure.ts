@@ -1,5 +1,6 @@
 /** What the benchmark reads from Prometheus and checks against its oracle. */
-import { VariableValues, evaluateDashboard, formatValue, matches } from "../e2e/panels";
+import { VariableValues, evaluateDashboard } from "../testkit/grafana-evaluation";
+import { formatValue, matches } from "../testkit/panel-checks";
 import { grafanaStep } from "./dashboard-load";
 import { SentTotals, seededRandom } from "./session-model";
 

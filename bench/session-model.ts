@@ -6,7 +6,7 @@
  * be checked against it.
  */
 import { createHash } from "crypto";
-import { MetricKey } from "../dashboards/catalog";
+import { MetricKey } from "../telemetry/catalog";
 
 /** OTel data point attributes, as Claude Code sets them. */
 export type Attributes = Readonly<Record<string, string>>;

@@ -12,14 +12,14 @@ import { parse, stringify } from "yaml";
 import { StackConfig, durationSeconds } from "../config/stack-config";
 import { CounterReading, stackDashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
-import { queryNumber } from "../e2e/panels";
-import { ManagedProcess, answersOk, freePort } from "../e2e/processes";
-import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../e2e/stack-files";
+import { queryNumber } from "../testkit/prometheus-api";
+import { ManagedProcess, answersOk, freePort } from "../testkit/processes";
+import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../testkit/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
-import { peakRssMiB } from "../e2e/processes";
+import { peakRssMiB } from "../testkit/processes";
 import { ALL, checkExact, checkSeams, ownMetric } from "./measure";
-import { startThanosStore } from "../e2e/thanos";
+import { startThanosStore } from "../testkit/thanos";
 
 export interface HistoryCase {
   readonly developers: number;

@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { RESERVED_LABELS, labelForAttribute } from "../dashboards/catalog";
+import { RESERVED_LABELS, labelForAttribute } from "../telemetry/catalog";
 
 /**
  * Everything a fork changes, in one place. Every field has a default in

@@ -1,6 +1,6 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
-import { EventMetric, KEPT_ATTRIBUTES } from "../dashboards/catalog";
+import { EventMetric, KEPT_ATTRIBUTES } from "../telemetry/catalog";
 import { metricsEndpoints, renderCollectorConfig, teamEndpointName } from "../renderers/collector-config";
 import { CollectorTarget } from "../renderers/prometheus-config";
 import { PinnedImage } from "./pinned-image";

@@ -13,7 +13,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { Metric } from "./catalog";
+import { Metric } from "../telemetry/catalog";
 import { DashboardConfig } from "./config";
 import { QueryBuilder } from "./queries";
 

@@ -1,5 +1,5 @@
 import { StackConfig } from "../config/stack-config";
-import { labelForAttribute } from "./catalog";
+import { labelForAttribute } from "../telemetry/catalog";
 
 /** The one object every dashboard and query is built from. */
 export interface DashboardConfig {

@@ -1,4 +1,4 @@
-import { BUCKET_LABEL, EventHistogram, LATE_CLOSING_SECONDS, Label, ROLLUP_STEPS_LABEL, RecordedSeries } from "./catalog";
+import { BUCKET_LABEL, EventHistogram, LATE_CLOSING_SECONDS, Label, ROLLUP_STEPS_LABEL, RecordedSeries } from "../telemetry/catalog";
 import { DashboardConfig } from "./config";
 
 /** A window queries add growth over: the dashboard's range, or a time series' step. */

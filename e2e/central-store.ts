@@ -16,14 +16,16 @@ import * as path from "path";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, userOf } from "./oracle";
-import { PanelCheck, VariableValues, checkPanels, secondsUntilRecorded, untilNextStep } from "./panels";
-import type { CheckRow } from "./report";
+import { PanelCheck, checkPanels } from "../testkit/panel-checks";
+import { VariableValues } from "../testkit/grafana-evaluation";
+import { secondsUntilRecorded, untilNextStep } from "../testkit/prometheus-api";
+import type { CheckRow } from "../testkit/report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
-import { synthesize } from "./stack-files";
-import { StackUnderTest, startLocalStack } from "./targets";
-import { startThanosReceive } from "./thanos";
-import { SERVER_NAME, selfSignedCertificate } from "./tls";
-import { THANOS_VERSION, buildThanos, localStackBinaries } from "./toolchain";
+import { localStackBinaries, synthesize } from "../testkit/stack-files";
+import { StackUnderTest, startLocalStack } from "../testkit/targets";
+import { startThanosReceive } from "../testkit/thanos";
+import { SERVER_NAME, selfSignedCertificate } from "../testkit/tls";
+import { THANOS_VERSION, buildThanos } from "../testkit/toolchain";
 
 /** One stack per team, as an organisation would run them, each naming itself with `site`. */
 const SITES: readonly { readonly site: string; readonly team: Team }[] = [

@@ -4,9 +4,10 @@
  * every counter per label set, and every histogram's count and buckets, over the
  * whole scenario, read from the raw series as Prometheus holds them.
  */
-import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttribute } from "../dashboards/catalog";
+import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttribute } from "../telemetry/catalog";
 import { ClaudeEvent } from "./event-receiver";
-import { TimeRange, query } from "./panels";
+import { TimeRange } from "../testkit/grafana-evaluation";
+import { query } from "../testkit/prometheus-api";
 
 export interface EventMetricCheck {
   readonly metric: string;

@@ -5,11 +5,11 @@
  * nothing for failures a retry recovered from; one api_refusal per refusal;
  * and request durations at least as long as the scripted delays.
  */
-import { ABSENT, EventLabel, EventMetric } from "../dashboards/catalog";
+import { ABSENT, EventLabel, EventMetric } from "../telemetry/catalog";
 import { AnthropicStandIn, FailedAttempt } from "./anthropic-stand-in";
 import { attributeOf } from "./event-metrics";
 import { ClaudeEvent, EventReceiver } from "./event-receiver";
-import type { CheckRow } from "./report";
+import type { CheckRow } from "../testkit/report";
 import { MAX_RETRIES, SessionRun } from "./scenario";
 
 export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): CheckRow[] {

@@ -5,12 +5,12 @@
  * interpolates inside histogram buckets, from the events' exact durations and
  * the catalog's bucket bounds.
  */
-import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome } from "../dashboards/catalog";
+import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome } from "../telemetry/catalog";
 import { LATENCY_QUANTILES, TOOL_QUANTILE, percentileName } from "../dashboards/health";
 import { ClaudeEvent } from "./event-receiver";
 import { attributeOf } from "./event-metrics";
-import type { CheckRow } from "./report";
-import type { Expectation } from "./oracle";
+import type { CheckRow } from "../testkit/report";
+import type { Expectation } from "../testkit/panel-checks";
 
 /** The events a view shows (already filtered to its team), by name. */
 export function healthExpectations(events: readonly ClaudeEvent[]): Record<string, Expectation> {

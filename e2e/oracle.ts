@@ -5,21 +5,13 @@
  * active time from the CLI's own metric dumps, the Health dashboard from the
  * CLI's events (see health-oracle.ts).
  */
-import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../dashboards/catalog";
+import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../telemetry/catalog";
 import { ServedAnswer, totalOf } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
 import { healthExpectations } from "./health-oracle";
+import type { Expectation } from "../testkit/panel-checks";
 import { SessionRun, TEAMS, Team } from "./scenario";
-
-/** A single number, or numbers by series name. */
-export type Value = number | Readonly<Record<string, number>>;
-
-/** An expected panel value; `atLeast` marks a lower bound (exclusive) where no exact oracle exists. */
-export interface Expectation {
-  readonly value: Value;
-  readonly atLeast?: boolean;
-}
 
 export interface OracleInput {
   readonly runs: readonly SessionRun[];

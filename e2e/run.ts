@@ -17,9 +17,11 @@ import { eventMetricChecks } from "./event-metrics";
 import { faultChecks } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
 import { expectations, sessionTokens, userOf } from "./oracle";
-import { VariableValues, checkPanels, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "./panels";
-import { sleep } from "./processes";
-import { markdownTable, runAsScript } from "./report";
+import { VariableValues } from "../testkit/grafana-evaluation";
+import { checkPanels } from "../testkit/panel-checks";
+import { secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "../testkit/prometheus-api";
+import { sleep } from "../testkit/processes";
+import { markdownTable, runAsScript } from "../testkit/report";
 import {
   SessionEnvironment,
   SessionRun,
@@ -28,11 +30,11 @@ import {
   runPrintSession,
   sessionPlans,
 } from "./scenario";
-import { synthesize } from "./stack-files";
+import { localStackBinaries, synthesize } from "../testkit/stack-files";
 import { centralStoreChecks } from "./central-store";
 import { teamModeChecks } from "./team-mode";
-import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "./targets";
-import { checkPrerequisites, imageVersion, localStackBinaries } from "./toolchain";
+import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "../testkit/targets";
+import { checkPrerequisites, imageVersion } from "../testkit/toolchain";
 
 /**
  * The stack configuration under test: the defaults, with the Collector's

@@ -13,8 +13,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { AnthropicStandIn, Failure, Turn, Usage } from "./anthropic-stand-in";
 import { ConsolePoint, parseConsoleMetrics } from "./console-metrics";
-import { sleep } from "./processes";
-import { claudeBinary } from "./toolchain";
+import { sleep } from "../testkit/processes";
+import { claudeBinary } from "../testkit/toolchain";
 
 export const TEAMS = {
   alpha: { "team.id": "alpha", department: "eng" },

@@ -11,19 +11,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_CONFIG } from "../config/stack-config";
-import { EventMetric, Metric, labelForAttribute } from "../dashboards/catalog";
+import { EventMetric, Metric, labelForAttribute } from "../telemetry/catalog";
 import { teamEndpointName } from "../renderers/collector-config";
 import { TOKEN_ATTRIBUTE } from "../renderers/team-token-mapping";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
-import { query, queryNumber } from "./panels";
+import { query, queryNumber } from "../testkit/prometheus-api";
 import { badInputRows } from "./bad-input";
-import { peakRssMiB, portOpen, sleep } from "./processes";
+import { peakRssMiB, portOpen, sleep } from "../testkit/processes";
 import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
-import { synthesize } from "./stack-files";
-import { startLocalStack, testTeamFiles } from "./targets";
-import type { CheckRow } from "./report";
-import { SERVER_NAME, selfSignedCertificate, trustingEnv } from "./tls";
-import { localStackBinaries } from "./toolchain";
+import { synthesize } from "../testkit/stack-files";
+import { startLocalStack, testTeamFiles } from "../testkit/targets";
+import type { CheckRow } from "../testkit/report";
+import { SERVER_NAME, selfSignedCertificate, trustingEnv } from "../testkit/tls";
+import { localStackBinaries } from "../testkit/stack-files";
 
 /** The stack's default memory limit of the Collector, which the test keeps. */
 const MEMORY_LIMIT_MIB = DEFAULT_CONFIG.collector.memoryLimitMiB;

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { EventLabel, EventMetricDefinition, OVERLOADED_ERROR } from "../dashboards/catalog";
+import { EventLabel, EventMetricDefinition, OVERLOADED_ERROR } from "../telemetry/catalog";
 import { TEAM_FROM_TOKEN_PROCESSOR, TOKEN_ATTRIBUTE } from "./team-token-mapping";
 
 /** What the Collector configuration depends on. */

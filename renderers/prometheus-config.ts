@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { SITE_LABEL } from "../dashboards/catalog";
+import { SITE_LABEL } from "../telemetry/catalog";
 
 /** What the Prometheus configuration depends on. */
 export interface PrometheusConfigOptions {

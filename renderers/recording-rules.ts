@@ -10,8 +10,8 @@ import {
   ROLLUP_STEPS_LABEL,
   RecordedSeries,
   eventSeries,
-} from "../dashboards/catalog";
-import { ROUNDED_STEPS, intervalText } from "../dashboards/grafana-intervals";
+} from "../telemetry/catalog";
+import { ROUNDED_STEPS, intervalText } from "../telemetry/grafana-intervals";
 
 /** What the recording rules depend on. */
 export interface RecordingRulesOptions {

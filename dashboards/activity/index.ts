@@ -1,5 +1,5 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { EditDecision, Label, Metric } from "../catalog";
+import { EditDecision, Label, Metric } from "../../telemetry/catalog";
 import { DashboardKit, PlacedPanel, RowSpec, Unit, addRows, baseDashboard, placed } from "../common";
 import { DashboardConfig } from "../config";
 

@@ -1,5 +1,5 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome } from "../catalog";
+import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome } from "../../telemetry/catalog";
 import { DashboardKit, PlacedPanel, RowSpec, Target, Unit, addRows, baseDashboard, placed } from "../common";
 import { DashboardConfig } from "../config";
 

@@ -1,4 +1,4 @@
-import { Label, Metric } from "../catalog";
+import { Label, Metric } from "../../telemetry/catalog";
 import { DashboardKit, RowSpec, Unit, placed } from "../common";
 
 export function breakdownsRow(kit: DashboardKit): RowSpec {

@@ -1,4 +1,4 @@
-import { Label, Metric, MetricDefinition } from "../catalog";
+import { Label, Metric, MetricDefinition } from "../../telemetry/catalog";
 import { DashboardKit, PlacedPanel, RowSpec, Unit, placed } from "../common";
 
 export function timeSeriesRow(kit: DashboardKit): RowSpec {

@@ -1,4 +1,4 @@
-import { ActiveTimeType, Label, LinesType, Metric } from "../catalog";
+import { ActiveTimeType, Label, LinesType, Metric } from "../../telemetry/catalog";
 import { DashboardKit, RowSpec, Unit, placed } from "../common";
 import { Window } from "../queries";
 

@@ -1,4 +1,4 @@
-import { Metric, TokenType } from "../catalog";
+import { Metric, TokenType } from "../../telemetry/catalog";
 import { DashboardKit, RowSpec, Unit, placed } from "../common";
 
 export function tokenStatsRow(kit: DashboardKit): RowSpec {

@@ -10,10 +10,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import type { SynthesizedFiles } from "./stack-files";
+import { CACHE_DIR, PROJECT_DIR } from "./paths";
 
-export const PROJECT_DIR = path.join(__dirname, "..");
-export const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "e2e");
 
 /** Go module of each Collector component this project may configure, by component type. */
 const COLLECTOR_COMPONENTS: Record<string, { kind: string; module: string }> = {
@@ -72,7 +70,7 @@ export function buildCollector(collectorYaml: string, version: string, log: (lin
     for (const id of Object.keys(config[kind] ?? {})) {
       const type = id.split("/")[0];
       if (COLLECTOR_COMPONENTS[type]?.kind !== kind) {
-        throw new Error(`the Collector configuration uses ${kind} "${type}", which e2e/toolchain.ts does not know how to build; add its Go module`);
+        throw new Error(`the Collector configuration uses ${kind} "${type}", which testkit/toolchain.ts does not know how to build; add its Go module`);
       }
     }
   }
@@ -169,14 +167,6 @@ export function buildThanos(log: (line: string) => void): string {
   // and without it Receive panics on the first remote write.
   run("go", ["build", "-tags", "netgo,slicelabels", "-o", "bin/thanos", "github.com/thanos-io/thanos/cmd/thanos"], buildDir, { CGO_ENABLED: "0" });
   return thanos;
-}
-
-/** The Collector and Prometheus that run a synthesized stack's files on this machine (built once, then cached). */
-export function localStackBinaries(files: SynthesizedFiles, log: (line: string) => void): { collector: string; prometheus: string } {
-  return {
-    collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
-    prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
-  };
 }
 
 /** Runs a build command in `cwd`; throws with its output when it fails. */

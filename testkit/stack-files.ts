@@ -8,7 +8,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "./toolchain";
+import { PROJECT_DIR } from "./paths";
+import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
 
 export interface SynthesizedFiles {
   readonly collectorYaml: string;
@@ -116,4 +117,12 @@ function replaceAll(text: string, replacements: Record<string, string>): string 
     result = result.split(from).join(to);
   }
   return result;
+}
+
+/** The Collector and Prometheus that run a synthesized stack's files on this machine (built once, then cached). */
+export function localStackBinaries(files: SynthesizedFiles, log: (line: string) => void): { collector: string; prometheus: string } {
+  return {
+    collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
+    prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
+  };
 }

@@ -1,5 +1,6 @@
 import { consoleTotal, parseConsoleMetrics } from "../e2e/console-metrics";
-import { matches, resolveVariables } from "../e2e/panels";
+import { matches } from "../testkit/panel-checks";
+import { resolveVariables } from "../testkit/grafana-evaluation";
 
 const dump = (start: number, end: number, value: number) => `
 {

@@ -11,7 +11,7 @@ import * as path from "path";
 import { ManagedProcess, answersOk, freePort, portOpen, sleep } from "./processes";
 import { LocalPorts, SynthesizedFiles, localCollectorYaml, metricsEndpointCount, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
-import { PROJECT_DIR } from "./toolchain";
+import { PROJECT_DIR } from "./paths";
 
 export interface StackUnderTest {
   readonly prometheusUrl: string;

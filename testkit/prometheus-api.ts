@@ -1,0 +1,50 @@
+/** Reading Prometheus's (or Thanos Query's) HTTP API, and waiting until it holds what a check reads. */
+import { Metric } from "../telemetry/catalog";
+import { sleep } from "./processes";
+
+/** The `data` of a Prometheus API query (POST); throws when Prometheus refuses it. */
+export async function query(url: string, endpoint: string, params: Record<string, string>): Promise<any> {
+  const response = await fetch(`${url}/api/v1/${endpoint}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(params),
+  });
+  const body: any = await response.json();
+  if (body.status !== "success") throw new Error(`Prometheus refused ${params.query}: ${body.error ?? response.status}`);
+  return body.data;
+}
+
+/** Waits until the next multiple of `stepSeconds` has passed, so a range query aligned to that step includes everything up to now. */
+export async function untilNextStep(stepSeconds: number): Promise<void> {
+  await sleep((stepSeconds - ((Date.now() / 1000) % stepSeconds) + 1) * 1000);
+}
+
+/** Seconds from `since` until the recorded sums of all sessions' tokens reach `tokens`. */
+export async function secondsUntilRecorded(prometheusUrl: string, from: number, tokens: number, since: number): Promise<number> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const query = `sum(sum_over_time(${Metric.tokens.recorded}[${Math.ceil(Date.now() / 1000) - from}s]))`;
+    if ((await queryNumber(prometheusUrl, query)) === tokens) return (Date.now() - since) / 1000;
+    await sleep(1000);
+  }
+  console.log(`the recorded sums did not reach the ${tokens} tokens served within 300 s`);
+  return NaN;
+}
+
+/** The single value of an instant query (0 when empty or Prometheus is unreachable). */
+export async function queryNumber(prometheusUrl: string, query: string): Promise<number> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`).catch(() => undefined);
+  const body: any = response?.ok ? await response.json() : undefined;
+  return Number(body?.data?.result?.[0]?.value?.[1] ?? 0);
+}
+
+/** All tokens of one session as Prometheus counts them (0 while it has none or is unreachable). */
+export async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Promise<number> {
+  return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`);
+}
+
+/** Waits until Prometheus shows at least `tokens` for the session, or `timeoutMs` has passed. */
+export async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await tokensInPrometheus(prometheusUrl, sessionId)) < tokens) await sleep(1000);
+}
