@@ -292,3 +292,13 @@ describe("plain JSON files", () => {
     expect(fs.readFileSync(path.join(projectDir, "dashboards", "json", RULES_FILE), "utf8")).toBe(rules);
   });
 });
+
+test("no provisioned query uses `anchored` or `smoothed`, which Thanos Query's engine (v0.42) does not parse; only the rules do", () => {
+  const queries = Object.values(dashboards).flatMap((model: any) => [
+    ...panelsOf(model).flatMap((panel) => panel.targets.map((target: any) => target.expr as string)),
+    ...model.templating.list.map((variable: any) => String(variable.query ?? "")),
+  ]);
+  expect(queries.length).toBeGreaterThan(40);
+  for (const query of queries) expect(query).not.toMatch(/\b(anchored|smoothed)\b/);
+  expect(renderRecordingRules({ interval: "1m", scrapeInterval: "10s", rollupWindow: "1h" })).toMatch(/\banchored\b/);
+});

@@ -250,7 +250,7 @@ describe("Prometheus configuration", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
     const file = path.join(dir, "prometheus.yml");
     // Debian's promtool (2.42) predates `storage.tsdb.retention` and `anchored`: the
-    // retention section and the rules file are loaded by the real Prometheus 3.15 of
+    // retention section and the rules file are loaded by the real Prometheus 3.16 of
     // the end-to-end and deploy tests, which refuses a configuration it cannot read.
     const { storage: _retention, ...checkable } = parse(rendered);
     fs.writeFileSync(file, stringify(checkable));
@@ -265,7 +265,7 @@ describe("Prometheus configuration", () => {
       "--config.file=/c.yml",
       "--storage.tsdb.path=/prometheus",
       "--web.listen-address=:9090",
-      "--enable-feature=created-timestamp-zero-ingestion,promql-extended-range-selectors",
+      "--enable-feature=created-timestamp-zero-ingestion",
     ]);
   });
 });

@@ -80,7 +80,7 @@ describe("monitoring stack", () => {
   test("Prometheus keeps 15 days by default, with no admin API and no lifecycle endpoint", () => {
     expect(parse(prometheus.upload[0].content).storage).toEqual({ tsdb: { retention: { time: "15d" } } });
     expect(prometheus.command.join(" ")).not.toMatch(/retention|admin-api|enable-lifecycle/);
-    expect(prometheus.command).toContain("--enable-feature=created-timestamp-zero-ingestion,promql-extended-range-selectors");
+    expect(prometheus.command).toContain("--enable-feature=created-timestamp-zero-ingestion");
   });
 
   test("retention size and time come from the configuration", () => {

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
-import { secondsUntilRecorded, untilNextStep } from "../testkit/prometheus-api";
+import { untilPassing } from "../testkit/waits";
 import { SynthesizedFiles } from "../testkit/stack-files";
 import { startLocalStack } from "../testkit/targets";
 import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
@@ -48,6 +48,8 @@ export interface IngestResult extends IngestCase {
 }
 
 const RULE_INTERVAL_SECONDS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval);
+/** The longest wait for the dashboards to equal what was sent. */
+const SETTLE_TIMEOUT_MS = 300_000;
 
 export async function runIngest(
   ingest: IngestCase,
@@ -78,15 +80,19 @@ export async function runIngest(
     const finished = Date.now();
     const seconds = (finished - started) / 1000;
     const cpu = { collector: cpuSeconds(pids.collector!) - cpuBefore.collector, prometheus: cpuSeconds(pids.prometheus!) - cpuBefore.prometheus };
-    const tokens = Object.values(totals.tokens).reduce((a, b) => a + b, 0);
-    const recordedAfter = await secondsUntilRecorded(stack.prometheusUrl, from, tokens, finished);
-    log(`ingest: everything in the recorded sums ${recordedAfter.toFixed(1)} s after the last export`);
-    // Grafana aligns a range query's end down to its step (the panels' minimum, one rule interval).
     const step = RULE_INTERVAL_SECONDS;
-    await untilNextStep(step);
-    const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
     const dashboards = files.dashboards.filter((d) => d.uid === MAIN_DASHBOARD_UID || (ingest.events && d.uid === HEALTH_DASHBOARD_UID));
-    const exact = await checkExact(stack.prometheusUrl, dashboards, totals, { from, to: Math.floor(Date.now() / 1000), step });
+    // Read until every checked panel equals what was sent: the last exports are recorded up to a rule interval after their scrape.
+    const settled = await untilPassing(() => checkExact(stack.prometheusUrl, dashboards, totals, { from, to: Math.floor(Date.now() / 1000), step }), (exact) => exact.passed, {
+      what: "ingest: dashboards equal to what was sent",
+      timeoutMs: SETTLE_TIMEOUT_MS,
+      missing: (exact) => exact.summary,
+      since: finished,
+      log,
+    });
+    log(`ingest: every checked panel equal to what was sent ${settled.seconds.toFixed(1)} s after the last export`);
+    const exact = settled.result;
+    const activeSeries = await ownMetric(stack.prometheusUrl, "prometheus_tsdb_head_series");
     const ruleEvaluations = await rules.stop();
     return {
       ...ingest,

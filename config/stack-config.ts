@@ -35,7 +35,7 @@ export interface StackConfig {
   readonly images: {
     /** @default "otel/opentelemetry-collector-contrib:0.161.0" */
     readonly collector: string;
-    /** @default "prom/prometheus:v3.15.1" */
+    /** @default "prom/prometheus:v3.16.0" */
     readonly prometheus: string;
     /** @default "grafana/grafana:13.2.0" */
     readonly grafana: string;
@@ -231,7 +231,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   ports: { otlpGrpc: 4317, otlpHttp: 4318, prometheus: 9090, grafana: 3000 },
   images: {
     collector: "otel/opentelemetry-collector-contrib:0.161.0",
-    prometheus: "prom/prometheus:v3.15.1",
+    prometheus: "prom/prometheus:v3.16.0",
     grafana: "grafana/grafana:13.2.0",
   },
   prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s", ruleInterval: "1m", rollupWindow: "1h" },

@@ -2,7 +2,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { Construct } from "constructs";
 
 export interface PinnedImageProps {
-  /** Image reference with an exact version tag, e.g. prom/prometheus:v3.15.1. */
+  /** Image reference with an exact version tag, e.g. prom/prometheus:v3.16.0. */
   readonly name: string;
 }
 

@@ -11,7 +11,7 @@ import { MAX_LABEL_VALUE_LENGTH } from "../renderers/collector-config";
 import { OtlpEndpoint, metricsJson, postOtlp } from "../testkit/otlp";
 import { query, queryNumber } from "../testkit/prometheus-api";
 import type { CheckRow } from "../testkit/report";
-import { sleep } from "../testkit/processes";
+import { waitUntil } from "../testkit/waits";
 
 /** Where and how to send bad input (with a valid token), and where to look for it. */
 export interface BadInputTarget extends OtlpEndpoint {
@@ -28,6 +28,8 @@ const MANY_SERIES = 2000;
 const HUGE_VALUE = 100_000;
 /** Bytes of the oversized body: above the OTLP/HTTP receiver's 20 MiB default limit. */
 const OVERSIZED_BYTES = 30 * 1024 * 1024;
+/** The longest wait for a request's effect to show in Prometheus. */
+const ARRIVAL_TIMEOUT_MS = 60_000;
 
 export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> {
   const send = (body: Buffer | string, contentType: string) => postOtlp(target, "/v1/metrics", body, contentType);
@@ -44,8 +46,9 @@ export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> 
 
   const marker = `bad-input-${randomUUID().slice(0, 8)}`;
   const huge = await send(metricsJson(marker, [{ "session.id": randomUUID(), model: "m".repeat(HUGE_VALUE) }]), "application/json");
-  await sleep(15_000);
-  const hugeLength = await labelLength(target.prometheusUrl, `${Metric.tokens.name}{type="${marker}", model=~"m+"}`, "model");
+  const hugeSelector = `${Metric.tokens.name}{type="${marker}", model=~"m+"}`;
+  await waitUntil(async () => (await labelLength(target.prometheusUrl, hugeSelector, "model")) > 0, ARRIVAL_TIMEOUT_MS);
+  const hugeLength = await labelLength(target.prometheusUrl, hugeSelector, "model");
   row(
     `a label value of ${HUGE_VALUE} characters`,
     `HTTP ${huge}; in Prometheus ${hugeLength} characters`,
@@ -59,7 +62,8 @@ export async function badInputRows(target: BadInputTarget): Promise<CheckRow[]> 
     metricsJson(marker, Array.from({ length: MANY_SERIES }, () => ({ "session.id": randomUUID(), model: "many" }))),
     "application/json",
   );
-  await sleep(20_000);
+  // The flood shows as the team's next scrape refused for the sample limit.
+  await waitUntil(async () => /sample limit/.test((await scrapeTarget(target.prometheusUrl, target.teamInstance)).lastError), ARRIVAL_TIMEOUT_MS);
   const series = await queryNumber(target.prometheusUrl, `count(${Metric.tokens.name}{type="${marker}", model="many"})`);
   const teamTarget = await scrapeTarget(target.prometheusUrl, target.teamInstance);
   row(

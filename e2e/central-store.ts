@@ -13,12 +13,12 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
+import { AnthropicStandIn } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, userOf } from "./oracle";
 import { PanelCheck, checkPanels } from "../testkit/panel-checks";
 import { VariableValues } from "../testkit/grafana-evaluation";
-import { secondsUntilRecorded, untilNextStep } from "../testkit/prometheus-api";
+import { untilAllRowsPass } from "../testkit/waits";
 import type { CheckRow } from "../testkit/report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { localStackBinaries, synthesize } from "../testkit/stack-files";
@@ -35,6 +35,8 @@ const SITES: readonly { readonly site: string; readonly team: Team }[] = [
 const EXPORT_INTERVAL_MS = 2000;
 const RECEIVE_NODES = 2;
 const RULE_INTERVAL_SECONDS = 60;
+/** The longest wait for every panel read through Thanos to equal the oracle. */
+const SETTLE_TIMEOUT_MS = 300_000;
 
 export interface CentralStoreResult {
   readonly checks: (CheckRow & { readonly view: string; readonly dashboard: string })[];
@@ -95,32 +97,8 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
     runs.push(await runInteractiveSession(plans.interactive, standIn, envs[plans.interactive.team], dir, async () => undefined));
     log(`central store: ${runs.length} sessions sent to ${SITES.map((s) => s.site).join(" and ")}`);
 
-    const served = standIn.served.reduce((total, answer) => total + totalOf(answer.usage), 0);
-    const seconds = await secondsUntilRecorded(thanos.queryUrl, from, served, runs[runs.length - 1].exitedAt);
-    log(`central store: every token in Thanos's recorded sums ${seconds.toFixed(1)} s after the last exit`);
-    await untilNextStep(RULE_INTERVAL_SECONDS);
-
-    const range = { from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS };
     const events = stacks.flatMap((s) => s.receiver.events);
-    const checks: CentralStoreResult["checks"] = [
-      {
-        view: "store",
-        dashboard: "-",
-        panel: `recorded sums in Thanos ${THANOS_VERSION} hold every token served, from both stacks`,
-        found: Number.isNaN(seconds) ? "incomplete after 300 s" : `complete ${seconds.toFixed(1)} s after the last exit`,
-        expected: `${served} tokens`,
-        passed: !Number.isNaN(seconds),
-      },
-    ];
-    const seriesPerNode = await Promise.all(thanos.nodes.map((node) => node.headSeries()));
-    checks.push({
-      view: "store",
-      dashboard: "-",
-      panel: `the hashring spreads the series over the ${RECEIVE_NODES} Receive nodes`,
-      found: seriesPerNode.map((series, node) => `node ${node}: ${series}`).join(", "),
-      expected: "series on every node",
-      passed: seriesPerNode.every((series) => series > 0),
-    });
+    const checks: CentralStoreResult["checks"] = [];
     const withoutCertificate = await remoteWriteWithoutCertificate(thanos.nodes[0].remoteWriteUrl, receiveCertificate.certFile);
     checks.push({
       view: "store",
@@ -136,13 +114,45 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
       ["team alpha's user", { user: userOf(events, "alpha"), model: ".*", team_id: ".*", department: ".*" }, "alpha"],
     ];
     let dashboardMs = NaN;
-    for (const [view, variables, team] of views) {
-      const started = Date.now();
-      const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, variables, range, expectations({ runs, served: standIn.served, events, team }));
-      if (team === undefined) dashboardMs = Date.now() - started;
-      if (panels.length === 0) throw new Error("the synthesized stack has no dashboards to check through the central store");
-      checks.push(...panels.map((check) => ({ view, ...check })));
-    }
+    const readAll = async (): Promise<CentralStoreResult["checks"]> => {
+      const range = { from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS };
+      const rows: CentralStoreResult["checks"] = [];
+      for (const [view, variables, team] of views) {
+        const started = Date.now();
+        const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, variables, range, expectations({ runs, served: standIn.served, events, team }));
+        if (team === undefined) dashboardMs = Date.now() - started;
+        if (panels.length === 0) throw new Error("the synthesized stack has no dashboards to check through the central store");
+        rows.push(...panels.map((check) => ({ view, ...check })));
+      }
+      return rows;
+    };
+    // Read until every panel of every view equals the oracle: the last scrape of each site is
+    // recorded up to a rule interval later and then has to be written into Thanos.
+    const settled = await untilAllRowsPass(readAll, (row) => `${row.view} / ${row.dashboard} / ${row.panel}: found ${row.found}, expected ${row.expected}`, {
+      what: "central store: panels through Thanos Query",
+      timeoutMs: SETTLE_TIMEOUT_MS,
+      since: runs[runs.length - 1].exitedAt,
+      log,
+    });
+    log(`central store: every panel through Thanos equal to the oracle ${settled.seconds.toFixed(1)} s after the last exit`);
+    checks.push({
+      view: "store",
+      dashboard: "-",
+      panel: `every panel through Thanos ${THANOS_VERSION} equals the oracle of both stacks' sessions`,
+      found: settled.passed ? `${settled.seconds.toFixed(1)} s after the last exit` : `not within ${SETTLE_TIMEOUT_MS / 1000} s`,
+      expected: "within the time limit",
+      passed: settled.passed,
+    });
+    checks.push(...settled.result);
+    const seriesPerNode = await Promise.all(thanos.nodes.map((node) => node.headSeries()));
+    checks.push({
+      view: "store",
+      dashboard: "-",
+      panel: `the hashring spreads the series over the ${RECEIVE_NODES} Receive nodes`,
+      found: seriesPerNode.map((series, node) => `node ${node}: ${series}`).join(", "),
+      expected: "series on every node",
+      passed: seriesPerNode.every((series) => series > 0),
+    });
     return { checks, dashboardMs };
   } finally {
     await standIn.stop();

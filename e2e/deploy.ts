@@ -34,7 +34,8 @@ import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { expectations, sessionTokens } from "./oracle";
 import { postOtlp } from "../testkit/otlp";
 import { Expectation, PanelCheck, checkPanels } from "../testkit/panel-checks";
-import { queryNumber, secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "../testkit/prometheus-api";
+import { queryNumber, secondsUntilRecorded, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
+import { untilAllRowsPass, waitUntil } from "../testkit/waits";
 import { answersOk, portOpen, sleep } from "../testkit/processes";
 import { markdownTable, runAsScript } from "../testkit/report";
 import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
@@ -179,11 +180,11 @@ async function main(): Promise<number> {
     ).map((model) => JSON.parse(JSON.stringify(model)));
 
     await steps.run("dashboards after deploy", "every panel equals its oracle", async () =>
-      allEqual("panels", await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
+      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
     );
 
     await steps.run("metrics from events", "every event series equals the CLI's own events", async () =>
-      allEqual("series", await eventMetricChecks(PROMETHEUS_URL, oracle.events, oracle.range())),
+      allEqualOnceArrived("series", () => eventMetricChecks(PROMETHEUS_URL, oracle.events, oracle.range())),
     );
 
     await forkChange(steps, deployment, configFile, oracle, dashboards);
@@ -325,7 +326,6 @@ async function sendSessions(steps: Steps, deployment: Deployment): Promise<Oracl
       const seconds = await secondsUntilRecorded(PROMETHEUS_URL, from, served, runs[runs.length - 1].exitedAt);
       return { found: Number.isNaN(seconds) ? "incomplete after 300 s" : `complete ${seconds.toFixed(1)} s after the last exit`, passed: !Number.isNaN(seconds) };
     });
-    await untilNextStep(RULE_INTERVAL_SECONDS);
     return {
       expected: expectations({ runs, served: standIn.served, events: receiver.events }),
       events: receiver.events,
@@ -427,8 +427,7 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
       const group = await recordingRuleGroup();
       return group !== undefined && Date.parse(group.lastEvaluation) / 1000 > appliedAt;
     }, (RULE_INTERVAL_SECONDS + 30) * 1000);
-    await untilNextStep(RULE_INTERVAL_SECONDS);
-    return allEqual("panels", await checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
+    return allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
   });
 
   const [attribute, value] = Object.entries(FORK_CHANGE.teamAttributes).find(([key]) => !(key in DEFAULT_CONFIG.teamAttributes))!;
@@ -561,6 +560,19 @@ function runSession(deployment: Deployment, dir: string, extraResourceAttributes
 }
 
 /** "N of M <what> equal", with each difference; passes when there is at least one check and all pass. */
+/** The longest wait for every panel or event series to equal its oracle. */
+const SETTLE_TIMEOUT_MS = 300_000;
+
+/** Reads `checks` until all of them pass (everything they read has arrived) or the limit passes, then summarizes the last reading. */
+async function allEqualOnceArrived(what: string, read: () => Promise<readonly (PanelCheck | EventMetricCheck)[]>): Promise<{ found: string; passed: boolean }> {
+  const settled = await untilAllRowsPass(read, (check) => `${"panel" in check ? check.panel : check.metric}: ${check.found} (expected ${check.expected})`, {
+    what,
+    timeoutMs: SETTLE_TIMEOUT_MS,
+    log,
+  });
+  return allEqual(what, settled.result);
+}
+
 function allEqual(what: string, checks: readonly (PanelCheck | EventMetricCheck)[]): { found: string; passed: boolean } {
   const wrong = checks.filter((check) => !check.passed);
   const details = wrong.map((check) => `${"panel" in check ? check.panel : check.metric}: ${check.found} (expected ${check.expected})`).join("; ");
@@ -657,15 +669,6 @@ async function getJson(url: string, headers: Record<string, string> = {}): Promi
   const response = await fetch(url, { headers });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response.json();
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition().catch(() => false)) return true;
-    await sleep(1000);
-  }
-  return false;
 }
 
 runAsScript("deploy", main);

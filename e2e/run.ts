@@ -19,7 +19,8 @@ import { quantileBucketChecks } from "./health-oracle";
 import { expectations, sessionTokens, userOf } from "./oracle";
 import { VariableValues } from "../testkit/grafana-evaluation";
 import { checkPanels } from "../testkit/panel-checks";
-import { secondsUntilRecorded, tokensInPrometheus, untilNextStep, waitForTokens } from "../testkit/prometheus-api";
+import { tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
+import { expectWithin, untilAllRowsPass } from "../testkit/waits";
 import { sleep } from "../testkit/processes";
 import { markdownTable, runAsScript } from "../testkit/report";
 import {
@@ -59,8 +60,8 @@ const RULE_INTERVAL_MS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval)
  * rules' catch-up has to make up for it.
  */
 const PROMETHEUS_DOWN_MS = RULE_INTERVAL_MS + 15_000;
-/** The stack's default scrape interval, which the test keeps. */
-const SCRAPE_INTERVAL_MS = 10_000;
+/** The longest wait for every panel and event series to equal the oracle. */
+const SETTLE_TIMEOUT_MS = 300_000;
 /** How long the Collector is down in the outage measurement. */
 const OUTAGE_MS = 20_000;
 /** Time given to a delta client to reconnect after the outage (cumulative clients took 18 s). */
@@ -215,7 +216,8 @@ async function runScenario(
       if (answer === 1) {
         // Once Prometheus has scraped the first answer; what it had not scraped
         // yet is the outage measurement's subject.
-        await sleep(SCRAPE_INTERVAL_MS + EXPORT_INTERVAL_MS);
+        await expectWithin(`${label}: the interactive session's first answer in Prometheus`, async () =>
+          (await tokensInPrometheus(prometheusUrl, sessionId)) >= sessionTokens(standIn.served, plans.interactive.tag), 60_000);
         log(`${label}: restarting the Collector during the interactive session`);
         await stack.restartCollector();
       } else {
@@ -231,29 +233,32 @@ async function runScenario(
     });
     runs.push(interactive);
     await visible(interactive);
-    const seconds = await secondsUntilRecorded(prometheusUrl, from, standIn.served.reduce((total, a) => total + totalOf(a.usage), 0), interactive.exitedAt);
-    freshness.push({ run: label, session: "all, in the recorded sums the dashboards read", seconds });
-    log(`${label}: all sessions in the recorded sums ${seconds.toFixed(1)} s after the last exit`);
-    // Grafana aligns a range query's end to its step (the panels' 1m minimum): let the last minute close.
-    const step = RULE_INTERVAL_MS / 1000;
-    await untilNextStep(step);
-
-    const range = { from, to: Math.floor(Date.now() / 1000), step };
     const views: [string, VariableValues, "alpha" | undefined][] = [
       ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
       ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
       // A picked user switches the dashboards from the sums over users to the per-user series.
       ["team alpha's user", { user: userOf(receiver.events, "alpha"), model: ".*", team_id: ".*", department: ".*" }, "alpha"],
     ];
-    const checks: Check[] = [];
-    for (const [view, variables, team] of views) {
-      const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
-      const panels = await checkPanels(prometheusUrl, dashboards, variables, range, expected);
-      checks.push(...panels.map((check) => ({ run: label, view, ...check })));
-    }
-    for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {
-      checks.push({ run: label, view: "events", dashboard: "-", panel: check.metric, found: check.found, expected: check.expected, passed: check.passed });
-    }
+    // Every panel of every view and every event series, read until all of it has
+    // arrived (the last of it is recorded up to a rule interval after its scrape).
+    const step = RULE_INTERVAL_MS / 1000;
+    const readAll = async (): Promise<Check[]> => {
+      const range = { from, to: Math.floor(Date.now() / 1000), step };
+      const rows: Check[] = [];
+      for (const [view, variables, team] of views) {
+        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
+        const panels = await checkPanels(prometheusUrl, dashboards, variables, range, expected);
+        rows.push(...panels.map((check) => ({ run: label, view, ...check })));
+      }
+      for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {
+        rows.push({ run: label, view: "events", dashboard: "-", panel: check.metric, found: check.found, expected: check.expected, passed: check.passed });
+      }
+      return rows;
+    };
+    const settled = await untilAllRowsPass(readAll, describeCheck, { what: `${label}: panels and event series`, timeoutMs: SETTLE_TIMEOUT_MS, since: interactive.exitedAt, log });
+    freshness.push({ run: label, session: "all, every panel and event series equal to the oracle", seconds: settled.seconds });
+    log(`${label}: every panel and event series equal to the oracle ${settled.seconds.toFixed(1)} s after the last exit`);
+    const checks: Check[] = [...settled.result];
     checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
     const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events)];
     checks.push(...oracleRows.map((row) => ({ run: label, view: "oracle", dashboard: "-", ...row })));
@@ -334,6 +339,10 @@ async function settledTokens(prometheusUrl: string, sessionId: string): Promise<
     last = value;
   }
   return last;
+}
+
+function describeCheck(check: Check): string {
+  return `${check.view} / ${check.dashboard} / ${check.panel}: found ${check.found}, expected ${check.expected}`;
 }
 
 /** Checks of the oracle itself: the scenario did what its script says. */

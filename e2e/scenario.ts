@@ -325,7 +325,9 @@ export async function runInteractiveSession(
   const paneLog = path.join(logDir, `${tmuxSession}.log`);
   const exitFile = path.join(logDir, `${tmuxSession}.exit`);
   const variables = Object.entries(sessionEnv(env, plan.team)).map(([key, value]) => `${key}=${shellQuote(String(value))}`);
-  const command = `env -i ${variables.join(" ")} ${shellQuote(claudeBinary())} --model ${plan.model} --session-id ${sessionId}; echo $? > ${shellQuote(exitFile)}; sleep 600`;
+  // The marker after the exit tells when the pane log holds all the CLI printed (its last metric dumps).
+  const endMarker = `end-of-session-${sessionId}`;
+  const command = `env -i ${variables.join(" ")} ${shellQuote(claudeBinary())} --model ${plan.model} --session-id ${sessionId}; echo $? > ${shellQuote(exitFile)}; echo ${endMarker}; sleep 600`;
   const tmux = (...args: string[]) => execFileSync("tmux", args, { stdio: "pipe" }).toString();
   tmux("new-session", "-d", "-s", tmuxSession, "-x", "160", "-y", "50", "-c", env.repo, command);
   try {
@@ -346,7 +348,7 @@ export async function runInteractiveSession(
     tmux("send-keys", "-t", tmuxSession, "Enter");
     await waitFor(() => fs.existsSync(exitFile), 60_000, "the interactive session to exit");
     const exitedAt = Date.now();
-    await sleep(500);
+    await waitFor(() => fs.readFileSync(paneLog, "utf8").includes(endMarker), 60_000, "the pane log to hold the whole session");
     return { plan, sessionId, exitedAt, console: parseConsoleMetrics(fs.readFileSync(paneLog, "utf8")) };
   } finally {
     spawn("tmux", ["kill-session", "-t", tmuxSession], { stdio: "ignore" });

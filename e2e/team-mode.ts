@@ -15,10 +15,11 @@ import { EventMetric, Metric, labelForAttribute } from "../telemetry/catalog";
 import { teamEndpointName } from "../renderers/collector-config";
 import { TOKEN_ATTRIBUTE } from "../renderers/team-token-mapping";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
-import { query, queryNumber } from "../testkit/prometheus-api";
+import { everyTargetScrapedSince, query, queryNumber } from "../testkit/prometheus-api";
 import { badInputRows } from "./bad-input";
-import { peakRssMiB, portOpen, sleep } from "../testkit/processes";
-import { SessionEnvironment, SessionPlan, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
+import { peakRssMiB, portOpen } from "../testkit/processes";
+import { untilAllRowsPass, waitUntil } from "../testkit/waits";
+import { SessionEnvironment, SessionPlan, SessionRun, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
 import { synthesize } from "../testkit/stack-files";
 import { startLocalStack, testTeamFiles } from "../testkit/targets";
 import type { CheckRow } from "../testkit/report";
@@ -70,8 +71,27 @@ const CLIENTS: readonly Client[] = [
 const SESSION_USAGE = { input: 1000, output: 100, cacheRead: 0, cacheCreation: 0 };
 const SESSION_TOKENS = totalOf(SESSION_USAGE);
 
-/** Seconds the refused clients get to deliver anything before the test looks. */
-const SETTLE_MS = 25_000;
+/** The longest wait for the accepted clients' numbers. */
+const SETTLE_TIMEOUT_MS = 120_000;
+
+/**
+ * Waits until the rows of the accepted clients (all sent before, or together
+ * with, the refused ones) pass, then until Prometheus has scraped every target
+ * once more: whatever a refused client could have slipped through has then
+ * had its scrape too, so "nothing" is read only after it could be something.
+ */
+async function untilAcceptedArrivedAndScraped(prometheusUrl: string, acceptedRows: () => Promise<readonly CheckRow[]>, log: (line: string) => void): Promise<void> {
+  await untilAllRowsPass(acceptedRows, (row) => `${row.panel}: found ${row.found}, expected ${row.expected}`, {
+    what: "team mode: the accepted clients' numbers",
+    timeoutMs: SETTLE_TIMEOUT_MS,
+    pollMs: 1000,
+    log,
+  });
+  const arrived = Date.now();
+  if (!(await waitUntil(() => everyTargetScrapedSince(prometheusUrl, arrived), SETTLE_TIMEOUT_MS))) {
+    log(`team mode: not every scrape target was scraped within ${SETTLE_TIMEOUT_MS / 1000} s after the accepted clients' numbers arrived`);
+  }
+}
 
 /** Synthesizes the team-mode stack with a certificate made for the test, runs it locally and checks every client. */
 export async function teamModeChecks(dir: string, log: (line: string) => void): Promise<CheckRow[]> {
@@ -119,9 +139,8 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
       log(`team mode: ${client.tag} done (${client.protocol}, token ${client.token}, claims ${client.claims})`);
       return { client, run };
     };
-    const runs = [];
+    const runs: { client: Client; run: SessionRun }[] = [];
     for (const client of CLIENTS) runs.push(await runClient(client));
-    await sleep(SETTLE_MS);
 
     const teamLabel = labelForAttribute(TEAM_ATTRIBUTE);
     const checks: CheckRow[] = [];
@@ -137,14 +156,20 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
         passed: found === expected,
       };
     };
-    for (const run of runs) checks.push(await countedRow(run));
     // Events carry no session id: count answered requests per team against the accepted clients.
     const requestsBy = async (team: string) => queryNumber(stack.prometheusUrl, `sum(${EventMetric.apiRequests.name}{${teamLabel}="${team}"})`);
-    for (const team of ["alpha", "beta"] as const) {
-      const expected = runs.filter(({ client }) => client.countedAs === team).length;
-      const found = await requestsBy(team);
-      checks.push({ panel: `api_request events counted under ${team} (from its token)`, found: String(found), expected: String(expected), passed: found === expected });
-    }
+    const requestRows = () =>
+      Promise.all(
+        (["alpha", "beta"] as const).map(async (team): Promise<CheckRow> => {
+          const expected = runs.filter(({ client }) => client.countedAs === team).length;
+          const found = await requestsBy(team);
+          return { panel: `api_request events counted under ${team} (from its token)`, found: String(found), expected: String(expected), passed: found === expected };
+        }),
+      );
+    const accepted = runs.filter(({ client }) => client.countedAs !== undefined);
+    await untilAcceptedArrivedAndScraped(stack.prometheusUrl, async () => [...(await Promise.all(accepted.map(countedRow))), ...(await requestRows())], log);
+    for (const run of runs) checks.push(await countedRow(run));
+    checks.push(...(await requestRows()));
     const leaked = await queryNumber(stack.prometheusUrl, `count({${labelForAttribute(TOKEN_ATTRIBUTE)}!=""})`);
     checks.push({ panel: "series with the Authorization header as a label", found: String(leaked), expected: "0", passed: leaked === 0 });
 
@@ -164,7 +189,7 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     const afterBeta = await runClient({ tag: "beta-after-alpha-flood", claims: "beta", token: "beta", protocol: "grpc", countedAs: "beta" });
     // Alpha's scrapes stay refused until the flood's series expire in the Collector.
     const afterAlpha = await runClient({ tag: "alpha-after-its-flood", claims: "alpha", token: "alpha", protocol: "grpc" });
-    await sleep(SETTLE_MS);
+    await untilAcceptedArrivedAndScraped(stack.prometheusUrl, async () => [await countedRow(afterBeta)], log);
     checks.push(await countedRow(afterBeta), await countedRow(afterAlpha));
     const alive = await portOpen(Number(grpcPort));
     checks.push({

@@ -57,7 +57,7 @@ export const COLLECTOR_JOB = "otel-collector";
 /**
  * Renders prometheus.yml. `honor_labels` keeps the `job` label the exporter
  * derives from service.name (claude-code) instead of renaming it exported_job.
- * Retention lives here, not in flags (Prometheus 3.15 deprecates the
+ * Retention lives here, not in flags (Prometheus 3.15 and later deprecate the
  * `--storage.tsdb.retention.*` flags).
  */
 export function renderPrometheusConfig(options: PrometheusConfigOptions): string {
@@ -118,10 +118,11 @@ export interface PrometheusFlagsOptions {
 
 /**
  * Features the dashboards depend on: a zero sample at each counter's start time
- * (so increase() counts a series' first value) and the `anchored` range
- * modifier (increase() without extrapolation, so totals are exact).
+ * (so increase() counts a series' first value). The `anchored` range modifier
+ * the rules use (increase() without extrapolation, so totals are exact) is
+ * stable from Prometheus 3.16 on and needs no flag there.
  */
-export const PROMETHEUS_FEATURES = ["created-timestamp-zero-ingestion", "promql-extended-range-selectors"];
+export const PROMETHEUS_FEATURES = ["created-timestamp-zero-ingestion"];
 
 /**
  * Command-line flags of the Prometheus server. The admin API and the lifecycle

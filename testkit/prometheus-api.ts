@@ -14,11 +14,6 @@ export async function query(url: string, endpoint: string, params: Record<string
   return body.data;
 }
 
-/** Waits until the next multiple of `stepSeconds` has passed, so a range query aligned to that step includes everything up to now. */
-export async function untilNextStep(stepSeconds: number): Promise<void> {
-  await sleep((stepSeconds - ((Date.now() / 1000) % stepSeconds) + 1) * 1000);
-}
-
 /** Seconds from `since` until the recorded sums of all sessions' tokens reach `tokens`. */
 export async function secondsUntilRecorded(prometheusUrl: string, from: number, tokens: number, since: number): Promise<number> {
   const deadline = Date.now() + 300_000;
@@ -47,4 +42,11 @@ export async function tokensInPrometheus(prometheusUrl: string, sessionId: strin
 export async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && (await tokensInPrometheus(prometheusUrl, sessionId)) < tokens) await sleep(1000);
+}
+
+/** Whether every active scrape target has been scraped at or after `sinceMs` (successfully or not). */
+export async function everyTargetScrapedSince(prometheusUrl: string, sinceMs: number): Promise<boolean> {
+  const body: any = await (await fetch(`${prometheusUrl}/api/v1/targets?state=active`)).json();
+  const targets: { lastScrape: string }[] = body.data.activeTargets;
+  return targets.length > 0 && targets.every((target) => Date.parse(target.lastScrape) >= sinceMs);
 }

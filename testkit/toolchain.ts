@@ -104,7 +104,7 @@ export function buildCollector(collectorYaml: string, version: string, log: (lin
   return binary;
 }
 
-/** Builds (or reuses) Prometheus and promtool at `version` (3.15.1 is module v0.315.1). */
+/** Builds (or reuses) Prometheus and promtool at `version` (3.16.0 is module v0.316.0). */
 export function buildPrometheus(version: string, log: (line: string) => void): { prometheus: string; promtool: string } {
   const [major, minor, patch] = version.split(".").map(Number);
   if (major !== 3) throw new Error(`the test builds Prometheus 3.x; the stack pins ${version}`);
