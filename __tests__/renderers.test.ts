@@ -344,7 +344,7 @@ describe("recording rules", () => {
       if (/:increase(_all_users)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
       else expect(rule.labels).toBeUndefined();
     }
-    expect(rollupSteps(60, 600)).toBe(",10m,30m,1h,2h,3h,6h,12h,1d,");
+    expect(rollupSteps(60, 600)).toBe(",10m,20m,30m,1h,2h,3h,6h,12h,1d,");
     // A window too short for a total written 5 minutes late to stay in its own step: never read per step.
     expect(rollupSteps(60, 120)).toBe(",,");
   });

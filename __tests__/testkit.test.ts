@@ -1,6 +1,6 @@
 import { consoleTotal, parseConsoleMetrics } from "../e2e/console-metrics";
 import { matches } from "../testkit/panel-checks";
-import { resolveVariables } from "../testkit/grafana-evaluation";
+import { ALL, resolveVariables } from "../testkit/grafana-evaluation";
 
 const dump = (start: number, end: number, value: number) => `
 {
@@ -46,7 +46,7 @@ describe("console metric dumps (the active time oracle)", () => {
 describe("Grafana-like evaluation", () => {
   test("resolves template and built-in variables as Grafana does", () => {
     const expr = 'sum(increase(x{user_id=~"$user", team_id=~"${team_id}"}[$__range] anchored)) + max_over_time(y[$__range:$__interval])';
-    expect(resolveVariables(expr, { user: ".*", team_id: "alpha" }, { from: 1000, to: 4600, step: 10 })).toBe(
+    expect(resolveVariables(expr, { user: ALL, team_id: ["alpha"] }, { from: 1000, to: 4600, step: 10 }, { user: ".*", team_id: ".*" })).toBe(
       'sum(increase(x{user_id=~".*", team_id=~"alpha"}[3600s] anchored)) + max_over_time(y[3600s:10s])',
     );
   });

@@ -5,8 +5,7 @@
  * at the step Grafana picks for a panel 1200 pixels wide.
  */
 import { durationSeconds } from "../config/stack-config";
-import { roundInterval } from "../telemetry/grafana-intervals";
-import { VariableValues, alignedToStep, panelsOf, resolveVariables } from "../testkit/grafana-evaluation";
+import { VariableValues, alignedToStep, allValuesOf, grafanaStep as grafanaStepOver, panelsOf, resolveVariables } from "../testkit/grafana-evaluation";
 
 /** One HTTP request Grafana makes to Prometheus while the dashboard loads. */
 interface Request {
@@ -76,6 +75,7 @@ export async function timeDashboardLoad(
 export function dashboardRequests(model: any, variables: VariableValues, range: { from: number; to: number }): Request[] {
   const step = grafanaStep(range.to - range.from, model);
   const timeRange = { ...range, step };
+  const allValues = allValuesOf(model);
   const requests: Request[] = [];
   for (const variable of model.templating.list as any[]) {
     const query = /^label_values\((.+), (\w+)\)$/.exec(typeof variable.query === "string" ? variable.query : variable.query?.query ?? "");
@@ -87,7 +87,7 @@ export function dashboardRequests(model: any, variables: VariableValues, range: 
   }
   for (const panel of panelsOf(model)) {
     for (const target of panel.targets) {
-      const query = resolveVariables(target.expr, variables, timeRange);
+      const query = resolveVariables(target.expr, variables, timeRange, allValues);
       if (target.range) {
         const { start, end } = alignedToStep(timeRange);
         requests.push({ path: "/api/v1/query_range", params: { query, start: String(start), end: String(end), step: String(step) } });
@@ -104,8 +104,9 @@ export function dashboardRequests(model: any, variables: VariableValues, range: 
  * at least the panels' minimum interval, rounded to a "nice" interval.
  */
 export function grafanaStep(rangeSeconds: number, model: any): number {
-  const minInterval = Math.max(0, ...panelsOf(model).filter((p) => p.interval).map((p) => durationSeconds(p.interval)));
-  return Math.max(minInterval, roundInterval(rangeSeconds / PANEL_WIDTH_PIXELS));
+  const intervals: string[] = panelsOf(model).filter((p) => p.interval).map((p) => p.interval);
+  const minInterval = intervals.sort((a, b) => durationSeconds(b) - durationSeconds(a))[0];
+  return grafanaStepOver(0, rangeSeconds, minInterval, PANEL_WIDTH_PIXELS);
 }
 
 /** Sends one request as Grafana does (queries by POST, label values by GET); returns Prometheus's error, if any. */

@@ -1,11 +1,11 @@
 /** What the benchmark reads from Prometheus and checks against its oracle. */
-import { VariableValues, evaluateDashboard } from "../testkit/grafana-evaluation";
+import { VariableValues, allOf, evaluateDashboard } from "../testkit/grafana-evaluation";
 import { formatValue, matches } from "../testkit/panel-checks";
 import { grafanaStep } from "./dashboard-load";
 import { SentTotals, seededRandom } from "./session-model";
 
 /** The dashboards' variables at "All" for the teams the benchmark simulates. */
-export const ALL: VariableValues = { user: ".*", model: ".*", team_id: ".*", department: ".*" };
+export const ALL: VariableValues = allOf("user", "model", "team_id", "department");
 
 /**
  * The main dashboard's totals (and, when events were sent, the Health

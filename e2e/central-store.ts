@@ -17,7 +17,7 @@ import { AnthropicStandIn } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { expectations, userOf } from "./oracle";
 import { PanelCheck, checkPanels } from "../testkit/panel-checks";
-import { VariableValues } from "../testkit/grafana-evaluation";
+import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import { untilAllRowsPass } from "../testkit/waits";
 import type { CheckRow } from "../testkit/report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
@@ -35,6 +35,8 @@ const SITES: readonly { readonly site: string; readonly team: Team }[] = [
 const EXPORT_INTERVAL_MS = 2000;
 const RECEIVE_NODES = 2;
 const RULE_INTERVAL_SECONDS = 60;
+/** Every dashboard filter at All. */
+const ALL_FILTERS = allOf("user", "model", "team_id", "department");
 /** The longest wait for every panel read through Thanos to equal the oracle. */
 const SETTLE_TIMEOUT_MS = 300_000;
 
@@ -109,9 +111,9 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
       passed: withoutCertificate.startsWith("refused"),
     });
     const views: [string, VariableValues, Team | undefined][] = [
-      ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
-      ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
-      ["team alpha's user", { user: userOf(events, "alpha"), model: ".*", team_id: ".*", department: ".*" }, "alpha"],
+      ["All", ALL_FILTERS, undefined],
+      ["team alpha", { ...ALL_FILTERS, team_id: ["alpha"] }, "alpha"],
+      ["team alpha's user", { ...ALL_FILTERS, user: [userOf(events, "alpha")] }, "alpha"],
     ];
     let dashboardMs = NaN;
     const readAll = async (): Promise<CentralStoreResult["checks"]> => {

@@ -33,6 +33,7 @@ import { ClaudeEvent, EventReceiver } from "./event-receiver";
 import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { expectations, sessionTokens } from "./oracle";
 import { postOtlp } from "../testkit/otlp";
+import { allOf } from "../testkit/grafana-evaluation";
 import { Expectation, PanelCheck, checkPanels } from "../testkit/panel-checks";
 import { queryNumber, secondsUntilRecorded, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { untilAllRowsPass, waitUntil } from "../testkit/waits";
@@ -217,7 +218,7 @@ async function main(): Promise<number> {
 }
 
 /** Every template variable at All. */
-const ALL = { user: ".*", model: ".*", team_id: ".*", department: ".*", project: ".*" };
+const ALL = allOf("user", "model", "team_id", "department", "project");
 
 /** Containers, ports, readiness, scrape target and rules of the running stack. */
 async function checkRunningStack(steps: Steps): Promise<void> {

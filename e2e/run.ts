@@ -17,7 +17,7 @@ import { eventMetricChecks } from "./event-metrics";
 import { faultChecks } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
 import { expectations, sessionTokens, userOf } from "./oracle";
-import { VariableValues } from "../testkit/grafana-evaluation";
+import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import { checkPanels } from "../testkit/panel-checks";
 import { tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { expectWithin, untilAllRowsPass } from "../testkit/waits";
@@ -60,6 +60,8 @@ const RULE_INTERVAL_MS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval)
  * rules' catch-up has to make up for it.
  */
 const PROMETHEUS_DOWN_MS = RULE_INTERVAL_MS + 15_000;
+/** Every dashboard filter at All. */
+const ALL_FILTERS = allOf("user", "model", "team_id", "department");
 /** The longest wait for every panel and event series to equal the oracle. */
 const SETTLE_TIMEOUT_MS = 300_000;
 /** How long the Collector is down in the outage measurement. */
@@ -234,10 +236,10 @@ async function runScenario(
     runs.push(interactive);
     await visible(interactive);
     const views: [string, VariableValues, "alpha" | undefined][] = [
-      ["All", { user: ".*", model: ".*", team_id: ".*", department: ".*" }, undefined],
-      ["team alpha", { user: ".*", model: ".*", team_id: "alpha", department: ".*" }, "alpha"],
+      ["All", ALL_FILTERS, undefined],
+      ["team alpha", { ...ALL_FILTERS, team_id: ["alpha"] }, "alpha"],
       // A picked user switches the dashboards from the sums over users to the per-user series.
-      ["team alpha's user", { user: userOf(receiver.events, "alpha"), model: ".*", team_id: ".*", department: ".*" }, "alpha"],
+      ["team alpha's user", { ...ALL_FILTERS, user: [userOf(receiver.events, "alpha")] }, "alpha"],
     ];
     // Every panel of every view and every event series, read until all of it has
     // arrived (the last of it is recorded up to a rule interval after its scrape).

@@ -5,7 +5,11 @@
  * and `$__interval` is written in its largest whole unit ("2h", "1d").
  */
 
-/** Grafana's roundInterval (@grafana/data rangeutil): below the first bound, the second. */
+/**
+ * Grafana's roundInterval (@grafana/data 13.2 rangeutil) from 1 s to a day:
+ * below the first bound, the second. __tests__/grafana-emulation.test.ts holds
+ * it against Grafana's own function.
+ */
 const ROUNDED: readonly [number, number][] = [
   [1.5, 1],
   [3.5, 2],
@@ -15,10 +19,12 @@ const ROUNDED: readonly [number, number][] = [
   [25, 20],
   [45, 30],
   [90, 60],
-  [180, 120],
+  [210, 120],
   [450, 300],
-  [1050, 600],
-  [2100, 1800],
+  [750, 600],
+  [1050, 900],
+  [1500, 1200],
+  [2700, 1800],
   [5400, 3600],
   [9000, 7200],
   [16200, 10800],
@@ -26,7 +32,12 @@ const ROUNDED: readonly [number, number][] = [
   [86400, 43200],
 ];
 
-/** Grafana's rounding of a step in seconds: from 1 s up to a day. */
+/**
+ * Grafana's rounding of a step in seconds, from 1 s up to a day. (Grafana goes
+ * on to 1w, 30d and 1y, which a 1,200-pixel panel reaches only for ranges of
+ * 23 years and more; below 1 s it rounds to milliseconds, and the panels'
+ * 1-minute minimum lifts those.)
+ */
 export function roundInterval(seconds: number): number {
   for (const [below, rounded] of ROUNDED) if (seconds < below) return rounded;
   return 86_400;

@@ -2,16 +2,27 @@
  * Evaluates every query of a dashboard against Prometheus the way Grafana
  * does: template variables resolved, instant queries at the end of the range
  * for single-value panels, range queries aligned to the step for time series,
- * and each panel reduced to what it displays.
+ * and each panel reduced to what it displays. The interval arithmetic is
+ * Grafana's own (@grafana/data's rangeUtil); what only Grafana's Prometheus
+ * datasource does (regex escaping of picked values, step alignment) is
+ * written here and checked in __tests__/grafana-emulation.test.ts.
  */
-import { intervalText } from "../telemetry/grafana-intervals";
+import { dateTime, rangeUtil } from "./grafana-data";
 import { query } from "./prometheus-api";
 
 /** What a panel shows: a single number, or numbers by series name. */
 export type Value = number | Readonly<Record<string, number>>;
 
-/** Values of the template variables; "All" resolves to the variables' allValue. */
-export type VariableValues = Readonly<Record<string, string>>;
+/** What Grafana stores for a variable set to "All"; the query gets the variable's allValue. */
+export const ALL = "$__all";
+
+/** The values picked in each template variable, or ALL. */
+export type VariableValues = Readonly<Record<string, typeof ALL | readonly string[]>>;
+
+/** Every named variable at All. */
+export function allOf(...names: string[]): VariableValues {
+  return Object.fromEntries(names.map((name) => [name, ALL]));
+}
 
 export interface TimeRange {
   /** Unix seconds. */
@@ -19,6 +30,11 @@ export interface TimeRange {
   readonly to: number;
   /** Step of range queries and Grafana's $__interval, in seconds. */
   readonly step: number;
+  /**
+   * The viewer's offset from UTC in seconds: Grafana aligns a range query's
+   * start and end to the step in the dashboard's time zone. @default 0 (UTC)
+   */
+  readonly utcOffsetSeconds?: number;
 }
 
 export interface PanelResult {
@@ -30,9 +46,10 @@ export interface PanelResult {
 
 export async function evaluateDashboard(prometheusUrl: string, model: any, variables: VariableValues, range: TimeRange): Promise<PanelResult[]> {
   const panels = panelsOf(model);
+  const allValues = allValuesOf(model);
   const results: PanelResult[] = [];
   for (const panel of panels) {
-    const queries = panel.targets.map((target: any) => resolveVariables(target.expr, variables, range));
+    const queries = panel.targets.map((target: any) => resolveVariables(target.expr, variables, range, allValues));
     const perTarget: Record<string, number>[] = [];
     for (const [index, target] of panel.targets.entries()) {
       perTarget.push(
@@ -51,9 +68,21 @@ export function panelsOf(model: any): any[] {
   return (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? (panel.panels ?? []) : [panel]));
 }
 
-/** A range query's start and end, aligned down to its step as Grafana aligns them. */
+/** A range query's start and end, aligned down to its step in the viewer's time zone, as Grafana aligns them. */
 export function alignedToStep(range: TimeRange): { start: number; end: number } {
-  return { start: Math.floor(range.from / range.step) * range.step, end: Math.floor(range.to / range.step) * range.step };
+  const offset = range.utcOffsetSeconds ?? 0;
+  const align = (t: number) => Math.floor((t + offset) / range.step) * range.step - offset;
+  return { start: align(range.from), end: align(range.to) };
+}
+
+/**
+ * The step Grafana picks for a time series panel `widthPixels` wide over
+ * `from`..`to` (Unix seconds): one point per pixel at most, rounded to a
+ * "nice" interval, never below the panel's minimum interval (rangeUtil.calculateInterval).
+ */
+export function grafanaStep(from: number, to: number, minInterval: string | undefined, widthPixels: number): number {
+  const range = { from: dateTime(from * 1000), to: dateTime(to * 1000), raw: { from: "", to: "" } };
+  return rangeUtil.calculateInterval(range, widthPixels, minInterval).intervalMs / 1000;
 }
 
 /** What the panel shows: one number, or numbers by series name. */
@@ -71,12 +100,41 @@ function reduce(panel: any, perTarget: Record<string, number>[]): Value | undefi
   return Object.assign({}, ...perTarget);
 }
 
-/** Grafana's interpolation: $var and ${var} from the variables, $__range and $__interval from the range, written as Grafana writes them. */
-export function resolveVariables(expr: string, variables: VariableValues, range: TimeRange): string {
+/** The allValue of each template variable that has one. */
+export function allValuesOf(model: any): Readonly<Record<string, string>> {
+  return Object.fromEntries((model.templating?.list ?? []).filter((v: any) => typeof v.allValue === "string").map((v: any) => [v.name, v.allValue]));
+}
+
+/**
+ * Grafana's interpolation of a Prometheus query: $__range and $__interval
+ * written as Grafana writes them, then $var and ${var}: All becomes the
+ * variable's allValue; picked values are escaped as regular expressions inside
+ * a PromQL string, several joined as (a|b), as the Prometheus datasource does
+ * for multi-value variables.
+ */
+export function resolveVariables(expr: string, variables: VariableValues, range: TimeRange, allValues: Readonly<Record<string, string>>): string {
   return expr
     .replace(/\$__range/g, `${Math.round(range.to - range.from)}s`)
-    .replace(/\$__interval/g, intervalText(range.step))
-    .replace(/\$\{?(\w+)\}?/g, (whole, name: string) => (name in variables ? variables[name] : whole));
+    .replace(/\$__interval/g, rangeUtil.secondsToHms(range.step))
+    .replace(/\$\{?(\w+)\}?/g, (whole, name: string) => {
+      const value = variables[name];
+      if (value === undefined) return whole;
+      if (value === ALL) {
+        if (!(name in allValues)) throw new Error(`variable ${name} is set to All but has no allValue`);
+        return allValues[name];
+      }
+      const escaped = value.map(promqlRegexLiteral);
+      return escaped.length === 1 ? escaped[0] : `(${escaped.join("|")})`;
+    });
+}
+
+/** RE2's metacharacters: a picked value containing one must match only itself. */
+const REGEX_METACHARACTERS = /[\\^$.|?*+()[\]{}]/g;
+
+/** `value` as a regular expression matching only itself, written inside a double-quoted PromQL string. */
+export function promqlRegexLiteral(value: string): string {
+  const regex = value.replace(REGEX_METACHARACTERS, (c) => `\\${c}`);
+  return regex.replace(/[\\"]/g, (c) => `\\${c}`);
 }
 
 async function instantQuery(url: string, expr: string, range: TimeRange, legend: string): Promise<Record<string, number>> {
