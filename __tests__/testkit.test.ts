@@ -1,6 +1,7 @@
 import { consoleTotal, parseConsoleMetrics } from "../e2e/console-metrics";
 import { matches } from "../testkit/panel-checks";
 import { ALL, resolveVariables } from "../testkit/grafana-evaluation";
+import { expectWithin, untilAllRowsPass } from "../testkit/waits";
 
 const dump = (start: number, end: number, value: number) => `
 {
@@ -59,5 +60,31 @@ describe("Grafana-like evaluation", () => {
     expect(matches(undefined, 0)).toBe(false);
     expect(matches(0.5, 0, true)).toBe(true);
     expect(matches(0, 0, true)).toBe(false);
+  });
+});
+
+describe("waits", () => {
+  test("untilAllRowsPass returns the first reading in which every row passes", async () => {
+    let reading = 0;
+    const settled = await untilAllRowsPass(async () => [{ passed: ++reading >= 3, name: "a" }], (row) => row.name, { what: "rows", timeoutMs: 5000, pollMs: 10, log: () => undefined });
+    expect(settled.passed).toBe(true);
+    expect(reading).toBe(3);
+  });
+
+  test("at its limit it returns the last reading and names the rows still missing", async () => {
+    const lines: string[] = [];
+    const settled = await untilAllRowsPass(async () => [{ passed: true, name: "a" }, { passed: false, name: "b" }], (row) => row.name, {
+      what: "rows",
+      timeoutMs: 50,
+      pollMs: 10,
+      log: (line) => lines.push(line),
+    });
+    expect(settled.passed).toBe(false);
+    expect(settled.result).toHaveLength(2);
+    expect(lines).toEqual(["rows: still missing after 0.05 s: b"]);
+  });
+
+  test("expectWithin fails naming what did not happen", async () => {
+    await expect(expectWithin("the thing", () => false, 30, 10)).rejects.toThrow("the thing did not happen within 0.03 s");
   });
 });

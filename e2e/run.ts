@@ -19,7 +19,8 @@ import { quantileBucketChecks } from "./health-oracle";
 import { expectations, sessionTokens, userOf } from "./oracle";
 import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import { checkPanels } from "../testkit/panel-checks";
-import { tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
+import { everyTargetScrapedSince, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
+import { BATCH_TIMEOUT } from "../renderers/collector-config";
 import { expectWithin, untilAllRowsPass } from "../testkit/waits";
 import { sleep } from "../testkit/processes";
 import { markdownTable, runAsScript } from "../testkit/report";
@@ -315,7 +316,7 @@ async function collectorOutage(
     }
   });
   const sent = sessionTokens(standIn.served, plans.outage.tag);
-  const seen = await settledTokens(stack.prometheusUrl, run.sessionId);
+  const seen = await deliveredTokens(stack.prometheusUrl, run);
   const lost = sent - seen;
   const bound = temporality === "cumulative" ? 0 : tokensOf(2);
   const recovery = Number.isNaN(reconnectSeconds) ? "" : `, totals back ${reconnectSeconds.toFixed(0)} s after the Collector`;
@@ -331,16 +332,15 @@ async function collectorOutage(
 }
 
 
-/** The session's token total in Prometheus once it stops changing. */
-async function settledTokens(prometheusUrl: string, sessionId: string): Promise<number> {
-  let last = NaN;
-  for (let stableFor = 0, waited = 0; stableFor < 15_000 && waited < 90_000; waited += 1000) {
-    await sleep(1000);
-    const value = await tokensInPrometheus(prometheusUrl, sessionId);
-    stableFor = value === last ? stableFor + 1000 : 0;
-    last = value;
-  }
-  return last;
+/**
+ * The session's token total in Prometheus once all it delivered can be there:
+ * the CLI exits after its last export, the Collector serves it within its
+ * batch timeout, and every target has been scraped since.
+ */
+async function deliveredTokens(prometheusUrl: string, run: SessionRun): Promise<number> {
+  const served = run.exitedAt + durationSeconds(BATCH_TIMEOUT) * 1000;
+  await expectWithin(`a scrape of every target after session ${run.plan.tag} exited`, () => everyTargetScrapedSince(prometheusUrl, served), 90_000);
+  return tokensInPrometheus(prometheusUrl, run.sessionId);
 }
 
 function describeCheck(check: Check): string {

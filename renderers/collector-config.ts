@@ -3,6 +3,9 @@ import { EventLabel, EventMetricDefinition, OVERLOADED_ERROR } from "../telemetr
 import { TEAM_FROM_TOKEN_PROCESSOR, TOKEN_ATTRIBUTE } from "./team-token-mapping";
 
 /** What the Collector configuration depends on. */
+/** The longest a data point waits in the Collector's batch processor before the exporter serves it. */
+export const BATCH_TIMEOUT = "1s";
+
 export interface CollectorConfigOptions {
   /** Port of the OTLP gRPC receiver inside the container. */
   readonly otlpGrpcPort: number;
@@ -173,7 +176,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
       },
       ...(teamMode ? teamFilters(teamMode) : {}),
       delta_to_cumulative: { max_stale: options.deltaMaxStale },
-      batch: { send_batch_size: 8192, timeout: "1s" },
+      batch: { send_batch_size: 8192, timeout: BATCH_TIMEOUT },
     },
     exporters: Object.fromEntries(endpoints.map(({ exporter, port }) => [exporter, { endpoint: `0.0.0.0:${port}`, ...exporterSettings }])),
     service: {
