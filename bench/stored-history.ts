@@ -13,11 +13,10 @@ import { StackConfig, durationSeconds } from "../config/stack-config";
 import { CounterReading, stackDashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
 import { queryNumber } from "../testkit/prometheus-api";
-import { ManagedProcess, answersOk, freePort } from "../testkit/processes";
+import { ManagedProcess, answersOk, freePort, peakRssMiB } from "../testkit/processes";
 import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../testkit/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
-import { peakRssMiB } from "../testkit/processes";
 import { ALL, checkExact, checkSeams, ownMetric } from "./measure";
 import { startThanosStore } from "../testkit/thanos";
 

@@ -20,11 +20,10 @@ import { badInputRows } from "./bad-input";
 import { peakRssMiB, portOpen } from "../testkit/processes";
 import { untilAllRowsPass, waitUntil } from "../testkit/waits";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
-import { synthesize } from "../testkit/stack-files";
+import { localStackBinaries, synthesize } from "../testkit/stack-files";
 import { startLocalStack, testTeamFiles } from "../testkit/targets";
 import type { CheckRow } from "../testkit/report";
 import { SERVER_NAME, selfSignedCertificate, trustingEnv } from "../testkit/tls";
-import { localStackBinaries } from "../testkit/stack-files";
 
 /** The stack's default memory limit of the Collector, which the test keeps. */
 const MEMORY_LIMIT_MIB = DEFAULT_CONFIG.collector.memoryLimitMiB;
