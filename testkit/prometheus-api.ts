@@ -1,6 +1,7 @@
 /** Reading Prometheus's (or Thanos Query's) HTTP API, and waiting until it holds what a check reads. */
 import { Metric } from "../telemetry/catalog";
 import { sleep } from "./processes";
+import { waitUntil } from "./waits";
 
 /** The `data` of a Prometheus API query (POST); throws when Prometheus refuses it. */
 export async function query(url: string, endpoint: string, params: Record<string, string>): Promise<any> {
@@ -38,10 +39,9 @@ export async function tokensInPrometheus(prometheusUrl: string, sessionId: strin
   return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`);
 }
 
-/** Waits until Prometheus shows at least `tokens` for the session, or `timeoutMs` has passed. */
-export async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (await tokensInPrometheus(prometheusUrl, sessionId)) < tokens) await sleep(1000);
+/** Waits until Prometheus shows at least `tokens` for the session (true), or `timeoutMs` has passed (false). */
+export async function waitForTokens(prometheusUrl: string, sessionId: string, tokens: number, timeoutMs: number): Promise<boolean> {
+  return waitUntil(async () => (await tokensInPrometheus(prometheusUrl, sessionId)) >= tokens, timeoutMs);
 }
 
 /** Whether every active scrape target has been scraped at or after `sinceMs` (successfully or not). */
