@@ -278,7 +278,7 @@ interface Oracle {
   /** The sessions' events as the CLI sent them (the event metrics' oracle). */
   readonly events: readonly ClaudeEvent[];
   readonly from: number;
-  /** The range from the first session until the last minute that has closed. */
+  /** The range from the first session until now (range queries end at the last whole step, as Grafana's do). */
   range(): { from: number; to: number; step: number };
 }
 
