@@ -15,11 +15,10 @@ import * as https from "https";
 import * as path from "path";
 import { AnthropicStandIn } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
-import { expectations, userOf } from "./oracle";
+import { dashboardViews, expectations } from "./oracle";
 import { PanelCheck, checkPanels } from "../testkit/panel-checks";
-import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import { untilAllRowsPass } from "../testkit/waits";
-import type { CheckRow } from "../testkit/report";
+import { CheckRow, describeRow } from "../testkit/report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { localStackBinaries, synthesize } from "../testkit/stack-files";
 import { StackUnderTest, startLocalStack } from "../testkit/targets";
@@ -35,8 +34,6 @@ const SITES: readonly { readonly site: string; readonly team: Team }[] = [
 const EXPORT_INTERVAL_MS = 2000;
 const RECEIVE_NODES = 2;
 const RULE_INTERVAL_SECONDS = 60;
-/** Every dashboard filter at All. */
-const ALL_FILTERS = allOf("user", "model", "team_id", "department");
 /** The longest wait for every panel read through Thanos to equal the oracle. */
 const SETTLE_TIMEOUT_MS = 300_000;
 
@@ -110,27 +107,22 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
       expected: "refused",
       passed: withoutCertificate.startsWith("refused"),
     });
-    const views: [string, VariableValues, Team | undefined][] = [
-      ["All", ALL_FILTERS, undefined],
-      ["team alpha", { ...ALL_FILTERS, team_id: ["alpha"] }, "alpha"],
-      ["team alpha's user", { ...ALL_FILTERS, user: [userOf(events, "alpha")] }, "alpha"],
-    ];
     let dashboardMs = NaN;
     const readAll = async (): Promise<CentralStoreResult["checks"]> => {
       const range = { from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS };
       const rows: CentralStoreResult["checks"] = [];
-      for (const [view, variables, team] of views) {
+      for (const view of dashboardViews(events)) {
         const started = Date.now();
-        const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, variables, range, expectations({ runs, served: standIn.served, events, team }));
-        if (team === undefined) dashboardMs = Date.now() - started;
+        const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, view.variables, range, expectations({ runs, served: standIn.served, events, team: view.team }));
+        if (view.team === undefined) dashboardMs = Date.now() - started;
         if (panels.length === 0) throw new Error("the synthesized stack has no dashboards to check through the central store");
-        rows.push(...panels.map((check) => ({ view, ...check })));
+        rows.push(...panels.map((check) => ({ view: view.name, ...check })));
       }
       return rows;
     };
     // Read until every panel of every view equals the oracle: the last scrape of each site is
     // recorded up to a rule interval later and then has to be written into Thanos.
-    const settled = await untilAllRowsPass(readAll, (row) => `${row.view} / ${row.dashboard} / ${row.panel}: found ${row.found}, expected ${row.expected}`, {
+    const settled = await untilAllRowsPass(readAll, describeRow, {
       what: "central store: panels through Thanos Query",
       timeoutMs: SETTLE_TIMEOUT_MS,
       since: runs[runs.length - 1].exitedAt,

@@ -10,6 +10,7 @@ import { ServedAnswer, totalOf } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
 import { healthExpectations } from "./health-oracle";
+import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import type { Expectation } from "../testkit/panel-checks";
 import { SessionRun, TEAMS, Team } from "./scenario";
 
@@ -100,6 +101,26 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
 /** Total tokens the stand-in answered for one session, for freshness checks. */
 export function sessionTokens(served: readonly ServedAnswer[], tag: string): number {
   return totalTokens(served.filter((answer) => answer.tag === tag));
+}
+
+/** A setting of the dashboards' filters that the tests check, and the team its oracle is restricted to. */
+export interface DashboardView {
+  readonly name: string;
+  readonly variables: VariableValues;
+  readonly team?: Team;
+}
+
+/**
+ * Every filter at All, team alpha, and alpha's user: a picked user switches
+ * the dashboards from the sums over users to the per-user series.
+ */
+export function dashboardViews(events: readonly ClaudeEvent[]): DashboardView[] {
+  const all = allOf("user", "model", "team_id", "department");
+  return [
+    { name: "All", variables: all },
+    { name: "team alpha", variables: { ...all, team_id: [TEAMS.alpha["team.id"]] }, team: "alpha" },
+    { name: "team alpha's user", variables: { ...all, user: [userOf(events, "alpha")] }, team: "alpha" },
+  ];
 }
 
 /** The user id Claude Code reported for a team's sessions (each team runs from a home of its own). */

@@ -16,14 +16,13 @@ import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
 import { faultChecks } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
-import { expectations, sessionTokens, userOf } from "./oracle";
-import { VariableValues, allOf } from "../testkit/grafana-evaluation";
+import { dashboardViews, expectations, sessionTokens } from "./oracle";
 import { checkPanels } from "../testkit/panel-checks";
 import { everyTargetScrapedSince, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { BATCH_TIMEOUT } from "../renderers/collector-config";
 import { expectWithin, untilAllRowsPass } from "../testkit/waits";
 import { sleep } from "../testkit/processes";
-import { markdownTable, runAsScript } from "../testkit/report";
+import { describeRow, markdownTable, runAsScript } from "../testkit/report";
 import {
   SessionEnvironment,
   SessionRun,
@@ -61,8 +60,6 @@ const RULE_INTERVAL_MS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval)
  * rules' catch-up has to make up for it.
  */
 const PROMETHEUS_DOWN_MS = RULE_INTERVAL_MS + 15_000;
-/** Every dashboard filter at All. */
-const ALL_FILTERS = allOf("user", "model", "team_id", "department");
 /** The longest wait for every panel and event series to equal the oracle. */
 const SETTLE_TIMEOUT_MS = 300_000;
 /** How long the Collector is down in the outage measurement. */
@@ -236,29 +233,23 @@ async function runScenario(
     });
     runs.push(interactive);
     await visible(interactive);
-    const views: [string, VariableValues, "alpha" | undefined][] = [
-      ["All", ALL_FILTERS, undefined],
-      ["team alpha", { ...ALL_FILTERS, team_id: ["alpha"] }, "alpha"],
-      // A picked user switches the dashboards from the sums over users to the per-user series.
-      ["team alpha's user", { ...ALL_FILTERS, user: [userOf(receiver.events, "alpha")] }, "alpha"],
-    ];
     // Every panel of every view and every event series, read until all of it has
     // arrived (the last of it is recorded up to a rule interval after its scrape).
     const step = RULE_INTERVAL_MS / 1000;
     const readAll = async (): Promise<Check[]> => {
       const range = { from, to: Math.floor(Date.now() / 1000), step };
       const rows: Check[] = [];
-      for (const [view, variables, team] of views) {
-        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team });
-        const panels = await checkPanels(prometheusUrl, dashboards, variables, range, expected);
-        rows.push(...panels.map((check) => ({ run: label, view, ...check })));
+      for (const view of dashboardViews(receiver.events)) {
+        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team });
+        const panels = await checkPanels(prometheusUrl, dashboards, view.variables, range, expected);
+        rows.push(...panels.map((check) => ({ run: label, view: view.name, ...check })));
       }
       for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {
         rows.push({ run: label, view: "events", dashboard: "-", panel: check.metric, found: check.found, expected: check.expected, passed: check.passed });
       }
       return rows;
     };
-    const settled = await untilAllRowsPass(readAll, describeCheck, { what: `${label}: panels and event series`, timeoutMs: SETTLE_TIMEOUT_MS, since: interactive.exitedAt, log });
+    const settled = await untilAllRowsPass(readAll, describeRow, { what: `${label}: panels and event series`, timeoutMs: SETTLE_TIMEOUT_MS, since: interactive.exitedAt, log });
     freshness.push({ run: label, session: "all, every panel and event series equal to the oracle", seconds: settled.seconds });
     log(`${label}: every panel and event series equal to the oracle ${settled.seconds.toFixed(1)} s after the last exit`);
     const checks: Check[] = [...settled.result];
@@ -341,10 +332,6 @@ async function deliveredTokens(prometheusUrl: string, run: SessionRun): Promise<
   const served = run.exitedAt + durationSeconds(BATCH_TIMEOUT) * 1000;
   await expectWithin(`a scrape of every target after session ${run.plan.tag} exited`, () => everyTargetScrapedSince(prometheusUrl, served), 90_000);
   return tokensInPrometheus(prometheusUrl, run.sessionId);
-}
-
-function describeCheck(check: Check): string {
-  return `${check.view} / ${check.dashboard} / ${check.panel}: found ${check.found}, expected ${check.expected}`;
 }
 
 /** Checks of the oracle itself: the scenario did what its script says. */

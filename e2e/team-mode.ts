@@ -22,7 +22,7 @@ import { untilAllRowsPass, waitUntil } from "../testkit/waits";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, TEAMS, prepareWorkspace, runPrintSession } from "./scenario";
 import { localStackBinaries, synthesize } from "../testkit/stack-files";
 import { startLocalStack, testTeamFiles } from "../testkit/targets";
-import type { CheckRow } from "../testkit/report";
+import { CheckRow, describeRow } from "../testkit/report";
 import { SERVER_NAME, selfSignedCertificate, trustingEnv } from "../testkit/tls";
 
 /** The stack's default memory limit of the Collector, which the test keeps. */
@@ -80,7 +80,7 @@ const SETTLE_TIMEOUT_MS = 120_000;
  * had its scrape too, so "nothing" is read only after it could be something.
  */
 async function untilAcceptedArrivedAndScraped(prometheusUrl: string, acceptedRows: () => Promise<readonly CheckRow[]>, log: (line: string) => void): Promise<void> {
-  await untilAllRowsPass(acceptedRows, (row) => `${row.panel}: found ${row.found}, expected ${row.expected}`, {
+  await untilAllRowsPass(acceptedRows, describeRow, {
     what: "team mode: the accepted clients' numbers",
     timeoutMs: SETTLE_TIMEOUT_MS,
     pollMs: 1000,

@@ -8,6 +8,12 @@ export interface CheckRow {
   readonly passed: boolean;
 }
 
+/** A row that did not pass, as a wait's message names it: "view / dashboard / panel: found …, expected …". */
+export function describeRow(row: CheckRow & { readonly view?: string; readonly dashboard?: string }): string {
+  const where = [row.view, row.dashboard, row.panel].filter((part) => part !== undefined).join(" / ");
+  return `${where}: found ${row.found}, expected ${row.expected}`;
+}
+
 /** A markdown table with its columns padded to line up. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
