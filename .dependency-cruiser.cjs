@@ -1,11 +1,11 @@
 /**
  * The project's layers, bottom to top: telemetry (metric and label vocabulary),
- * config, renderers, dashboards, constructs, main.ts. Nothing imports a layer
+ * config, renderers, dashboards and backfill, constructs, main.ts. Nothing imports a layer
  * above its own; product code never imports test code; the test kit serves
  * e2e/ and bench/ and imports neither; bench/ never imports e2e/.
  * Checked by `npm run check:imports` and in `npm test` (__tests__/imports.test.ts).
  */
-const PRODUCT = "^(telemetry|config|renderers|dashboards|constructs|providers)/|^main\\.ts$";
+const PRODUCT = "^(telemetry|config|renderers|dashboards|constructs|providers|backfill)/|^main\\.ts$";
 const TEST_CODE = "^(testkit|e2e|bench|__tests__|scripts)/";
 
 /** A rule forbidding `from` to import any of `to`. */
@@ -19,6 +19,7 @@ module.exports = {
     forbid("config-below-renderers", "config imports only the vocabulary", "^config/", "^(renderers|dashboards|constructs|providers)/"),
     forbid("renderers-below-dashboards", "renderers import the vocabulary and config", "^renderers/", "^(dashboards|constructs|providers)/"),
     forbid("dashboards-below-constructs", "dashboards import the vocabulary and config", "^dashboards/", "^(renderers|constructs|providers)/"),
+    forbid("backfill-below-constructs", "the backfill imports the vocabulary, config and renderers", "^backfill/", "^(dashboards|constructs|providers)/"),
     forbid("product-not-tests", "product code never imports test code", PRODUCT, TEST_CODE),
     forbid("testkit-serves-suites", "the test kit imports no suite", "^testkit/", "^(e2e|bench|__tests__)/"),
     forbid("bench-not-e2e", "the benchmark uses the test kit, never e2e/", "^bench/", "^e2e/"),

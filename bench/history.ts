@@ -14,7 +14,8 @@ import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../telemetry/catalog";
-import { CLOSED, rollupSteps } from "../renderers/recording-rules";
+import { rollupSteps } from "../renderers/recording-rules";
+import { replayRollups } from "../backfill/rollup-replay";
 import {
   Attributes,
   DEFAULT_MODELS,
@@ -54,6 +55,11 @@ export interface HistoryOptions {
    * histories too large to write whole in reasonable time. @default false
    */
   readonly recordedOnly?: boolean;
+  /**
+   * Write only the raw series, none of the recording rules' output: a history
+   * from before the rules, for the backfill to complete. @default false
+   */
+  readonly rawOnly?: boolean;
   /**
    * Developers written per pass over the days. Each pass's files become their
    * own blocks, which overlap the other passes' and which Prometheus merges
@@ -146,14 +152,14 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const { metric, labels, windows } of groups.values()) {
           const series = level(Metric[metric]);
           const sorted = [...windows].sort(([a], [b]) => a - b);
-          const rollups = rollupSums(sorted, options);
+          const rollups = replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
           for (const [name, samples] of [
             [series.recorded, sorted],
             [series.windowToDate, rollups.runningSums],
             [series.windowTotal, rollups.totals],
           ] as const) {
             recordedSeries.add(`${name}${labels}`);
-            for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+            if (!options.rawOnly) for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
           }
         }
       }
@@ -259,31 +265,6 @@ interface RecordedGroup {
   readonly labels: string;
   readonly allUsersLabels: string;
   readonly windows: Map<number, number>;
-}
-
-/**
- * What the rollup rules write for one series, from its per-interval sums in
- * time order (Prometheus up throughout): the running sum at every evaluation
- * from a rollup window's first growth until its last evaluation, which writes
- * the window's total and the running sum as CLOSED.
- */
-function rollupSums(sums: readonly [number, number][], options: HistoryOptions): { runningSums: [number, number][]; totals: [number, number][] } {
-  const rule = options.ruleIntervalSeconds;
-  const rollup = options.rollupWindowSeconds;
-  const runningSums: [number, number][] = [];
-  const totals: [number, number][] = [];
-  let next = 0;
-  while (next < sums.length) {
-    // Windows are right-closed, (end - rollup, end]; the evaluations are at multiples of the rule interval.
-    const windowEnd = Math.ceil(sums[next][0] / rollup) * rollup;
-    let runningSum = 0;
-    for (let at = sums[next][0]; at <= windowEnd; at += rule) {
-      while (next < sums.length && sums[next][0] <= at) runningSum += sums[next++][1];
-      runningSums.push([at, at < windowEnd ? runningSum : CLOSED]);
-    }
-    totals.push([windowEnd, runningSum]);
-  }
-  return { runningSums, totals };
 }
 
 interface OpenFile {

@@ -6,7 +6,9 @@
  * `-- --flood`: one team's client flooding a team-mode Collector with new
  * series until its memory limiter refuses, written to bench/results-flood.md;
  * `-- --scale`: ingest of 1,000 to 10,000 developers, and `-- --scale-history`:
- * 30 days of 1,000 and of 10,000 developers, each a section of bench/results.md).
+ * 30 days of 1,000 and of 10,000 developers; `-- --backfill`: the backfill of
+ * 90 days of 100 developers written without recorded series; each a section
+ * of bench/results.md).
  * - Ingest: the load generator against the real Collector and Prometheus.
  * - Storage: D days of N developers of history in the real Prometheus.
  * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
@@ -25,7 +27,7 @@ import { PROJECT_DIR } from "../testkit/paths";
 import { buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
-import { HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
+import { BackfillRun, HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
 import { CounterReading } from "../dashboards/config";
 
 /** The stack as the benchmark runs it: the defaults, with two team attributes. */
@@ -50,7 +52,7 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
  * flood.ts; scale: ingest of 1,000 to 10,000 developers; scale-history: their
  * histories.
  */
-type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history";
+type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "backfill";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -82,11 +84,15 @@ async function main(mode: Mode): Promise<number> {
       { developers: 10_000, developersPerClient: 100, collectorMemoryLimitMiB: 4096 },
     ].map((size) => ({ ...size, exportIntervalMillis: config.claudeCode.metricExportIntervalMillis, durationMillis: 180_000, requestsPerSession: 20, events: false })),
     "scale-history": [],
+    backfill: [],
   }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
     // 30 days: ranges past 29 days get hourly time series steps, which read the window totals.
     // Two passes: the merge of overlapping blocks that the larger histories rely on is checked too.
-    smoke: [{ developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, developersPerPass: 2, ...WORKDAY }],
+    smoke: [
+      { developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, developersPerPass: 2, ...WORKDAY },
+      { developers: 3, days: 30, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfilled: true, ...WORKDAY },
+    ],
     full: [
       { developers: 3, days: 3, rangesDays: [], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
       { developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, throughThanos: true, ...WORKDAY },
@@ -104,6 +110,7 @@ async function main(mode: Mode): Promise<number> {
       recordedOnly: true,
       ...WORKDAY,
     })),
+    backfill: [{ developers: 100, days: 90, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfilled: true, ...WORKDAY }],
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -113,7 +120,7 @@ async function main(mode: Mode): Promise<number> {
   }
   const history: HistoryResult[] = [];
   for (const historyCase of historyCases) {
-    history.push(await runHistory(historyCase, config, files, binaries, path.join(workRoot, `history-${historyCase.developers}-${historyCase.days}`), log));
+    history.push(await runHistory(historyCase, config, files, binaries, path.join(workRoot, `history-${historyCase.developers}-${historyCase.days}${historyCase.backfilled ? "-backfilled" : ""}`), log));
   }
 
   const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => [...Object.values(h.exact), h.seams])];
@@ -127,6 +134,7 @@ async function main(mode: Mode): Promise<number> {
           "## Storage",
           `History: ${WORKDAY.sessionsPerDeveloperPerDay} sessions per developer per day of ${WORKDAY.sessionMinutes} minutes and ${WORKDAY.requestsPerSession} requests, every day, scraped every ${config.prometheus.scrapeInterval}, series kept ${config.collector.metricExpiration} after a session's last update, recording rules every ${config.prometheus.ruleInterval}.`,
           table(storageRows(history)),
+          ...backfillSection(history.flatMap((h) => h.backfill ?? [])),
           "## Exactness of the history",
           table(exactRows(history)),
           "## Dashboard load",
@@ -185,7 +193,20 @@ function filesFor(ingestCase: IngestCase, files: SynthesizedFiles, dir: string):
 }
 
 /** The runs whose reports are sections of results.md, in the order they appear there, by heading. */
-const RESULTS_SECTIONS: Partial<Record<Mode, string>> = { full: "# Benchmark", scale: "# Benchmark at scale", "scale-history": "# History at scale" };
+const RESULTS_SECTIONS: Partial<Record<Mode, string>> = { full: "# Benchmark", scale: "# Benchmark at scale", "scale-history": "# History at scale", backfill: "# Backfill" };
+
+/** The backfill's cost on histories written without recorded series (see HistoryCase.backfilled). */
+function backfillSection(runs: readonly BackfillRun[]): string[] {
+  if (runs.length === 0) return [];
+  return [
+    "## Backfill",
+    "The history was written with the raw series only, as a Prometheus that ran without the recording rules keeps it; `backfill()` (what `npm run backfill` runs, here with promtool on the folder instead of a container on the volume) then wrote the recorded series, and ran a second time. The exactness rows above are read after both runs. The time includes up to two minutes of waiting for Prometheus to load the blocks (it looks every minute).",
+    table({
+      header: ["developers", "days", "samples written", "blocks", "bytes of blocks", "seconds", "second run: samples", "second run: seconds"],
+      rows: runs.map((r) => [String(r.developers), String(r.days), String(r.samples), String(r.blocks), String(r.bytes), r.seconds.toFixed(0), String(r.secondRunSamples), r.secondRunSeconds.toFixed(0)]),
+    }),
+  ];
+}
 
 /** Writes `report` into `file`, or, for a section of results.md, in place of that section, keeping the others. */
 function writeReport(file: string, report: string, heading: string | undefined): void {
@@ -299,5 +320,5 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   return lines.length > 0 ? lines : ["- (this run measures none of the targets)"];
 }
 
-const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history"];
+const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "backfill"];
 runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

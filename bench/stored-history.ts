@@ -18,6 +18,9 @@ import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, writeHistory } from "./history";
 import { ALL, checkExact, checkSeams, ownMetric } from "./measure";
+import { backfill } from "../backfill/backfill";
+import { localTsdb } from "../backfill/tsdb-access";
+import { expectWithin } from "../testkit/waits";
 import { startThanosStore } from "../testkit/thanos";
 
 export interface HistoryCase {
@@ -38,6 +41,12 @@ export interface HistoryCase {
   readonly throughThanos?: boolean;
   /** Write only the recorded series (see HistoryOptions.recordedOnly); only recorded readings can then be timed. @default false */
   readonly recordedOnly?: boolean;
+  /**
+   * Write the raw series only, as a Prometheus that ran without the recording
+   * rules holds them; then complete the recorded series with the backfill
+   * (twice: the second run must find nothing missing) before any check. @default false
+   */
+  readonly backfilled?: boolean;
   /** See HistoryOptions.developersPerPass. @default 1000 */
   readonly developersPerPass?: number;
 }
@@ -59,6 +68,19 @@ export interface StorageResult {
   readonly recordedOnly: boolean;
 }
 
+/** The backfill's two runs over a history written without the recorded series. */
+export interface BackfillRun {
+  readonly developers: number;
+  readonly days: number;
+  readonly samples: number;
+  readonly blocks: number;
+  /** Size of the blocks it wrote, before Prometheus merges them. */
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly secondRunSamples: number;
+  readonly secondRunSeconds: number;
+}
+
 export interface LoadResult {
   readonly developers: number;
   readonly rangeDays: number;
@@ -73,6 +95,7 @@ export interface HistoryResult {
   readonly loads: readonly LoadResult[];
   /** Per reading that must be exact: whether the dashboard equals the oracle over the whole history. */
   readonly exact: Readonly<Record<string, { passed: boolean; summary: string }>>;
+  readonly backfill?: BackfillRun;
   /** Whether the rolled-up reading equals the per-interval reading on random ranges (the seams). */
   readonly seams: { passed: boolean; summary: string };
 }
@@ -111,6 +134,7 @@ export async function runHistory(
       teamAttributeKeys: Object.keys(config.teamAttributes),
       targetLabels: { job: "claude-code", instance: /- ([a-z0-9-]+:8889)/.exec(files.prometheusYaml)![1] },
       recordedOnly: historyCase.recordedOnly,
+      rawOnly: historyCase.backfilled,
       developersPerPass: historyCase.developersPerPass,
     },
     omDir,
@@ -133,6 +157,7 @@ export async function runHistory(
     const mergeSeconds = await blocksMerged(url, written.blocks);
     const bytesOnDisk = directoryBytes(dbDir);
     log(`history: ${bytesOnDisk} bytes on disk in ${written.blocks} blocks, merged in ${mergeSeconds.toFixed(0)} s`);
+    const backfill = historyCase.backfilled ? await backfillTwice(url, dbDir, binaries.promtool, config, path.join(dir, "backfill"), historyCase, log) : undefined;
     for (const reading of historyCase.exactReadings) {
       const model = dashboardOf(config, reading);
       exact[reading] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
@@ -170,7 +195,7 @@ export async function runHistory(
         await thanos.stop();
       }
     }
-    return { storage, loads, exact, seams };
+    return { storage, loads, exact, seams, backfill };
   } finally {
     await prometheus.process.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -183,6 +208,39 @@ export async function runHistory(
     );
     return { developers, rangeDays, reading, engine, timing };
   }
+}
+
+/**
+ * Runs the backfill on the history Prometheus serves, as `npm run backfill`
+ * would on the stack's volume, then once more.
+ */
+async function backfillTwice(url: string, dbDir: string, promtool: string, config: StackConfig, workDir: string, historyCase: HistoryCase, log: (line: string) => void): Promise<BackfillRun> {
+  const options = {
+    prometheusUrl: url,
+    ruleInterval: config.prometheus.ruleInterval,
+    rollupWindow: config.prometheus.rollupWindow,
+    queryOffset: config.prometheus.scrapeInterval,
+    tsdb: localTsdb(dbDir, promtool),
+    workDir,
+    log,
+  };
+  await expectWithin("the rule group's first evaluation", () => ruleGroupEvaluated(url), 3 * durationSeconds(config.prometheus.ruleInterval) * 1000);
+  const timed = async () => {
+    const started = Date.now();
+    const result = await backfill(options);
+    return { result, seconds: (Date.now() - started) / 1000 };
+  };
+  const first = await timed();
+  log(`backfill: ${first.result.samples} samples, ${first.result.blocks} blocks of ${first.result.bytes} bytes, in ${first.seconds.toFixed(0)} s`);
+  const second = await timed();
+  log(`backfill again: ${second.result.samples} samples in ${second.seconds.toFixed(0)} s`);
+  const { developers, days } = historyCase;
+  return { developers, days, samples: first.result.samples, blocks: first.result.blocks, bytes: first.result.bytes, seconds: first.seconds, secondRunSamples: second.result.samples, secondRunSeconds: second.seconds };
+}
+
+async function ruleGroupEvaluated(url: string): Promise<boolean> {
+  const body: any = await (await fetch(`${url}/api/v1/rules?type=record`)).json();
+  return body.data.groups.some((group: any) => Date.parse(group.lastEvaluation) > 0);
 }
 
 /** The main dashboard reading counters `reading`'s way, for the bench's team attributes. */

@@ -54,7 +54,7 @@ export const CATCH_UP_WINDOWS = 5;
  * since. (Nothing is also written when a window had no growth, and then the
  * added growth is zero.)
  */
-function growthSum(series: RecordedSeries, intervalSeconds: number): string {
+function growthSum(series: RecordedSeries, intervalSeconds: number, catchUpWindows: number): string {
   const growth = (windowsBack: number) =>
     `increase(${series.name}[${intervalSeconds}s] anchored${windowsBack > 0 ? ` offset ${windowsBack * intervalSeconds}s` : ""})`;
   const catchUp = (windowsBack: number) => {
@@ -63,13 +63,17 @@ function growthSum(series: RecordedSeries, intervalSeconds: number): string {
     const missed = `${growth(windowsBack)} unless ignoring (${Label.sessionId}, ${ROLLUP_STEPS_LABEL}) ${written}`;
     return `label_replace(${missed}, "${CATCH_UP_LABEL}", "${windowsBack}", "", "")`;
   };
-  const terms = [growth(0), ...Array.from({ length: CATCH_UP_WINDOWS }, (_, i) => catchUp(i + 1))];
+  const terms = [growth(0), ...Array.from({ length: catchUpWindows }, (_, i) => catchUp(i + 1))];
   return `sum without (${Label.sessionId}, ${CATCH_UP_LABEL}) (\n  ${terms.join("\nor\n  ")}\n)`;
 }
 
-/** The rule expression of a counter (or a histogram's count or sum): its growth, written only where it grew. */
-export function increaseRule(series: RecordedSeries, intervalSeconds: number): string {
-  return `${growthSum(series, intervalSeconds)} > 0`;
+/**
+ * The rule expression of a counter (or a histogram's count or sum): its growth,
+ * written only where it grew. The backfill reads it without catch-up terms
+ * (`catchUpWindows` 0): it evaluates every window of the past.
+ */
+export function increaseRule(series: RecordedSeries, intervalSeconds: number, catchUpWindows = CATCH_UP_WINDOWS): string {
+  return `${growthSum(series, intervalSeconds, catchUpWindows)} > 0`;
 }
 
 /**
@@ -78,8 +82,8 @@ export function increaseRule(series: RecordedSeries, intervalSeconds: number): s
  * because it did not grow would move the lower bound of the bucket after it
  * to zero in histogram_quantile.
  */
-export function bucketRule(histogram: EventHistogram, intervalSeconds: number): string {
-  return `${growthSum(histogram.bucket, intervalSeconds)}\nand ignoring (${BUCKET_LABEL})\n${increaseRule(histogram.count, intervalSeconds)}`;
+export function bucketRule(histogram: EventHistogram, intervalSeconds: number, catchUpWindows = CATCH_UP_WINDOWS): string {
+  return `${growthSum(histogram.bucket, intervalSeconds, catchUpWindows)}\nand ignoring (${BUCKET_LABEL})\n${increaseRule(histogram.count, intervalSeconds, catchUpWindows)}`;
 }
 
 /**
@@ -167,11 +171,17 @@ export function recordingRules(intervalSeconds: number, windowSeconds: number): 
     addRollups(series, expr);
     if (series.allUsers) addRollups(series.allUsers, allUsersRule(series));
   };
-  for (const metric of Object.values(Metric)) add(metric, increaseRule(metric, intervalSeconds));
+  for (const { series, expr } of perIntervalRules(intervalSeconds)) add(series, expr);
+  return rules;
+}
+
+/** Every recorded series (counters, and each series of a histogram) with the expression of its per-interval sums. */
+export function perIntervalRules(intervalSeconds: number, catchUpWindows = CATCH_UP_WINDOWS): { series: RecordedSeries; expr: string }[] {
+  const rules = Object.values(Metric).map((metric) => ({ series: metric as RecordedSeries, expr: increaseRule(metric, intervalSeconds, catchUpWindows) }));
   for (const metric of Object.values(EventMetric)) {
     for (const series of eventSeries(metric)) {
       const isBucket = metric.kind === "histogram" && series === metric.bucket;
-      add(series, isBucket ? bucketRule(metric, intervalSeconds) : increaseRule(series, intervalSeconds));
+      rules.push({ series, expr: isBucket ? bucketRule(metric, intervalSeconds, catchUpWindows) : increaseRule(series, intervalSeconds, catchUpWindows) });
     }
   }
   return rules;

@@ -1,0 +1,97 @@
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
+
+/**
+ * Writing blocks into a Prometheus TSDB while Prometheus runs: promtool writes
+ * them into a staging folder beside the blocks; a publish renames the folder
+ * to "ready", then moves its blocks into the TSDB one by one (Prometheus loads
+ * new blocks within a minute). An interrupted run leaves either a staging
+ * folder, which the next run deletes, or a ready folder, whose remaining
+ * blocks the next run moves before anything else: every block is published
+ * once, or none.
+ */
+export interface TsdbAccess {
+  /** Finishes a publish an interrupted run left, and deletes its staging folder. */
+  recover(): Promise<void>;
+  /** Writes the blocks of one OpenMetrics file into the staging folder. */
+  stage(openMetricsFile: string, maxBlockHours: number): Promise<void>;
+  /** Moves every staged block into the TSDB; returns how many, and their size. */
+  publish(): Promise<{ blocks: number; bytes: number }>;
+}
+
+const STAGING = "backfill-staging";
+const READY = "backfill-ready";
+
+/** recover and publish, as one shell script: sh -c SCRIPT sh <TSDB folder> recover|publish. */
+const PUBLISH_SCRIPT = `set -eu
+cd "$1"
+roll_forward() {
+  if [ -d ${READY} ]; then
+    for block in ${READY}/*; do
+      if [ -d "$block" ]; then mv "$block" . && echo "moved $block"; fi
+    done
+    rmdir ${READY}
+  fi
+}
+case "$2" in
+  recover) roll_forward; rm -rf ${STAGING} ;;
+  publish) mv ${STAGING} ${READY}; echo "kilobytes $(du -sk ${READY} | cut -f1)"; roll_forward ;;
+esac
+`;
+
+const run = promisify(execFile);
+
+/** Runs `program args` where the TSDB is at `dataDir`; returns its output. */
+type Runner = (program: "promtool" | "sh", args: string[], inputDir?: string) => Promise<string>;
+
+function tsdbAccess(dataDir: string, runner: Runner, inputDirOf: (file: string) => string): TsdbAccess {
+  const publishStep = (step: "recover" | "publish") => runner("sh", ["-c", PUBLISH_SCRIPT, "sh", dataDir, step]);
+  return {
+    recover: async () => void (await publishStep("recover")),
+    stage: async (file, maxBlockHours) => {
+      const input = path.posix.join(inputDirOf(file), path.basename(file));
+      await runner("promtool", ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${maxBlockHours}h`, "-q", input, path.posix.join(dataDir, STAGING)], path.dirname(file));
+    },
+    publish: async () => {
+      const lines = (await publishStep("publish")).split("\n");
+      const kilobytes = Number(lines.find((line) => line.startsWith("kilobytes "))?.split(" ")[1] ?? 0);
+      return { blocks: lines.filter((line) => line.startsWith("moved ")).length, bytes: kilobytes * 1024 };
+    },
+  };
+}
+
+/** A TSDB in a folder of this machine, with a promtool binary (the benchmark and tests). */
+export function localTsdb(dataDir: string, promtool: string): TsdbAccess {
+  return tsdbAccess(
+    dataDir,
+    async (program, args) => (await run(program === "promtool" ? promtool : "/bin/sh", args, { maxBuffer: 64 * 1024 * 1024 })).stdout,
+    (file) => path.dirname(file),
+  );
+}
+
+/** Where the stack's Prometheus keeps its TSDB: a named volume, and the image that has promtool. */
+export interface PrometheusVolume {
+  readonly volume: string;
+  readonly image: string;
+  /** Path of the TSDB inside the container. @default "/prometheus" */
+  readonly dataPath?: string;
+}
+
+/**
+ * The stack's TSDB on its Docker volume, through one-shot containers of
+ * Prometheus's own image (promtool and a shell are in it), as the user
+ * Prometheus runs as; the OpenMetrics files are mounted read-only.
+ */
+export function dockerVolumeTsdb({ volume, image, dataPath = "/prometheus" }: PrometheusVolume): TsdbAccess {
+  const INPUT = "/backfill-input";
+  return tsdbAccess(
+    dataPath,
+    async (program, args, inputDir) => {
+      const mounts = ["-v", `${volume}:${dataPath}`, ...(inputDir ? ["-v", `${inputDir}:${INPUT}:ro`] : [])];
+      const entrypoint = program === "promtool" ? "/bin/promtool" : "/bin/sh";
+      return (await run("docker", ["run", "--rm", "--network", "none", ...mounts, "--entrypoint", entrypoint, image, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+    },
+    () => INPUT,
+  );
+}
