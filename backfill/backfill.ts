@@ -83,8 +83,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
 
   const grid = await evaluationGrid(api, intervalMs, durationSeconds(options.queryOffset) * 1000);
   const nowMs = grid.before(Date.now());
-  const fromMs = grid.after(await api.lowestTimestampMs());
-  log(`backfill: raw series from ${new Date(fromMs).toISOString()}, rule evaluations every ${options.ruleInterval} at ${grid.phaseMs} ms past the interval`);
+  // Samples already written are looked for from the oldest one; evaluations start at the first
+  // after it, whose window holds that oldest sample.
+  const lowestMs = await api.lowestTimestampMs();
+  const fromMs = grid.after(lowestMs);
+  log(`backfill: data from ${new Date(lowestMs).toISOString()}, rule evaluations every ${options.ruleInterval} at ${grid.phaseMs} ms past the interval`);
 
   fs.mkdirSync(options.workDir, { recursive: true, mode: 0o755 });
   fs.chmodSync(options.workDir, 0o755);
@@ -93,15 +96,15 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
   const steps = rollupSteps(intervalMs / 1000, windowMs / 1000);
 
   for (const { series, expr } of perIntervalRules(intervalMs / 1000, 0)) {
-    const firstSample = async (name: string) => api.firstSampleMs(name, fromMs, nowMs);
+    const firstSample = async (name: string) => api.firstSampleMs(name, lowestMs, nowMs);
     // Per user: per-interval sums from the raw series, before the running rules made up for missed windows.
     const firstRecorded = (await firstSample(series.recorded)) ?? nowMs;
     const computedUntil = grid.before(firstRecorded - (CATCH_UP_WINDOWS + 1) * intervalMs);
-    const computed = computedUntil > fromMs ? await api.rangeSamples(expr, fromMs, computedUntil, intervalMs) : new Map();
+    const computed = computedUntil >= fromMs ? await api.rangeSamples(expr, fromMs, computedUntil, intervalMs) : new Map();
     const perUser = await writeLevel(series, computed, firstRecorded);
     if (series.allUsers) {
       const firstAllUsers = (await firstSample(series.allUsers.recorded)) ?? nowMs;
-      const perUserBefore = await withExisting(series.recorded, perUser.perInterval, fromMs, firstAllUsers);
+      const perUserBefore = await withExisting(series.recorded, perUser.perInterval, lowestMs, firstAllUsers);
       await writeLevel(series.allUsers, sumOverUsers(perUserBefore, firstAllUsers), firstAllUsers);
     }
   }
@@ -112,20 +115,20 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
    * returns the per-interval sums as written.
    */
   async function writeLevel(series: RecordedSeries, computed: SeriesSamples, firstRecorded: number): Promise<{ perInterval: SeriesSamples }> {
-    const firstRollup = Math.min((await api.firstSampleMs(series.windowTotal, fromMs, nowMs)) ?? nowMs, (await api.firstSampleMs(series.windowToDate, fromMs, nowMs)) ?? nowMs);
+    const firstRollup = Math.min((await api.firstSampleMs(series.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(series.windowToDate, lowestMs, nowMs)) ?? nowMs);
     const closeAt = grid.before(firstRollup - 1);
     const tailStart = Math.ceil(closeAt / windowMs) * windowMs - windowMs;
     const tailOpen = closeAt + intervalMs <= tailStart + windowMs;
     // Computed sums carry the running rules' label; those in a window closed early carry none.
     const perInterval: SeriesSamples = new Map();
     for (const { labels, samples } of computed.values()) {
-      for (const sample of samples) {
-        const stepsLabel = tailOpen && sample[0] > tailStart ? "," : steps;
-        add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: stepsLabel }, sample);
-      }
+      const tail = tailOpen ? samples.findIndex(([at]) => at > tailStart) : -1;
+      const split = tail < 0 ? samples.length : tail;
+      add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: steps }, samples.slice(0, split));
+      add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: "," }, samples.slice(split));
     }
     for (const { labels, samples } of perInterval.values()) files.write(series.recorded, labels, samples);
-    const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, fromMs, firstRollup) : perInterval;
+    const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
     for (const { labels, samples } of rolledUp.values()) {
       const before = samples.filter(([at]) => at < firstRollup);
       if (before.length === 0) continue;
@@ -140,8 +143,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
   /** `written` plus the samples `name` already holds in [from, until). */
   async function withExisting(name: string, written: SeriesSamples, from: number, until: number): Promise<SeriesSamples> {
     const all: SeriesSamples = new Map();
-    for (const { labels, samples } of written.values()) for (const sample of samples) add(all, labels, sample);
-    for (const { labels, samples } of (await api.rawSamples(name, from, until)).values()) for (const sample of samples) add(all, labels, sample);
+    for (const { labels, samples } of written.values()) add(all, labels, samples);
+    for (const { labels, samples } of (await api.rawSamples(name, from, until)).values()) add(all, labels, samples);
     for (const entry of all.values()) entry.samples.sort((a, b) => a[0] - b[0]);
     return all;
   }
@@ -187,10 +190,18 @@ function sumOverUsers(perUser: SeriesSamples, until: number): SeriesSamples {
   return result;
 }
 
-function add(map: SeriesSamples, labels: Record<string, string>, sample: Sample): void {
+/** Adds `samples` to the series with `labels` (none added when empty). */
+function add(map: SeriesSamples, labels: Record<string, string>, samples: readonly Sample[]): void {
+  if (samples.length === 0) return;
   const key = labelsKey(labels);
   if (!map.has(key)) map.set(key, { labels, samples: [] });
-  map.get(key)!.samples.push(sample);
+  const entry = map.get(key)!.samples;
+  for (const sample of samples) entry.push(sample);
+}
+
+/** Samples of the Prometheus API's [time, "value"] pairs, in milliseconds. */
+function samplesOf(values: readonly [number, string][]): Sample[] {
+  return values.map(([at, value]) => [Math.round(Number(at) * 1000), Number(value)]);
 }
 
 function labelsKey(labels: Record<string, string>): string {
@@ -265,8 +276,9 @@ class PrometheusReader {
       if (found.length === 0) continue;
       for (let day = start; day < end; day += 86_400_000) {
         const samples = await this.rawSamples(name, day, Math.min(day + 86_400_000, end));
-        const times = [...samples.values()].flatMap((entry) => entry.samples.map(([at]) => at));
-        if (times.length > 0) return Math.min(...times);
+        let first = Infinity;
+        for (const entry of samples.values()) first = Math.min(first, entry.samples[0][0]);
+        if (first < Infinity) return first;
       }
     }
     return undefined;
@@ -279,7 +291,7 @@ class PrometheusReader {
       const end = Math.min(start + 86_400_000, until);
       for (const series of await this.instant(`${name}[${end - start}ms]`, end - 1)) {
         const { __name__: _name, ...labels } = series.metric;
-        for (const [at, value] of series.values) add(samples, labels, [Math.round(Number(at) * 1000), Number(value)]);
+        add(samples, labels, samplesOf(series.values));
       }
     }
     return samples;
@@ -292,7 +304,7 @@ class PrometheusReader {
       const end = Math.min(start + (STEPS_PER_QUERY - 1) * stepMs, until);
       const data = await this.call("query_range", { query: expr, start: (start / 1000).toFixed(3), end: (end / 1000).toFixed(3), step: `${stepMs / 1000}` });
       for (const series of data.result) {
-        for (const [at, value] of series.values) add(samples, series.metric, [Math.round(Number(at) * 1000), Number(value)]);
+        add(samples, series.metric, samplesOf(series.values));
       }
     }
     return samples;

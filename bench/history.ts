@@ -29,6 +29,8 @@ import {
   startSession,
 } from "./session-model";
 
+export type RecordedHistory = "all" | "per-user sums" | "none";
+
 export interface HistoryOptions {
   readonly developers: number;
   readonly days: number;
@@ -56,10 +58,13 @@ export interface HistoryOptions {
    */
   readonly recordedOnly?: boolean;
   /**
-   * Write only the raw series, none of the recording rules' output: a history
-   * from before the rules, for the backfill to complete. @default false
+   * Which of the recording rules' series the history holds besides the raw
+   * series: "all"; "per-user sums", the per-user per-interval sums without
+   * ROLLUP_STEPS_LABEL, as a version before the rollups and the sums over
+   * users wrote them; or "none", as a Prometheus that ran without the rules.
+   * The backfill completes the last two. @default "all"
    */
-  readonly rawOnly?: boolean;
+  readonly recorded?: RecordedHistory;
   /**
    * Developers written per pass over the days. Each pass's files become their
    * own blocks, which overlap the other passes' and which Prometheus merges
@@ -86,6 +91,8 @@ const DAY_SECONDS = 86_400;
 /** Sessions start between 08:00 and 17:00 UTC, so none crosses midnight. */
 const WORKDAY_START_HOURS = 8;
 const WORKDAY_START_SPREAD_HOURS = 9;
+
+const perUser = (series: RecordedSeries) => series;
 
 interface Increment {
   readonly at: number;
@@ -143,7 +150,7 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         const sums = allUsers.get(key)!.windows;
         for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
       }
-      const levels: [Map<string, RecordedGroup>, (series: RecordedSeries) => RecordedSeries][] = [[recorded, (series) => series]];
+      const levels: [Map<string, RecordedGroup>, (series: RecordedSeries) => RecordedSeries][] = [[recorded, perUser]];
       if (last === options.developers) {
         levels.push([allUsers, (series) => series.allUsers!]);
         allUsersByDay.delete(day);
@@ -159,7 +166,12 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
             [series.windowTotal, rollups.totals],
           ] as const) {
             recordedSeries.add(`${name}${labels}`);
-            if (!options.rawOnly) for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+            const recorded = options.recorded ?? "all";
+            if (recorded === "all") for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);
+            if (recorded === "per-user sums" && name === series.recorded && level === perUser) {
+              const withoutSteps = labels.replace(new RegExp(`,?${ROLLUP_STEPS_LABEL}="[^"]*"`), "").replace("{,", "{");
+              for (const [at, value] of samples) writer.sample(`${name}${withoutSteps}`, value, at);
+            }
           }
         }
       }

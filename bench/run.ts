@@ -42,6 +42,8 @@ const TARGET_DASHBOARDS = [
 const ALL_EXACT: CounterReading[] = ["recorded", "recorded-intervals", "raw-increase"];
 const RECORDED_EXACT: CounterReading[] = ["recorded", "recorded-intervals"];
 const SEAM_RANGES = 20;
+/** The histories the backfill completes: without any recorded series, and as a version before the rollups wrote them. */
+const BACKFILL_FROM = ["none", "per-user sums"] as const;
 const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPercent: 10 };
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -91,7 +93,7 @@ async function main(mode: Mode): Promise<number> {
     // Two passes: the merge of overlapping blocks that the larger histories rely on is checked too.
     smoke: [
       { developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, developersPerPass: 2, ...WORKDAY },
-      { developers: 3, days: 30, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfilled: true, ...WORKDAY },
+      ...BACKFILL_FROM.map((backfillFrom) => ({ developers: 3, days: 30, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfillFrom, ...WORKDAY })),
     ],
     full: [
       { developers: 3, days: 3, rangesDays: [], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY },
@@ -110,7 +112,7 @@ async function main(mode: Mode): Promise<number> {
       recordedOnly: true,
       ...WORKDAY,
     })),
-    backfill: [{ developers: 100, days: 90, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfilled: true, ...WORKDAY }],
+    backfill: BACKFILL_FROM.map((backfillFrom) => ({ developers: 100, days: 90, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfillFrom, ...WORKDAY })),
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -120,7 +122,7 @@ async function main(mode: Mode): Promise<number> {
   }
   const history: HistoryResult[] = [];
   for (const historyCase of historyCases) {
-    history.push(await runHistory(historyCase, config, files, binaries, path.join(workRoot, `history-${historyCase.developers}-${historyCase.days}${historyCase.backfilled ? "-backfilled" : ""}`), log));
+    history.push(await runHistory(historyCase, config, files, binaries, path.join(workRoot, `history-${historyCase.developers}-${historyCase.days}${historyCase.backfillFrom ? `-backfilled-from-${historyCase.backfillFrom.replace(/ /g, "-")}` : ""}`), log));
   }
 
   const checks = [...ingest.map((r) => r.exact), ...history.flatMap((h) => [...Object.values(h.exact), h.seams])];
@@ -200,10 +202,10 @@ function backfillSection(runs: readonly BackfillRun[]): string[] {
   if (runs.length === 0) return [];
   return [
     "## Backfill",
-    "The history was written with the raw series only, as a Prometheus that ran without the recording rules keeps it; `backfill()` (what `npm run backfill` runs, here with promtool on the folder instead of a container on the volume) then wrote the recorded series, and ran a second time. The exactness rows above are read after both runs. The time includes up to two minutes of waiting for Prometheus to load the blocks (it looks every minute).",
+    "The history was written with the raw series and either none of the recorded series (a Prometheus that ran without the recording rules) or only the per-user per-minute sums (a version before the rollups and the sums over users); `backfill()` (what `npm run backfill` runs, here with promtool on the folder instead of a container on the volume) then wrote the recorded series, and ran a second time. The exactness rows above are read after both runs. The time includes up to two minutes of waiting for Prometheus to load the blocks (it looks every minute).",
     table({
-      header: ["developers", "days", "samples written", "blocks", "bytes of blocks", "seconds", "second run: samples", "second run: seconds"],
-      rows: runs.map((r) => [String(r.developers), String(r.days), String(r.samples), String(r.blocks), String(r.bytes), r.seconds.toFixed(0), String(r.secondRunSamples), r.secondRunSeconds.toFixed(0)]),
+      header: ["developers", "days", "recorded series before", "samples written", "blocks", "bytes of blocks", "seconds", "second run: samples", "second run: seconds"],
+      rows: runs.map((r) => [String(r.developers), String(r.days), r.from, String(r.samples), String(r.blocks), String(r.bytes), r.seconds.toFixed(0), String(r.secondRunSamples), r.secondRunSeconds.toFixed(0)]),
     }),
   ];
 }

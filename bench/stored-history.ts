@@ -16,7 +16,7 @@ import { queryNumber } from "../testkit/prometheus-api";
 import { ManagedProcess, answersOk, freePort, peakRssMiB } from "../testkit/processes";
 import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../testkit/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
-import { BLOCK_HOURS, writeHistory } from "./history";
+import { BLOCK_HOURS, RecordedHistory, writeHistory } from "./history";
 import { ALL, checkExact, checkSeams, ownMetric } from "./measure";
 import { backfill } from "../backfill/backfill";
 import { localTsdb } from "../backfill/tsdb-access";
@@ -42,11 +42,11 @@ export interface HistoryCase {
   /** Write only the recorded series (see HistoryOptions.recordedOnly); only recorded readings can then be timed. @default false */
   readonly recordedOnly?: boolean;
   /**
-   * Write the raw series only, as a Prometheus that ran without the recording
-   * rules holds them; then complete the recorded series with the backfill
-   * (twice: the second run must find nothing missing) before any check. @default false
+   * Write only these recorded series (see HistoryOptions.recorded), then
+   * complete them with the backfill (twice: the second run must find nothing
+   * missing) before any check. @default - all written, no backfill
    */
-  readonly backfilled?: boolean;
+  readonly backfillFrom?: Exclude<RecordedHistory, "all">;
   /** See HistoryOptions.developersPerPass. @default 1000 */
   readonly developersPerPass?: number;
 }
@@ -72,6 +72,8 @@ export interface StorageResult {
 export interface BackfillRun {
   readonly developers: number;
   readonly days: number;
+  /** The recorded series the history held before. */
+  readonly from: RecordedHistory;
   readonly samples: number;
   readonly blocks: number;
   /** Size of the blocks it wrote, before Prometheus merges them. */
@@ -134,7 +136,7 @@ export async function runHistory(
       teamAttributeKeys: Object.keys(config.teamAttributes),
       targetLabels: { job: "claude-code", instance: /- ([a-z0-9-]+:8889)/.exec(files.prometheusYaml)![1] },
       recordedOnly: historyCase.recordedOnly,
-      rawOnly: historyCase.backfilled,
+      recorded: historyCase.backfillFrom,
       developersPerPass: historyCase.developersPerPass,
     },
     omDir,
@@ -157,7 +159,7 @@ export async function runHistory(
     const mergeSeconds = await blocksMerged(url, written.blocks);
     const bytesOnDisk = directoryBytes(dbDir);
     log(`history: ${bytesOnDisk} bytes on disk in ${written.blocks} blocks, merged in ${mergeSeconds.toFixed(0)} s`);
-    const backfill = historyCase.backfilled ? await backfillTwice(url, dbDir, binaries.promtool, config, path.join(dir, "backfill"), historyCase, log) : undefined;
+    const backfill = historyCase.backfillFrom ? await backfillTwice(url, dbDir, binaries.promtool, config, path.join(dir, "backfill"), historyCase, log) : undefined;
     for (const reading of historyCase.exactReadings) {
       const model = dashboardOf(config, reading);
       exact[reading] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
@@ -235,7 +237,7 @@ async function backfillTwice(url: string, dbDir: string, promtool: string, confi
   const second = await timed();
   log(`backfill again: ${second.result.samples} samples in ${second.seconds.toFixed(0)} s`);
   const { developers, days } = historyCase;
-  return { developers, days, samples: first.result.samples, blocks: first.result.blocks, bytes: first.result.bytes, seconds: first.seconds, secondRunSamples: second.result.samples, secondRunSeconds: second.seconds };
+  return { developers, days, from: historyCase.backfillFrom!, samples: first.result.samples, blocks: first.result.blocks, bytes: first.result.bytes, seconds: first.seconds, secondRunSamples: second.result.samples, secondRunSeconds: second.seconds };
 }
 
 async function ruleGroupEvaluated(url: string): Promise<boolean> {

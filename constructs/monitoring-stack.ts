@@ -10,6 +10,8 @@ import { stackDashboardConfig } from "../dashboards/config";
 import { allDashboards } from "../dashboards";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { RULES_FILE } from "../renderers/recording-rules";
+import { storedData } from "../renderers/stored-data";
+import { labelForAttribute } from "../telemetry/catalog";
 import { AdminPassword } from "./admin-password";
 import { GrafanaApiToken } from "./grafana-api-token";
 import { GrafanaContent } from "./grafana-content";
@@ -105,6 +107,12 @@ export class MonitoringStack extends TerraformStack {
       rollupWindow: config.prometheus.rollupWindow,
       retentionTime: config.prometheus.retentionTime,
       retentionSize: config.prometheus.retentionSize,
+      storedData: storedData({
+        ruleInterval: config.prometheus.ruleInterval,
+        rollupWindow: config.prometheus.rollupWindow,
+        teamLabels: Object.keys(config.teamAttributes).map(labelForAttribute),
+        teamMode: config.teamMode.enabled,
+      }),
     });
 
     const usesCentralStore = config.centralStore.remoteWriteUrl !== "";

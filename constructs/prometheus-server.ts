@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { CollectorTarget, RemoteWrite, prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
+import { STORED_DATA_LABEL, StoredData } from "../renderers/stored-data";
 import { PinnedImage } from "./pinned-image";
 import { PrometheusLogin } from "./prometheus-login";
 import { ServiceProps, networkAttachment } from "./service-props";
@@ -40,6 +41,11 @@ export interface PrometheusServerProps extends ServiceProps {
   readonly retentionTime: string;
   /** Retention size such as 10GB; empty for none. */
   readonly retentionSize: string;
+  /**
+   * What the stored numbers depend on, as the container's STORED_DATA_LABEL,
+   * for plan reviews to compare. @default - no label
+   */
+  readonly storedData?: StoredData;
 }
 
 /** Where Prometheus sends its series, with the contents of the files for mutual TLS. */
@@ -130,6 +136,7 @@ export class PrometheusServer extends Construct {
       networksAdvanced: networkAttachment(props),
       ports: [{ internal: WEB_PORT, external: props.port, ip: props.bindAddress }],
       volumes: [{ volumeName: props.dataVolume.name, containerPath: DATA_DIR }],
+      labels: props.storedData ? [{ label: STORED_DATA_LABEL, value: JSON.stringify(props.storedData) }] : [],
       upload: [
         { file: CONFIG_PATH, content: this.configYaml },
         { file: RULES_PATH, content: this.rulesYaml },

@@ -35,12 +35,13 @@ import { expectations, sessionTokens } from "./oracle";
 import { postOtlp } from "../testkit/otlp";
 import { allOf } from "../testkit/grafana-evaluation";
 import { Expectation, PanelCheck, checkPanels } from "../testkit/panel-checks";
-import { queryNumber, secondsUntilRecorded, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
+import { queryNumber, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { untilAllRowsPass, waitUntil } from "../testkit/waits";
 import { answersOk, portOpen, sleep } from "../testkit/processes";
 import { markdownTable, runAsScript } from "../testkit/report";
 import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
 import { ensureStackImages } from "../testkit/stack-images";
+import { PreviousRelease, checkoutPreviousRelease } from "./previous-release";
 import { synthesize } from "../testkit/stack-files";
 import { SERVER_NAME, TestCertificate, selfSignedCertificate, trustingEnv } from "../testkit/tls";
 import { buildProviderMirror } from "../testkit/terraform-mirror";
@@ -49,23 +50,33 @@ import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } fro
 
 const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "deploy");
 
-/** The stack under test: its own names and ports, and no Grafana. */
+/**
+ * The stack under test: its own names and ports, and no Grafana. Rollup
+ * windows of 6 minutes instead of an hour: the shortest whose totals 1-hour
+ * steps read, so the windows of the last session close within the run.
+ */
 const DEPLOY_TEST_CONFIG = {
   namePrefix: "claude-code-deploy-test",
   ports: { otlpGrpc: 24317, otlpHttp: 24318, prometheus: 29090, grafana: 23000 },
   grafana: { mode: "none" },
+  prometheus: { rollupWindow: "6m" },
 };
 
-/** A fork's change as a team would make it: a longer retention and one more team attribute. */
+/**
+ * A fork's change as a team would make it: a longer retention, longer rollup
+ * windows (every recorded series gets a new label value) and one more team attribute.
+ */
 const FORK_CHANGE = {
   ...DEPLOY_TEST_CONFIG,
-  prometheus: { retentionTime: "30d" },
+  prometheus: { ...DEPLOY_TEST_CONFIG.prometheus, retentionTime: "30d", rollupWindow: "10m" },
   teamAttributes: { ...DEFAULT_CONFIG.teamAttributes, project: "billing" },
 };
 
 const PROMETHEUS_URL = `http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.prometheus}`;
 const RULE_INTERVAL_SECONDS = durationSeconds(DEFAULT_CONFIG.prometheus.ruleInterval);
 const EXPORT_INTERVAL_MS = 2000;
+/** The longest wait for every panel or event series to equal its oracle. */
+const SETTLE_TIMEOUT_MS = 300_000;
 
 const container = (part: string) => `${DEPLOY_TEST_CONFIG.namePrefix}-${part}`;
 const CONTAINERS = { collector: container("otel-collector"), prometheus: container("prometheus") };
@@ -109,10 +120,12 @@ class Steps {
 
 class StepFailed extends Error {}
 
-/** The stack under test: the environment of its cdktf commands, and its work folder (state, synth output, logs). */
+/** The stack under test: the environment of its cdktf commands, its work folder (state, synth output, logs), and the source tree it deploys. */
 interface Deployment {
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
+  /** This checkout, or the previous release's tree. */
+  readonly projectDir: string;
 }
 
 async function main(): Promise<number> {
@@ -128,7 +141,9 @@ async function main(): Promise<number> {
   const steps = new Steps();
   let engine: DockerEngine | undefined;
   let deployed = false;
-  let deployment: Deployment = { env: process.env, workDir };
+  let deployment: Deployment = { env: process.env, workDir, projectDir: PROJECT_DIR };
+  let previousDeployment = deployment;
+  const sessions = new OracleSessions();
 
   try {
     await steps.run("Docker engine", "answers", async () => {
@@ -137,11 +152,19 @@ async function main(): Promise<number> {
       return { found: `${engine.version}${engine.startedHere ? " (started by this test)" : ""}`, passed: true };
     });
 
+    let previous: PreviousRelease | undefined;
+    await steps.run("previous release", "the release before the newest in CHANGELOG.md, from git", async () => {
+      previous = checkoutPreviousRelease(path.join(workDir, "previous-release"), log);
+      return { found: `${previous.version} (${previous.commit})`, passed: true };
+    });
+    const release = previous!;
+
     const files = synthesize(DEPLOY_TEST_CONFIG, workDir);
+    const previousFiles = synthesize(DEPLOY_TEST_CONFIG, fs.mkdtempSync(path.join(workDir, "previous-synth-")), release.dir);
     // Team mode adds the random provider (tokens, Prometheus's password).
     const teamFiles = synthesize(teamModeConfig(certificate, 1), fs.mkdtempSync(path.join(workDir, "team-synth-")));
     await steps.run("Terraform providers", "built into a filesystem mirror at the versions the stack pins", async () => {
-      const mirror = buildProviderMirror({ ...files.requiredProviders, ...teamFiles.requiredProviders }, CACHE_DIR, log);
+      const mirror = buildProviderMirror({ ...previousFiles.requiredProviders, ...files.requiredProviders, ...teamFiles.requiredProviders }, CACHE_DIR, log);
       for (const line of mirror.provenance) log(`provider ${line}`);
       const env = {
         ...process.env,
@@ -151,43 +174,56 @@ async function main(): Promise<number> {
         CHECKPOINT_DISABLE: "1",
         CI: "1",
       };
-      deployment = { env, workDir };
+      deployment = { env, workDir, projectDir: PROJECT_DIR };
+      previousDeployment = { ...deployment, projectDir: release.dir };
       return { found: mirror.provenance.join("; "), passed: true };
     });
 
-    await steps.run("images", "the pinned Collector and Prometheus tags exist locally", async () => {
-      const prometheus = buildPrometheus(imageVersion(files.prometheusImage), log);
-      const collector = buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log);
-      const images = ensureStackImages(
-        { collector: files.collectorImage, prometheus: files.prometheusImage },
-        { collector, ...prometheus },
-        CACHE_DIR,
-        log,
-      );
-      return { found: images.map((image) => `${image.tag} (${image.origin})`).join(", "), passed: true };
+    await steps.run("images", "the pinned Collector and Prometheus tags of both releases exist locally", async () => {
+      const images = [previousFiles, files].flatMap((synthesized) => {
+        const prometheus = buildPrometheus(imageVersion(synthesized.prometheusImage), log);
+        const collector = buildCollector(synthesized.collectorYaml, imageVersion(synthesized.collectorImage), log);
+        return ensureStackImages({ collector: synthesized.collectorImage, prometheus: synthesized.prometheusImage }, { collector, ...prometheus }, CACHE_DIR, log);
+      });
+      return { found: [...new Set(images.map((image) => `${image.tag} (${image.origin})`))].join(", "), passed: true };
     });
 
-    await steps.run("cdktf deploy --auto-approve", "applies", async () => {
+    fs.writeFileSync(configFile, JSON.stringify(DEPLOY_TEST_CONFIG, null, 2));
+    await steps.run(`cdktf deploy --auto-approve: release ${release.version}`, "applies", async () => {
       deployed = true;
-      const output = cdktf("deploy", deployment);
+      const output = cdktf("deploy", previousDeployment);
       return { found: /Apply complete! Resources: [^\n.]*/.exec(output)?.[0] ?? "applied", passed: true };
     });
-
     await checkRunningStack(steps);
-    const oracle = await sendSessions(steps, deployment);
-    // The dashboards as the stack deployed above has them (the JSON files of dashboards/json).
-    const dashboards = Object.values(
-      allDashboards(stackDashboardConfig(DEFAULT_CONFIG)),
-    ).map((model) => JSON.parse(JSON.stringify(model)));
-
-    await steps.run("dashboards after deploy", "every panel equals its oracle", async () =>
-      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected)),
+    await sessions.start();
+    await printSessions(steps, sessions, sessions.environment(previousDeployment, path.join(workDir, "before-upgrade")), `on release ${release.version}`);
+    await steps.run(`dashboards of release ${release.version}`, "every panel equals its oracle (1-minute steps)", async () =>
+      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, release.dashboards, ALL, sessions.range(RULE_INTERVAL_SECONDS), sessions.expected())),
     );
 
+    await upgrade(steps, deployment, `upgrade to this checkout (${currentVersion()})`);
+    await steps.run("npm run backfill", "exit 0; nothing missing (the two releases record the same series)", async () => {
+      const backfill = spawnSync("npm", ["run", "--silent", "backfill"], { cwd: PROJECT_DIR, env: deployment.env, encoding: "utf8" });
+      fs.appendFileSync(path.join(workDir, "cdktf.log"), `$ npm run backfill\n${backfill.stdout}${backfill.stderr}\n`);
+      const summary = `${backfill.stdout}${backfill.stderr}`.trim().split("\n").pop() ?? "";
+      return { found: `exit ${backfill.status}; ${summary}`, passed: backfill.status === 0 && summary.includes("nothing missing") };
+    });
+    await interactiveSessionWithRestarts(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade")));
+    await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", ["write", "commit"]);
+
+    // The dashboards as this checkout deploys them (the JSON files of dashboards/json).
+    const dashboards = Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).map((model) => JSON.parse(JSON.stringify(model)));
+    await checkAcrossUpgrade(steps, "dashboards across the upgrade", dashboards, sessions);
     await steps.run("metrics from events", "every event series equals the CLI's own events", async () =>
-      allEqualOnceArrived("series", () => eventMetricChecks(PROMETHEUS_URL, oracle.events, oracle.range())),
+      allEqualOnceArrived("series", () => eventMetricChecks(PROMETHEUS_URL, sessions.receiver.events, sessions.range(RULE_INTERVAL_SECONDS))),
     );
+    await sessions.stop();
 
+    await upgrade(steps, previousDeployment, `rollback to release ${release.version}`);
+    await checkAcrossUpgrade(steps, `dashboards of release ${release.version} after the rollback`, release.dashboards, sessions);
+    await upgrade(steps, deployment, `this checkout again (${currentVersion()})`);
+
+    const oracle = sessions.oracle();
     await forkChange(steps, deployment, configFile, oracle, dashboards);
     await teamModeChange(steps, deployment, configFile, certificate);
   } catch (error) {
@@ -201,6 +237,7 @@ async function main(): Promise<number> {
         })
         .catch(() => undefined);
     }
+    await sessions.stop();
     await engine?.stop();
   }
 
@@ -282,93 +319,141 @@ interface Oracle {
   range(): { from: number; to: number; step: number };
 }
 
+/** Overrides the printed settings' temporality (cumulative) for sessions that export deltas. */
+const DELTA = { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta" };
+
 /**
- * The end-to-end scenario's sessions with tool use, then an interactive session
- * during which the Collector and Prometheus are restarted with `docker restart`,
- * all sent to the published OTLP port with the settings the stack outputs.
+ * The sessions the dashboards are checked against, across deploys: one
+ * stand-in API and one event receiver for all of them, and every run.
  */
-async function sendSessions(steps: Steps, deployment: Deployment): Promise<Oracle> {
-  const runs: SessionRun[] = [];
-  const from = Math.floor(Date.now() / 1000) - 30;
-  return withSessionTools(deployment, deployment.workDir, {}, async ({ sessionEnv, standIn, receiver }) => {
-    const plans = sessionPlans(sessionEnv.repo);
+class OracleSessions {
+  readonly runs: SessionRun[] = [];
+  readonly standIn = new AnthropicStandIn();
+  readonly receiver = new EventReceiver(`http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.otlpHttp}/v1/logs`);
+  readonly from = Math.floor(Date.now() / 1000) - 30;
+  private endpoints?: { apiUrl: string; eventsEndpoint: string };
 
-    await steps.run("Claude Code sessions with tool use", `4 sessions to ${sessionEnv.stackEnv.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
-      for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) runs.push(await runPrintSession(plan, standIn, sessionEnv));
-      return { found: `${runs.length} sessions, ${standIn.served.length} answers`, passed: runs.length === 4 };
-    });
+  async start(): Promise<void> {
+    this.endpoints = { apiUrl: await this.standIn.start(), eventsEndpoint: await this.receiver.start() };
+  }
 
-    const restarts: Record<string, number> = {};
-    const tokensOf = (answers: number) =>
-      standIn.served.filter((a) => a.tag === plans.interactive.tag).slice(0, answers).reduce((total, a) => total + totalOf(a.usage), 0);
-    await steps.run("interactive session with docker restart of the Collector, then of Prometheus", "no tokens lost", async () => {
-      const run = await runInteractiveSession(plans.interactive, standIn, sessionEnv, deployment.workDir, async (answer, sessionId) => {
-        // Restart once Prometheus holds the answer so far, as a user's restart would come between answers.
-        await waitForTokens(PROMETHEUS_URL, sessionId, tokensOf(answer), 60_000);
-        const [name, ready] =
-          answer === 1
-            ? [CONTAINERS.collector, () => portOpen(DEPLOY_TEST_CONFIG.ports.otlpGrpc)]
-            : [CONTAINERS.prometheus, () => answersOk(`${PROMETHEUS_URL}/-/ready`)];
-        const started = Date.now();
-        docker(["restart", name]);
-        await waitUntil(ready, 60_000);
-        restarts[name] = (Date.now() - started) / 1000;
-      });
-      runs.push(run);
-      const sent = sessionTokens(standIn.served, plans.interactive.tag);
-      await waitForTokens(PROMETHEUS_URL, run.sessionId, sent, 60_000);
-      const seen = await tokensInPrometheus(PROMETHEUS_URL, run.sessionId);
-      const restartTimes = Object.entries(restarts).map(([name, s]) => `${name} back in ${s.toFixed(1)} s`).join(", ");
-      return { found: `${sent - seen} of ${sent} tokens lost; ${restartTimes}`, passed: seen === sent && Object.keys(restarts).length === 2 };
-    });
+  async stop(): Promise<void> {
+    if (!this.endpoints) return;
+    this.endpoints = undefined;
+    await this.standIn.stop();
+    await this.receiver.stop();
+  }
 
-    const served = standIn.served.reduce((total, answer) => total + totalOf(answer.usage), 0);
-    await steps.run("recorded sums the dashboards read", `hold all ${served} tokens served`, async () => {
-      const seconds = await secondsUntilRecorded(PROMETHEUS_URL, from, served, runs[runs.length - 1].exitedAt);
-      return { found: Number.isNaN(seconds) ? "incomplete after 300 s" : `complete ${seconds.toFixed(1)} s after the last exit`, passed: !Number.isNaN(seconds) };
-    });
-    return {
-      expected: expectations({ runs, served: standIn.served, events: receiver.events }),
-      events: receiver.events,
-      from,
-      range: () => ({ from, to: Math.floor(Date.now() / 1000), step: RULE_INTERVAL_SECONDS }),
-    };
+  /** A workspace in `dir` for sessions with the settings the deployed stack outputs, `overrides` on top. */
+  environment(deployment: Deployment, dir: string, overrides: Record<string, string> = {}): SessionEnvironment {
+    if (!this.endpoints) throw new Error("the session tools are not started");
+    fs.mkdirSync(dir, { recursive: true });
+    const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
+    return { stackEnv: { ...settings, ...overrides }, ...this.endpoints, ...prepareWorkspace(dir), exportIntervalMillis: EXPORT_INTERVAL_MS };
+  }
+
+  expected(): Record<string, Expectation> {
+    return expectations({ runs: this.runs, served: this.standIn.served, events: this.receiver.events });
+  }
+
+  range(step: number): { from: number; to: number; step: number } {
+    return { from: this.from, to: Math.floor(Date.now() / 1000), step };
+  }
+
+  /** What the dashboards must show for the sessions so far. */
+  oracle(): Oracle {
+    return { expected: this.expected(), events: [...this.receiver.events], from: this.from, range: () => this.range(RULE_INTERVAL_SECONDS) };
+  }
+}
+
+/** The end-to-end scenario's sessions with tool use (or those of `plans`), to the published OTLP port. */
+async function printSessions(steps: Steps, sessions: OracleSessions, sessionEnv: SessionEnvironment, when: string, plans = ["write", "edit", "reject", "commit"]): Promise<void> {
+  const scenario = sessionPlans(sessionEnv.repo);
+  await steps.run(`Claude Code sessions ${when}`, `${plans.length} sessions to ${sessionEnv.stackEnv.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
+    for (const plan of plans) sessions.runs.push(await runPrintSession(scenario[plan], sessions.standIn, sessionEnv));
+    return { found: `${plans.length} sessions, ${sessions.standIn.served.length} answers so far`, passed: true };
   });
 }
 
-interface SessionTools {
-  readonly sessionEnv: SessionEnvironment;
-  readonly standIn: AnthropicStandIn;
-  readonly receiver: EventReceiver;
+/** An interactive session during which the Collector and Prometheus are restarted with `docker restart`. */
+async function interactiveSessionWithRestarts(steps: Steps, sessions: OracleSessions, sessionEnv: SessionEnvironment): Promise<void> {
+  const plan = sessionPlans(sessionEnv.repo).interactive;
+  const { standIn } = sessions;
+  const tokensOf = (answers: number) => standIn.served.filter((a) => a.tag === plan.tag).slice(0, answers).reduce((total, a) => total + totalOf(a.usage), 0);
+  const restarts: Record<string, number> = {};
+  await steps.run("interactive session with docker restart of the Collector, then of Prometheus", "no tokens lost", async () => {
+    const run = await runInteractiveSession(plan, standIn, sessionEnv, path.dirname(sessionEnv.repo), async (answer, sessionId) => {
+      // Restart once Prometheus holds the answer so far, as a user's restart would come between answers.
+      await waitForTokens(PROMETHEUS_URL, sessionId, tokensOf(answer), 60_000);
+      const [name, ready] =
+        answer === 1 ? [CONTAINERS.collector, () => portOpen(DEPLOY_TEST_CONFIG.ports.otlpGrpc)] : [CONTAINERS.prometheus, () => answersOk(`${PROMETHEUS_URL}/-/ready`)];
+      const started = Date.now();
+      docker(["restart", name]);
+      await waitUntil(ready, 60_000);
+      restarts[name] = (Date.now() - started) / 1000;
+    });
+    sessions.runs.push(run);
+    const sent = sessionTokens(standIn.served, plan.tag);
+    await waitForTokens(PROMETHEUS_URL, run.sessionId, sent, 60_000);
+    const seen = await tokensInPrometheus(PROMETHEUS_URL, run.sessionId);
+    const restartTimes = Object.entries(restarts).map(([name, seconds]) => `${name} back in ${seconds.toFixed(1)} s`).join(", ");
+    return { found: `${sent - seen} of ${sent} tokens lost; ${restartTimes}`, passed: seen === sent && Object.keys(restarts).length === 2 };
+  });
 }
 
+/** `cdktf deploy` of another source tree on the same state and volume. */
+async function upgrade(steps: Steps, to: Deployment, what: string): Promise<void> {
+  const marker = `deploy-test-${process.pid}-${Date.now()}`;
+  docker(["exec", CONTAINERS.prometheus, "sh", "-c", `echo ${marker} > ${VOLUME_MARKER}`]);
+  await steps.run(`cdktf deploy --auto-approve: ${what}`, "applies; same volume; Prometheus ready and evaluating its rules", async () => {
+    const appliedAt = Date.now();
+    const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", to))?.[0] ?? "applied";
+    const ready = await waitUntil(async () => {
+      const group = await recordingRuleGroup().catch(() => undefined);
+      return group !== undefined && Date.parse(group.lastEvaluation) > appliedAt;
+    }, (RULE_INTERVAL_SECONDS + 60) * 1000);
+    const sameVolume = volumeMarker() === marker;
+    return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}; rules ${ready ? "evaluated" : "NOT evaluated"}`, passed: sameVolume && ready };
+  });
+}
+
+/** How long the 1-hour steps may take to show the last session: its rollup window must close first. */
+const WINDOWS_CLOSED_TIMEOUT_MS = (durationSeconds(DEPLOY_TEST_CONFIG.prometheus.rollupWindow) + 4 * RULE_INTERVAL_SECONDS) * 1000 + SETTLE_TIMEOUT_MS;
+
 /**
- * A stand-in API, an event receiver and a workspace for sessions that use the
- * Claude Code settings the deployed stack outputs, for the time of `body`.
+ * Every panel of `dashboards` over the range from the first session (before
+ * the upgrade) to now: single values, and time series at 1-minute steps (the
+ * per-interval sums) and at 1-hour steps (the window totals).
  */
+async function checkAcrossUpgrade(steps: Steps, what: string, dashboards: readonly any[], sessions: OracleSessions): Promise<void> {
+  for (const [step, steps_, timeoutMs] of [
+    [RULE_INTERVAL_SECONDS, "1-minute steps", SETTLE_TIMEOUT_MS],
+    [3600, "1-hour steps", WINDOWS_CLOSED_TIMEOUT_MS],
+  ] as const) {
+    await steps.run(`${what}: single values, time series at ${steps_}`, "every panel equals its oracle", async () =>
+      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, sessions.range(step), sessions.expected()), timeoutMs),
+    );
+  }
+}
+
+/** This checkout's version (package.json). */
+function currentVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).version;
+}
+
+/** A stand-in API and an event receiver for one short session outside the oracle, for the time of `body`. */
 async function withSessionTools<T>(
   deployment: Deployment,
   dir: string,
   extraResourceAttributes: Record<string, string>,
-  body: (tools: SessionTools) => Promise<T>,
+  body: (tools: { sessionEnv: SessionEnvironment; standIn: AnthropicStandIn }) => Promise<T>,
 ): Promise<T> {
-  const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
-  const standIn = new AnthropicStandIn();
-  const receiver = new EventReceiver(`http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.otlpHttp}/v1/logs`);
+  const tools = new OracleSessions();
+  await tools.start();
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    const sessionEnv: SessionEnvironment = {
-      stackEnv: settings,
-      apiUrl: await standIn.start(),
-      eventsEndpoint: await receiver.start(),
-      ...prepareWorkspace(dir),
-      exportIntervalMillis: EXPORT_INTERVAL_MS,
-      extraResourceAttributes,
-    };
-    return await body({ sessionEnv, standIn, receiver });
+    return await body({ sessionEnv: { ...tools.environment(deployment, dir), extraResourceAttributes }, standIn: tools.standIn });
   } finally {
-    await standIn.stop();
-    await receiver.stop();
+    await tools.stop();
   }
 }
 
@@ -386,18 +471,21 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     return { found: `${changes.join(", ") || "no changes"} (${plan})`, passed: JSON.stringify(changes) === JSON.stringify(expectedChanges) };
   });
 
+  // The Prometheus container's label that describes the stored data changes too (the new team label).
   const expectedSummary = [
     `- replaced: Collector container \`${CONTAINERS.collector}\` (upload)`,
-    `- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (upload)`,
+    `- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (labels, upload)`,
     "- volumes: unchanged",
   ];
-  await steps.run("fork change: npm run plan-review", `exit 2 (changes), no warning; ${expectedSummary.join(" ")}`, async () => {
+  const expectedWarning = "Team label `project` is new";
+  await steps.run("fork change: npm run plan-review", `exit 2 (changes); one warning: "${expectedWarning} ..."; ${expectedSummary.join(" ")}`, async () => {
     const review = planReview(deployment);
     console.log(review.markdown);
     const lines = review.markdown.split("\n").filter((line) => line.startsWith("- "));
-    const warned = review.markdown.includes("[!WARNING]");
-    const passed = review.status === 2 && !warned && JSON.stringify(lines.slice(0, 3)) === JSON.stringify(expectedSummary);
-    return { found: `exit ${review.status}${warned ? ", WARNING" : ""}; ${lines.join(" ")}`, passed };
+    const warnings = review.markdown.split("\n").filter((line) => line.startsWith("> ") && !line.includes("[!WARNING]"));
+    const sameLines = JSON.stringify(lines.slice(0, 3).map(sortedAttributes)) === JSON.stringify(expectedSummary);
+    const passed = review.status === 2 && warnings.length === 1 && warnings[0].startsWith(`> ${expectedWarning}`) && sameLines;
+    return { found: `exit ${review.status}; ${warnings.join(" ") || "no warning"}; ${lines.join(" ")}`, passed };
   });
 
   const marker = `deploy-test-${process.pid}-${Date.now()}`;
@@ -422,14 +510,19 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     return { found: retention, passed: retention.startsWith("30d") };
   });
 
-  await steps.run("data kept: dashboards after the fork change", "every panel equals the same oracle (counted once)", async () => {
-    // Let the replaced Prometheus evaluate its rules (and any catch-up) before reading.
-    await waitUntil(async () => {
-      const group = await recordingRuleGroup();
-      return group !== undefined && Date.parse(group.lastEvaluation) / 1000 > appliedAt;
-    }, (RULE_INTERVAL_SECONDS + 30) * 1000);
-    return allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, oracle.range(), oracle.expected));
-  });
+  // Let the replaced Prometheus evaluate its rules (and any catch-up) before reading.
+  await waitUntil(async () => {
+    const group = await recordingRuleGroup();
+    return group !== undefined && Date.parse(group.lastEvaluation) / 1000 > appliedAt;
+  }, (RULE_INTERVAL_SECONDS + 30) * 1000);
+  for (const [step, steps_] of [
+    [RULE_INTERVAL_SECONDS, "1-minute steps"],
+    [3600, "1-hour steps"],
+  ] as const) {
+    await steps.run(`data kept: dashboards after the fork change, time series at ${steps_}`, "every panel equals the same oracle (counted once)", async () =>
+      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, { ...oracle.range(), step }, oracle.expected)),
+    );
+  }
 
   const [attribute, value] = Object.entries(FORK_CHANGE.teamAttributes).find(([key]) => !(key in DEFAULT_CONFIG.teamAttributes))!;
   await steps.run(`fork change: new team attribute ${attribute}`, `a session sending ${attribute}=${value} is labelled with it`, async () => {
@@ -439,6 +532,11 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     await waitUntil(async () => (tokens = await queryNumber(PROMETHEUS_URL, labelled)) > 0, 60_000);
     return { found: `${tokens} tokens under ${labelForAttribute(attribute)}="${value}"`, passed: tokens > 0 };
   });
+}
+
+/** A summary line with the attributes in its parentheses sorted (Terraform lists them in no fixed order). */
+function sortedAttributes(line: string): string {
+  return line.replace(/\(([^)]*)\)$/, (_, list: string) => `(${list.split(", ").sort().join(", ")})`);
 }
 
 /** Team mode on top of the fork's configuration: TLS with a test certificate, teams alpha and beta, Prometheus published with a login. */
@@ -560,20 +658,21 @@ function runSession(deployment: Deployment, dir: string, extraResourceAttributes
   );
 }
 
-/** "N of M <what> equal", with each difference; passes when there is at least one check and all pass. */
-/** The longest wait for every panel or event series to equal its oracle. */
-const SETTLE_TIMEOUT_MS = 300_000;
-
 /** Reads `checks` until all of them pass (everything they read has arrived) or the limit passes, then summarizes the last reading. */
-async function allEqualOnceArrived(what: string, read: () => Promise<readonly (PanelCheck | EventMetricCheck)[]>): Promise<{ found: string; passed: boolean }> {
+async function allEqualOnceArrived(
+  what: string,
+  read: () => Promise<readonly (PanelCheck | EventMetricCheck)[]>,
+  timeoutMs = SETTLE_TIMEOUT_MS,
+): Promise<{ found: string; passed: boolean }> {
   const settled = await untilAllRowsPass(read, (check) => `${"panel" in check ? check.panel : check.metric}: ${check.found} (expected ${check.expected})`, {
     what,
-    timeoutMs: SETTLE_TIMEOUT_MS,
+    timeoutMs,
     log,
   });
   return allEqual(what, settled.result);
 }
 
+/** "N of M <what> equal", with each difference; passes when there is at least one check and all pass. */
 function allEqual(what: string, checks: readonly (PanelCheck | EventMetricCheck)[]): { found: string; passed: boolean } {
   const wrong = checks.filter((check) => !check.passed);
   const details = wrong.map((check) => `${"panel" in check ? check.panel : check.metric}: ${check.found} (expected ${check.expected})`).join("; ");
@@ -631,11 +730,11 @@ function namesOf(args: string[]): string[] {
 }
 
 /** Runs `cdktf <command>` (non-interactive) and returns its output; its log goes to the work folder. */
-function cdktf(command: "deploy" | "diff" | "destroy", { env, workDir }: Deployment): string {
+function cdktf(command: "deploy" | "diff" | "destroy", { env, workDir, projectDir }: Deployment): string {
   // `terraform providers lock` would ask the registry for every platform's checksums; the mirror has only this one.
   const args = [command, "--output", path.join(workDir, "cdktf.out"), "--no-color", "--skip-provider-lock", ...(command === "diff" ? [] : ["--auto-approve"])];
-  const result = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "cdktf"), args, {
-    cwd: PROJECT_DIR,
+  const result = spawnSync(path.join(projectDir, "node_modules", ".bin", "cdktf"), args, {
+    cwd: projectDir,
     env,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,

@@ -2,9 +2,12 @@
  * Turns a Terraform plan (`terraform show -json plan`) into a short markdown
  * summary for a pull request: what is created, updated in place, replaced (and
  * which attribute forces it) or destroyed, with a warning first for anything
- * that loses data or changes the Grafana password. Only resource, attribute and
- * output names are printed, never a value, so secrets cannot leak.
+ * that loses data, changes past numbers (renderers/stored-data.ts) or changes
+ * the Grafana password. Only resource, attribute and output names are printed,
+ * never a value, so secrets cannot leak.
  */
+import { STORED_DATA_LABEL, StoredData, storedDataChanges } from "../renderers/stored-data";
+
 
 /** The parts of Terraform's JSON plan format this summary reads. */
 export interface TerraformPlan {
@@ -121,6 +124,10 @@ function warningsFor(changes: readonly ResourceChange[]): string[] {
   const warnings: string[] = [];
   for (const change of changes) {
     const kind = kindOf(change.change.actions);
+    if (kind === "replaced" || kind === "updated in place") {
+      const [before, after] = [storedDataOf(change.change.before), storedDataOf(change.change.after)];
+      if (before && after) warnings.push(...storedDataChanges(before, after));
+    }
     if (kind !== "replaced" && kind !== "destroyed") continue;
     if (change.type === "docker_volume") {
       warnings.push(`${describe(change)} is ${kind}: **all the data in it is deleted**. Back it up first (README, "Data retention").`);
@@ -130,6 +137,13 @@ function warningsFor(changes: readonly ResourceChange[]): string[] {
     }
   }
   return warnings;
+}
+
+/** The StoredData a container's STORED_DATA_LABEL holds, if it has one. */
+function storedDataOf(values: Record<string, unknown> | null | undefined): StoredData | undefined {
+  const labels = (values?.labels ?? []) as { label?: string; value?: string }[];
+  const value = labels.find((label) => label.label === STORED_DATA_LABEL)?.value;
+  return value === undefined ? undefined : (JSON.parse(value) as StoredData);
 }
 
 function render(

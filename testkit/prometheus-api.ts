@@ -1,6 +1,5 @@
 /** Reading Prometheus's (or Thanos Query's) HTTP API, and waiting until it holds what a check reads. */
 import { Metric } from "../telemetry/catalog";
-import { sleep } from "./processes";
 import { waitUntil } from "./waits";
 
 /** The `data` of a Prometheus API query (POST); throws when Prometheus refuses it. */
@@ -13,18 +12,6 @@ export async function query(url: string, endpoint: string, params: Record<string
   const body: any = await response.json();
   if (body.status !== "success") throw new Error(`Prometheus refused ${params.query}: ${body.error ?? response.status}`);
   return body.data;
-}
-
-/** Seconds from `since` until the recorded sums of all sessions' tokens reach `tokens`. */
-export async function secondsUntilRecorded(prometheusUrl: string, from: number, tokens: number, since: number): Promise<number> {
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    const query = `sum(sum_over_time(${Metric.tokens.recorded}[${Math.ceil(Date.now() / 1000) - from}s]))`;
-    if ((await queryNumber(prometheusUrl, query)) === tokens) return (Date.now() - since) / 1000;
-    await sleep(1000);
-  }
-  console.log(`the recorded sums did not reach the ${tokens} tokens served within 300 s`);
-  return NaN;
 }
 
 /** The single value of an instant query (0 when empty or Prometheus is unreachable). */

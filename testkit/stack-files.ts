@@ -25,13 +25,16 @@ export interface SynthesizedFiles {
   readonly requiredProviders: Readonly<Record<string, { source: string; version: string }>>;
 }
 
-/** Runs `cdktf synth` with `config` as the stack configuration and reads the result. */
-export function synthesize(config: object, workDir: string): SynthesizedFiles {
+/**
+ * Runs `cdktf synth` with `config` as the stack configuration and reads the
+ * result; `projectDir` is the source tree (another release's, for an upgrade).
+ */
+export function synthesize(config: object, workDir: string, projectDir = PROJECT_DIR): SynthesizedFiles {
   const configFile = path.join(workDir, "stack.config.json");
   const outDir = path.join(workDir, "cdktf.out");
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-  execFileSync(path.join(PROJECT_DIR, "node_modules", ".bin", "cdktf"), ["synth", "--output", outDir], {
-    cwd: PROJECT_DIR,
+  execFileSync(path.join(projectDir, "node_modules", ".bin", "cdktf"), ["synth", "--output", outDir], {
+    cwd: projectDir,
     env: { ...process.env, STACK_CONFIG_FILE: configFile, CHECKPOINT_DISABLE: "1", CI: "1" },
     stdio: "pipe",
   });
