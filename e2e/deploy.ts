@@ -196,7 +196,7 @@ async function main(): Promise<number> {
     });
     await checkRunningStack(steps);
     await sessions.start();
-    await printSessions(steps, sessions, sessions.environment(previousDeployment, path.join(workDir, "before-upgrade")), `on release ${release.version}`);
+    await printSessions(steps, sessions, sessions.environment(previousDeployment, path.join(workDir, "before-upgrade")), `on release ${release.version}`, { interactive: true });
     await steps.run(`dashboards of release ${release.version}`, "every panel equals its oracle (1-minute steps)", async () =>
       allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, release.dashboards, ALL, sessions.range(RULE_INTERVAL_SECONDS), sessions.expected())),
     );
@@ -209,7 +209,7 @@ async function main(): Promise<number> {
       return { found: `exit ${backfill.status}; ${summary}`, passed: backfill.status === 0 && summary.includes("nothing missing") };
     });
     await interactiveSessionWithRestarts(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade")));
-    await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", ["write", "commit"]);
+    await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", { plans: ["write", "commit"] });
 
     // The dashboards as this checkout deploys them (the JSON files of dashboards/json).
     const dashboards = Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).map((model) => JSON.parse(JSON.stringify(model)));
@@ -366,12 +366,24 @@ class OracleSessions {
   }
 }
 
-/** The end-to-end scenario's sessions with tool use (or those of `plans`), to the published OTLP port. */
-async function printSessions(steps: Steps, sessions: OracleSessions, sessionEnv: SessionEnvironment, when: string, plans = ["write", "edit", "reject", "commit"]): Promise<void> {
+/**
+ * The end-to-end scenario's sessions with tool use (or those of `plans`), to
+ * the published OTLP port, and with `interactive` an interactive session
+ * (the oracle's active time per type needs one).
+ */
+async function printSessions(
+  steps: Steps,
+  sessions: OracleSessions,
+  sessionEnv: SessionEnvironment,
+  when: string,
+  { plans = ["write", "edit", "reject", "commit"], interactive = false } = {},
+): Promise<void> {
   const scenario = sessionPlans(sessionEnv.repo);
-  await steps.run(`Claude Code sessions ${when}`, `${plans.length} sessions to ${sessionEnv.stackEnv.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
+  const count = plans.length + (interactive ? 1 : 0);
+  await steps.run(`Claude Code sessions ${when}`, `${count} sessions to ${sessionEnv.stackEnv.OTEL_EXPORTER_OTLP_ENDPOINT}`, async () => {
     for (const plan of plans) sessions.runs.push(await runPrintSession(scenario[plan], sessions.standIn, sessionEnv));
-    return { found: `${plans.length} sessions, ${sessions.standIn.served.length} answers so far`, passed: true };
+    if (interactive) sessions.runs.push(await runInteractiveSession(scenario.interactive, sessions.standIn, sessionEnv, path.dirname(sessionEnv.repo), async () => undefined));
+    return { found: `${count} sessions, ${sessions.standIn.served.length} answers so far`, passed: true };
   });
 }
 
@@ -379,7 +391,9 @@ async function printSessions(steps: Steps, sessions: OracleSessions, sessionEnv:
 async function interactiveSessionWithRestarts(steps: Steps, sessions: OracleSessions, sessionEnv: SessionEnvironment): Promise<void> {
   const plan = sessionPlans(sessionEnv.repo).interactive;
   const { standIn } = sessions;
-  const tokensOf = (answers: number) => standIn.served.filter((a) => a.tag === plan.tag).slice(0, answers).reduce((total, a) => total + totalOf(a.usage), 0);
+  const servedBefore = standIn.served.length;
+  const answersOfThisSession = () => standIn.served.slice(servedBefore).filter((a) => a.tag === plan.tag);
+  const tokensOf = (answers: number) => answersOfThisSession().slice(0, answers).reduce((total, a) => total + totalOf(a.usage), 0);
   const restarts: Record<string, number> = {};
   await steps.run("interactive session with docker restart of the Collector, then of Prometheus", "no tokens lost", async () => {
     const run = await runInteractiveSession(plan, standIn, sessionEnv, path.dirname(sessionEnv.repo), async (answer, sessionId) => {
@@ -393,7 +407,7 @@ async function interactiveSessionWithRestarts(steps: Steps, sessions: OracleSess
       restarts[name] = (Date.now() - started) / 1000;
     });
     sessions.runs.push(run);
-    const sent = sessionTokens(standIn.served, plan.tag);
+    const sent = tokensOf(Infinity);
     await waitForTokens(PROMETHEUS_URL, run.sessionId, sent, 60_000);
     const seen = await tokensInPrometheus(PROMETHEUS_URL, run.sessionId);
     const restartTimes = Object.entries(restarts).map(([name, seconds]) => `${name} back in ${seconds.toFixed(1)} s`).join(", ");
