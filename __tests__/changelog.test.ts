@@ -1,9 +1,11 @@
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_CONFIG } from "../config/stack-config";
 import { renderRecordingRules } from "../renderers/recording-rules";
 import { KEPT_ATTRIBUTES } from "../telemetry/catalog";
+import { previousReleaseEntry } from "../e2e/previous-release";
 import { synthStack } from "./helpers";
 
 const PROJECT_DIR = path.join(__dirname, "..");
@@ -40,4 +42,10 @@ test("a change to the rules, the kept labels or the volumes comes with a changel
     );
   }
   expect(newestEntry).toMatch(/^### Upgrade/m);
+});
+
+test("the release before the newest names its commit, which the deploy test upgrades from", () => {
+  const { commit } = previousReleaseEntry(changelog);
+  const found = spawnSync("git", ["-C", PROJECT_DIR, "cat-file", "-e", `${commit}^{commit}`]);
+  if (found.status !== 0) throw new Error(`commit ${commit} is not in this clone's history (a shallow clone? git fetch --unshallow)`);
 });

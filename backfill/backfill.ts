@@ -127,7 +127,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: steps }, samples.slice(0, split));
       add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: "," }, samples.slice(split));
     }
-    for (const { labels, samples } of perInterval.values()) files.write(series.recorded, labels, samples);
+    let written = false;
+    for (const { labels, samples } of perInterval.values()) {
+      files.write(series.recorded, labels, samples);
+      written = true;
+    }
     const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
     for (const { labels, samples } of rolledUp.values()) {
       const before = samples.filter(([at]) => at < firstRollup);
@@ -135,8 +139,9 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
       files.write(series.windowToDate, labels, runningSums);
       files.write(series.windowTotal, labels, totals);
+      written = true;
     }
-    if (perInterval.size > 0 || rolledUp.size > 0) seriesNames.push(series.recorded);
+    if (written) seriesNames.push(series.recorded);
     return { perInterval };
   }
 

@@ -332,6 +332,8 @@ class OracleSessions {
   readonly receiver = new EventReceiver(`http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.otlpHttp}/v1/logs`);
   readonly from = Math.floor(Date.now() / 1000) - 30;
   private endpoints?: { apiUrl: string; eventsEndpoint: string };
+  /** The teams' home folders of the first workspace: every session of a team runs as one user. */
+  private homes?: SessionEnvironment["homes"];
 
   async start(): Promise<void> {
     this.endpoints = { apiUrl: await this.standIn.start(), eventsEndpoint: await this.receiver.start() };
@@ -344,12 +346,17 @@ class OracleSessions {
     await this.receiver.stop();
   }
 
-  /** A workspace in `dir` for sessions with the settings the deployed stack outputs, `overrides` on top. */
+  /**
+   * A workspace in `dir` (a new repository; the teams' homes of the first one)
+   * for sessions with the settings the deployed stack outputs, `overrides` on top.
+   */
   environment(deployment: Deployment, dir: string, overrides: Record<string, string> = {}): SessionEnvironment {
     if (!this.endpoints) throw new Error("the session tools are not started");
     fs.mkdirSync(dir, { recursive: true });
     const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
-    return { stackEnv: { ...settings, ...overrides }, ...this.endpoints, ...prepareWorkspace(dir), exportIntervalMillis: EXPORT_INTERVAL_MS };
+    const workspace = prepareWorkspace(dir);
+    this.homes ??= workspace.homes;
+    return { stackEnv: { ...settings, ...overrides }, ...this.endpoints, ...workspace, homes: this.homes, exportIntervalMillis: EXPORT_INTERVAL_MS };
   }
 
   expected(): Record<string, Expectation> {
