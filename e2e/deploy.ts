@@ -39,7 +39,7 @@ import { queryNumber, tokensInPrometheus, waitForTokens } from "../testkit/prome
 import { untilAllRowsPass, waitUntil } from "../testkit/waits";
 import { answersOk, portOpen, sleep } from "../testkit/processes";
 import { markdownTable, runAsScript } from "../testkit/report";
-import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
+import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans, trustRepository } from "./scenario";
 import { ensureStackImages } from "../testkit/stack-images";
 import { PreviousRelease, checkoutPreviousRelease } from "./previous-release";
 import { synthesize } from "../testkit/stack-files";
@@ -355,6 +355,7 @@ class OracleSessions {
     fs.mkdirSync(dir, { recursive: true });
     const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
     const workspace = prepareWorkspace(dir);
+    if (this.homes) trustRepository(this.homes, workspace.repo);
     this.homes ??= workspace.homes;
     return { stackEnv: { ...settings, ...overrides }, ...this.endpoints, ...workspace, homes: this.homes, exportIntervalMillis: EXPORT_INTERVAL_MS };
   }

@@ -280,22 +280,31 @@ export function prepareWorkspace(workDir: string): { homes: Record<Team, string>
   for (const team of Object.keys(TEAMS) as Team[]) {
     const home = path.join(workDir, `home-${team}`);
     fs.mkdirSync(home, { recursive: true });
-    // Skip first-run screens of the interactive UI: onboarding, folder trust, API key approval.
+    // Skip first-run screens of the interactive UI: onboarding, API key approval, and folder trust (trustRepository).
     fs.writeFileSync(
       path.join(home, ".claude.json"),
-      JSON.stringify({
-        hasCompletedOnboarding: true,
-        theme: "dark",
-        customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
-        projects: { [repo]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-      }),
+      JSON.stringify({ hasCompletedOnboarding: true, theme: "dark", customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] }, projects: {} }),
     );
     homes[team] = home;
   }
+  trustRepository(homes, repo);
   const binDir = path.join(workDir, "bin");
   fs.mkdirSync(binDir, { recursive: true });
   fs.writeFileSync(path.join(binDir, "gh"), '#!/bin/sh\necho "https://github.com/example/e2e/pull/1"\n', { mode: 0o755 });
   return { homes, repo, binDir };
+}
+
+/**
+ * Marks `repo` as trusted in each home's Claude Code settings, keeping what the
+ * CLI wrote there (its user id): a later workspace can run as the same users.
+ */
+export function trustRepository(homes: Readonly<Record<Team, string>>, repo: string): void {
+  for (const home of Object.values(homes)) {
+    const file = path.join(home, ".claude.json");
+    const settings = JSON.parse(fs.readFileSync(file, "utf8"));
+    settings.projects = { ...settings.projects, [repo]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } };
+    fs.writeFileSync(file, JSON.stringify(settings));
+  }
 }
 
 /** Runs one `claude -p` session to its end. */
