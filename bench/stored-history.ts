@@ -160,6 +160,7 @@ export async function runHistory(
     const bytesOnDisk = directoryBytes(dbDir);
     log(`history: ${bytesOnDisk} bytes on disk in ${written.blocks} blocks, merged in ${mergeSeconds.toFixed(0)} s`);
     const backfill = historyCase.backfillFrom ? await backfillTwice(url, dbDir, binaries.promtool, config, path.join(dir, "backfill"), historyCase, log) : undefined;
+    if (backfill) exact["a second backfill writes nothing"] = { passed: backfill.secondRunSamples === 0, summary: `${backfill.secondRunSamples} samples` };
     for (const reading of historyCase.exactReadings) {
       const model = dashboardOf(config, reading);
       exact[reading] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });

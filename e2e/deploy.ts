@@ -29,7 +29,7 @@ import { stackDashboardConfig } from "../dashboards/config";
 import { RULE_GROUP, recordingRules } from "../renderers/recording-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "../testkit/docker-engine";
-import { ClaudeEvent, EventReceiver } from "./event-receiver";
+import { EventReceiver } from "./event-receiver";
 import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { expectations, sessionTokens } from "./oracle";
 import { postOtlp } from "../testkit/otlp";
@@ -42,6 +42,7 @@ import { markdownTable, runAsScript } from "../testkit/report";
 import { SessionEnvironment, SessionRun, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans, trustRepository } from "./scenario";
 import { ensureStackImages } from "../testkit/stack-images";
 import { PreviousRelease, checkoutPreviousRelease } from "./previous-release";
+import { dockerVolumeTsdb } from "../backfill/tsdb-access";
 import { synthesize } from "../testkit/stack-files";
 import { SERVER_NAME, TestCertificate, selfSignedCertificate, trustingEnv } from "../testkit/tls";
 import { buildProviderMirror } from "../testkit/terraform-mirror";
@@ -208,19 +209,20 @@ async function main(): Promise<number> {
       const summary = `${backfill.stdout}${backfill.stderr}`.trim().split("\n").pop() ?? "";
       return { found: `exit ${backfill.status}; ${summary}`, passed: backfill.status === 0 && summary.includes("nothing missing") };
     });
+    await backfillWriter(steps, files.prometheusImage, workDir);
     await interactiveSessionWithRestarts(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade")));
     await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", { plans: ["write", "commit"] });
 
     // The dashboards as this checkout deploys them (the JSON files of dashboards/json).
     const dashboards = Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).map((model) => JSON.parse(JSON.stringify(model)));
-    await checkAcrossUpgrade(steps, "dashboards across the upgrade", dashboards, sessions);
+    await checkEveryView(steps, "dashboards across the upgrade", dashboards, sessions.from, () => sessions.expected());
     await steps.run("metrics from events", "every event series equals the CLI's own events", async () =>
       allEqualOnceArrived("series", () => eventMetricChecks(PROMETHEUS_URL, sessions.receiver.events, sessions.range(RULE_INTERVAL_SECONDS))),
     );
     await sessions.stop();
 
     await upgrade(steps, previousDeployment, `rollback to release ${release.version}`);
-    await checkAcrossUpgrade(steps, `dashboards of release ${release.version} after the rollback`, release.dashboards, sessions);
+    await checkEveryView(steps, `dashboards of release ${release.version} after the rollback`, release.dashboards, sessions.from, () => sessions.expected());
     await upgrade(steps, deployment, `this checkout again (${currentVersion()})`);
 
     const oracle = sessions.oracle();
@@ -310,13 +312,10 @@ async function checkRunningStack(steps: Steps): Promise<void> {
   });
 }
 
+/** What the dashboards must show for the sessions sent, from the first one on. */
 interface Oracle {
   readonly expected: Readonly<Record<string, Expectation>>;
-  /** The sessions' events as the CLI sent them (the event metrics' oracle). */
-  readonly events: readonly ClaudeEvent[];
   readonly from: number;
-  /** The range from the first session until now (range queries end at the last whole step, as Grafana's do). */
-  range(): { from: number; to: number; step: number };
 }
 
 /** Overrides the printed settings' temporality (cumulative) for sessions that export deltas. */
@@ -370,7 +369,7 @@ class OracleSessions {
 
   /** What the dashboards must show for the sessions so far. */
   oracle(): Oracle {
-    return { expected: this.expected(), events: [...this.receiver.events], from: this.from, range: () => this.range(RULE_INTERVAL_SECONDS) };
+    return { expected: this.expected(), from: this.from };
   }
 }
 
@@ -423,6 +422,29 @@ async function interactiveSessionWithRestarts(steps: Steps, sessions: OracleSess
   });
 }
 
+/**
+ * The backfill's way of writing blocks, on the stack's volume through one-shot
+ * containers of its Prometheus image: the upgrade's backfill found nothing to
+ * write, so a probe series shows that a written block reaches Prometheus.
+ */
+async function backfillWriter(steps: Steps, prometheusImage: string, workDir: string): Promise<void> {
+  await steps.run("backfill's block writer on the volume", "a probe sample staged by promtool and published in one-shot containers is in Prometheus", async () => {
+    const dir = fs.mkdtempSync(path.join(workDir, "backfill-probe-"));
+    fs.chmodSync(dir, 0o755);
+    const file = path.join(dir, "probe.om");
+    const at = Math.floor(Date.now() / 1000) - 600;
+    fs.writeFileSync(file, `deploy_test_backfill_probe{run="${process.pid}"} 1 ${at}\n# EOF\n`, { mode: 0o644 });
+    const tsdb = dockerVolumeTsdb({ volume: VOLUME, image: prometheusImage });
+    await tsdb.recover();
+    await tsdb.stage(file, 24);
+    const published = await tsdb.publish();
+    const started = Date.now();
+    const probe = `count_over_time(deploy_test_backfill_probe{run="${process.pid}"}[1h])`;
+    const loaded = await waitUntil(async () => (await queryNumber(PROMETHEUS_URL, probe)) === 1, 180_000);
+    return { found: `${published.blocks} block published; ${loaded ? `in Prometheus after ${((Date.now() - started) / 1000).toFixed(0)} s` : "NOT in Prometheus after 180 s"}`, passed: published.blocks === 1 && loaded };
+  });
+}
+
 /** `cdktf deploy` of another source tree on the same state and volume. */
 async function upgrade(steps: Steps, to: Deployment, what: string): Promise<void> {
   const marker = `deploy-test-${process.pid}-${Date.now()}`;
@@ -443,17 +465,26 @@ async function upgrade(steps: Steps, to: Deployment, what: string): Promise<void
 const WINDOWS_CLOSED_TIMEOUT_MS = (durationSeconds(DEPLOY_TEST_CONFIG.prometheus.rollupWindow) + 4 * RULE_INTERVAL_SECONDS) * 1000 + SETTLE_TIMEOUT_MS;
 
 /**
- * Every panel of `dashboards` over the range from the first session (before
- * the upgrade) to now: single values, and time series at 1-minute steps (the
- * per-interval sums) and at 1-hour steps (the window totals).
+ * The views every panel is checked in: time series at 1-minute steps (the
+ * per-minute sums) over the range until now, and at 1-hour steps (the window
+ * totals) over a range that ends an hour from now, as Grafana's "Today" does:
+ * Grafana ends a range query at the last whole step, so a range ending now
+ * would leave out the hour under way.
  */
-async function checkAcrossUpgrade(steps: Steps, what: string, dashboards: readonly any[], sessions: OracleSessions): Promise<void> {
-  for (const [step, steps_, timeoutMs] of [
-    [RULE_INTERVAL_SECONDS, "1-minute steps", SETTLE_TIMEOUT_MS],
-    [3600, "1-hour steps", WINDOWS_CLOSED_TIMEOUT_MS],
-  ] as const) {
-    await steps.run(`${what}: single values, time series at ${steps_}`, "every panel equals its oracle", async () =>
-      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, sessions.range(step), sessions.expected()), timeoutMs),
+const VIEWS = [
+  { steps: "1-minute steps", step: RULE_INTERVAL_SECONDS, ahead: 0, timeoutMs: SETTLE_TIMEOUT_MS },
+  { steps: "1-hour steps", step: 3600, ahead: 3600, timeoutMs: WINDOWS_CLOSED_TIMEOUT_MS },
+] as const;
+
+/** Every panel of `dashboards` in each of VIEWS, single values included, against `expected`, from `from`. */
+async function checkEveryView(steps: Steps, what: string, dashboards: readonly any[], from: number, expected: () => Record<string, Expectation>): Promise<void> {
+  for (const view of VIEWS) {
+    await steps.run(`${what}: single values, time series at ${view.steps}`, "every panel equals its oracle", async () =>
+      allEqualOnceArrived(
+        "panels",
+        () => checkPanels(PROMETHEUS_URL, dashboards, ALL, { from, to: Math.floor(Date.now() / 1000) + view.ahead, step: view.step }, expected()),
+        view.timeoutMs,
+      ),
     );
   }
 }
@@ -537,14 +568,7 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
     const group = await recordingRuleGroup();
     return group !== undefined && Date.parse(group.lastEvaluation) / 1000 > appliedAt;
   }, (RULE_INTERVAL_SECONDS + 30) * 1000);
-  for (const [step, steps_] of [
-    [RULE_INTERVAL_SECONDS, "1-minute steps"],
-    [3600, "1-hour steps"],
-  ] as const) {
-    await steps.run(`data kept: dashboards after the fork change, time series at ${steps_}`, "every panel equals the same oracle (counted once)", async () =>
-      allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, dashboards, ALL, { ...oracle.range(), step }, oracle.expected)),
-    );
-  }
+  await checkEveryView(steps, "data kept: dashboards after the fork change", dashboards, oracle.from, () => ({ ...oracle.expected }));
 
   const [attribute, value] = Object.entries(FORK_CHANGE.teamAttributes).find(([key]) => !(key in DEFAULT_CONFIG.teamAttributes))!;
   await steps.run(`fork change: new team attribute ${attribute}`, `a session sending ${attribute}=${value} is labelled with it`, async () => {
