@@ -35,6 +35,7 @@ roll_forward() {
   fi
 }
 case "$2" in
+  prepare) mkdir -p ${STAGING} ;;
   recover) roll_forward; rm -rf ${STAGING} ;;
   publish) mv ${STAGING} ${READY}; echo "kilobytes $(du -sk ${READY} | cut -f1)"; roll_forward ;;
 esac
@@ -42,16 +43,22 @@ esac
 
 const run = promisify(execFile);
 
-/** Runs `program args` where the TSDB is at `dataDir`; returns its output. */
-type Runner = (program: "promtool" | "sh", args: string[], inputDir?: string) => Promise<string>;
+/**
+ * Runs `program args` where the TSDB is at `dataDir`, with `tmpDir` as TMPDIR
+ * and `inputDir` readable; returns its output.
+ */
+type Runner = (program: "promtool" | "sh", args: string[], options?: { inputDir?: string; tmpDir?: string }) => Promise<string>;
 
 function tsdbAccess(dataDir: string, runner: Runner, inputDirOf: (file: string) => string): TsdbAccess {
-  const publishStep = (step: "recover" | "publish") => runner("sh", ["-c", PUBLISH_SCRIPT, "sh", dataDir, step]);
+  const publishStep = (step: "prepare" | "recover" | "publish") => runner("sh", ["-c", PUBLISH_SCRIPT, "sh", dataDir, step]);
+  const staging = path.posix.join(dataDir, STAGING);
   return {
     recover: async () => void (await publishStep("recover")),
     stage: async (file, maxBlockHours) => {
       const input = path.posix.join(inputDirOf(file), path.basename(file));
-      await runner("promtool", ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${maxBlockHours}h`, "-q", input, path.posix.join(dataDir, STAGING)], path.dirname(file));
+      await publishStep("prepare");
+      // promtool's scratch space, on the same disk, gone with the staging folder (the image may have no /tmp).
+      await runner("promtool", ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${maxBlockHours}h`, "-q", input, staging], { inputDir: path.dirname(file), tmpDir: staging });
     },
     publish: async () => {
       const lines = (await publishStep("publish")).split("\n");
@@ -65,7 +72,8 @@ function tsdbAccess(dataDir: string, runner: Runner, inputDirOf: (file: string) 
 export function localTsdb(dataDir: string, promtool: string): TsdbAccess {
   return tsdbAccess(
     dataDir,
-    async (program, args) => (await run(program === "promtool" ? promtool : "/bin/sh", args, { maxBuffer: 64 * 1024 * 1024 })).stdout,
+    async (program, args, options) =>
+      (await run(program === "promtool" ? promtool : "/bin/sh", args, { env: { ...process.env, ...(options?.tmpDir ? { TMPDIR: options.tmpDir } : {}) }, maxBuffer: 64 * 1024 * 1024 })).stdout,
     (file) => path.dirname(file),
   );
 }
@@ -87,10 +95,11 @@ export function dockerVolumeTsdb({ volume, image, dataPath = "/prometheus" }: Pr
   const INPUT = "/backfill-input";
   return tsdbAccess(
     dataPath,
-    async (program, args, inputDir) => {
-      const mounts = ["-v", `${volume}:${dataPath}`, ...(inputDir ? ["-v", `${inputDir}:${INPUT}:ro`] : [])];
+    async (program, args, options) => {
+      const mounts = ["-v", `${volume}:${dataPath}`, ...(options?.inputDir ? ["-v", `${options.inputDir}:${INPUT}:ro`] : [])];
+      const env = options?.tmpDir ? ["-e", `TMPDIR=${options.tmpDir}`] : [];
       const entrypoint = program === "promtool" ? "/bin/promtool" : "/bin/sh";
-      return (await run("docker", ["run", "--rm", "--network", "none", ...mounts, "--entrypoint", entrypoint, image, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+      return (await run("docker", ["run", "--rm", "--network", "none", ...mounts, ...env, "--entrypoint", entrypoint, image, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
     },
     () => INPUT,
   );
