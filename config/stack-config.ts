@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import { RESERVED_LABELS, labelForAttribute } from "../telemetry/catalog";
+import { AlertingConfig, BudgetsConfig, DEFAULT_ALERTING, DEFAULT_BUDGETS, validateAlerting } from "./alerting-config";
 
 /**
  * Everything a fork changes, in one place. Every field has a default in
@@ -29,6 +30,8 @@ export interface StackConfig {
     readonly prometheus: number;
     /** @default 3000 */
     readonly grafana: number;
+    /** Alertmanager's web UI and API, always on 127.0.0.1. @default 9093 */
+    readonly alertmanager: number;
   };
 
   /** Pinned container images. A tag is required and `latest` is refused. */
@@ -39,6 +42,8 @@ export interface StackConfig {
     readonly prometheus: string;
     /** @default "grafana/grafana:13.2.0" */
     readonly grafana: string;
+    /** @default "prom/alertmanager:v0.35.0" */
+    readonly alertmanager: string;
   };
 
   readonly prometheus: {
@@ -216,6 +221,15 @@ export interface StackConfig {
     readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
   };
 
+  /**
+   * Spend budgets per team (and per user), which the alerting rules compare
+   * with the same recorded sums the dashboards read. See config/alerting-config.ts.
+   */
+  readonly budgets: BudgetsConfig;
+
+  /** Alertmanager, its receivers and routes, and the alerts' thresholds. See config/alerting-config.ts. */
+  readonly alerting: AlertingConfig;
+
   /** What the Claude Code settings this stack outputs ask clients to do. */
   readonly claudeCode: {
     /** OTLP protocol clients use. @default "grpc" */
@@ -228,11 +242,12 @@ export interface StackConfig {
 export const DEFAULT_CONFIG: StackConfig = {
   namePrefix: "claude-code-monitoring",
   bindAddress: "127.0.0.1",
-  ports: { otlpGrpc: 4317, otlpHttp: 4318, prometheus: 9090, grafana: 3000 },
+  ports: { otlpGrpc: 4317, otlpHttp: 4318, prometheus: 9090, grafana: 3000, alertmanager: 9093 },
   images: {
     collector: "otel/opentelemetry-collector-contrib:0.161.0",
     prometheus: "prom/prometheus:v3.16.0",
     grafana: "grafana/grafana:13.2.0",
+    alertmanager: "prom/alertmanager:v0.35.0",
   },
   prometheus: { retentionTime: "15d", retentionSize: "", scrapeInterval: "10s", ruleInterval: "1m", rollupWindow: "1h" },
   collector: { deltaMaxStale: "5m", metricExpiration: "5m", memoryLimitMiB: 512 },
@@ -248,6 +263,8 @@ export const DEFAULT_CONFIG: StackConfig = {
     publishPrometheus: false,
   },
   centralStore: { remoteWriteUrl: "", queryUrl: "", site: "", tenant: "", tenantHeader: "THANOS-TENANT", tls: { certFile: "", keyFile: "", caFile: "" } },
+  budgets: DEFAULT_BUDGETS,
+  alerting: DEFAULT_ALERTING,
   claudeCode: { protocol: "grpc", metricExportIntervalMillis: 30000 },
 };
 
@@ -363,6 +380,16 @@ function validateConfig(config: StackConfig, problems: string[]): void {
   validateGrafana(config.grafana, config.centralStore.remoteWriteUrl !== "", problems);
   validateTeamMode(config, problems);
   validateCentralStore(config, problems);
+  validateAlerting(
+    config.budgets,
+    config.alerting,
+    {
+      teamAttributeKeys: Object.keys(config.teamAttributes),
+      ruleIntervalSeconds: PROMETHEUS_DURATION.test(config.prometheus.ruleInterval) ? durationSeconds(config.prometheus.ruleInterval) : 0,
+      isDuration: (value) => typeof value === "string" && value !== "" && PROMETHEUS_DURATION.test(value) && durationSeconds(value) > 0,
+    },
+    problems,
+  );
   if (!["grpc", "http/protobuf"].includes(config.claudeCode.protocol)) {
     problems.push(`\`claudeCode.protocol\` must be "grpc" or "http/protobuf", got: ${JSON.stringify(config.claudeCode.protocol)}`);
   }
@@ -578,7 +605,7 @@ function checkKnownKeys(given: Record<string, unknown>, defaults: object, path: 
       problems.push(`unknown setting \`${setting}\`; known settings here: ${Object.keys(known).join(", ")}`);
       continue;
     }
-    const isFreeForm = setting === "teamAttributes" || setting === "teamMode.teams";
+    const isFreeForm = FREE_FORM.includes(setting);
     if (isPlainObject(known[key]) && !isFreeForm) {
       if (!isPlainObject(given[key])) {
         problems.push(`\`${setting}\` must be an object with the keys ${Object.keys(known[key] as object).join(", ")}`);
@@ -589,8 +616,11 @@ function checkKnownKeys(given: Record<string, unknown>, defaults: object, path: 
   }
 }
 
+/** Objects whose keys a fork chooses; their own validation checks them. */
+const FREE_FORM = ["teamAttributes", "teamMode.teams", "budgets.teams", "budgets.otherTeams", "alerting.receivers"];
+
 /** Free-form objects a fork replaces as a whole, so it can remove the defaults' entries. */
-const REPLACED_WHOLE = ["teamAttributes", "teams"];
+const REPLACED_WHOLE = ["teamAttributes", "teams", "receivers"];
 
 function mergeConfig<T>(defaults: T, overrides: Record<string, unknown>): T {
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };

@@ -21,6 +21,13 @@ export interface PrometheusConfigOptions {
   readonly remoteWrite?: RemoteWrite;
   /** Path of the recording rules file, as Prometheus sees it. */
   readonly rulesFile: string;
+  /**
+   * Alerting: the alerting rules file and where Alertmanager, the Collector's
+   * own metrics and Prometheus's own metrics are (the stack alerts read the
+   * last two).
+   * @default - no alerting
+   */
+  readonly alerting?: PrometheusAlerting;
   /** How long samples are kept (Prometheus duration). */
   readonly retentionTime: string;
   /** Size cap of the TSDB such as 10GB; empty for none. */
@@ -39,6 +46,23 @@ export interface RemoteWrite {
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
 }
 
+/** What Prometheus needs for alerting. */
+export interface PrometheusAlerting {
+  /** Path of the alerting rules file, as Prometheus sees it. */
+  readonly rulesFile: string;
+  /** Alertmanager's host:port. */
+  readonly alertmanager: string;
+  /** The Collector's own metrics (its `telemetry` endpoint), host:port. */
+  readonly collectorTelemetry: string;
+  /** Prometheus's own metrics, host:port. */
+  readonly self: string;
+  /**
+   * Basic auth for scraping itself when Prometheus requires it: user name and
+   * the file holding the password. @default - none
+   */
+  readonly selfLogin?: { readonly username: string; readonly passwordFile: string };
+}
+
 /** One exporter of the Collector to scrape. */
 export interface CollectorTarget {
   /** host:port, as Prometheus reaches it. */
@@ -53,6 +77,10 @@ export interface CollectorTarget {
 
 /** Name of the scrape job that reads the Collector. */
 export const COLLECTOR_JOB = "otel-collector";
+/** Name of the scrape job that reads the Collector's own metrics (alerting only). */
+export const COLLECTOR_TELEMETRY_JOB = "otel-collector-telemetry";
+/** Name of the scrape job that reads Prometheus's own metrics (alerting only). */
+export const PROMETHEUS_JOB = "prometheus";
 
 /**
  * Renders prometheus.yml. `honor_labels` keeps the `job` label the exporter
@@ -68,7 +96,8 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
       evaluation_interval: options.scrapeInterval,
       ...(options.remoteWrite ? { external_labels: { [SITE_LABEL]: options.remoteWrite.site } } : {}),
     },
-    rule_files: [options.rulesFile],
+    rule_files: [options.rulesFile, ...(options.alerting ? [options.alerting.rulesFile] : [])],
+    ...(options.alerting ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [options.alerting.alertmanager] }] }] } } : {}),
     scrape_configs: [
       {
         job_name: COLLECTOR_JOB,
@@ -78,6 +107,7 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
           instance === undefined ? { targets: [address] } : { targets: [address], labels: { instance } },
         ),
       },
+      ...(options.alerting ? selfScrapes(options.alerting) : []),
     ],
     ...(options.remoteWrite
       ? {
@@ -135,6 +165,19 @@ export function prometheusFlags(options: PrometheusFlagsOptions): string[] {
     `--web.listen-address=:${options.port}`,
     `--enable-feature=${PROMETHEUS_FEATURES.join(",")}`,
     ...(options.webConfigFile ? [`--web.config.file=${options.webConfigFile}`] : []),
+  ];
+}
+
+/** The scrape jobs the stack alerts read: the Collector's and Prometheus's own metrics. */
+function selfScrapes(alerting: PrometheusAlerting): object[] {
+  const login = alerting.selfLogin;
+  return [
+    { job_name: COLLECTOR_TELEMETRY_JOB, static_configs: [{ targets: [alerting.collectorTelemetry] }] },
+    {
+      job_name: PROMETHEUS_JOB,
+      ...(login ? { basic_auth: { username: login.username, password_file: login.passwordFile } } : {}),
+      static_configs: [{ targets: [alerting.self] }],
+    },
   ];
 }
 

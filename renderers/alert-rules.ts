@@ -1,0 +1,409 @@
+import { stringify } from "yaml";
+import { Budget, BudgetsConfig, AlertingConfig, teamBudget, timeZoneOffsetSeconds } from "../config/alerting-config";
+import { durationSeconds } from "../config/stack-config";
+import { EventMetric, Label, Metric, RecordedSeries } from "../telemetry/catalog";
+import { COLLECTOR_JOB, COLLECTOR_TELEMETRY_JOB, PROMETHEUS_JOB } from "./prometheus-config";
+
+/** What the alerting rules depend on. */
+export interface AlertRulesOptions {
+  /** The recording rules' interval, which the budget rules also run at, e.g. "1m". */
+  readonly interval: string;
+  /** Prometheus's scrape interval: the rules read this far behind the clock, like the recording rules. */
+  readonly scrapeInterval: string;
+  readonly budgets: BudgetsConfig;
+  readonly alerting: AlertingConfig;
+  /** Label of the team attribute that budgets and alerts count by (budgetTeamAttribute), e.g. team_id. */
+  readonly teamLabel: string;
+  /**
+   * Team mode's series budget per team, for TeamOverSeriesBudget.
+   * @default - no such alert
+   */
+  readonly maxSeriesPerTeam?: number;
+  /**
+   * The main dashboard's URL, which each budget alert links to with its team
+   * (and user) picked and the range of its period.
+   * @default - no link
+   */
+  readonly dashboardUrl?: string;
+}
+
+/** File name of the alerting rules, in the Prometheus container and beside the dashboards' JSON. */
+export const ALERT_RULES_FILE = "alert-rules.yml";
+
+/** The series the budget rules write: each team's (and user's) spend in its periods, and the budgets themselves. */
+export const BudgetSeries = {
+  /** Budget in US dollars, by team and `budget` (BudgetPeriod). */
+  budget: "claude_code_budget_usd",
+  teamToday: "team:claude_code_cost_usage_USD:today",
+  teamMonthToDate: "team:claude_code_cost_usage_USD:month_to_date",
+  /** Month to date plus the trailing 7-day daily mean times the days left in the month. */
+  teamMonthForecast: "team:claude_code_cost_usage_USD:month_forecast",
+  userToday: "user:claude_code_cost_usage_USD:today",
+} as const;
+
+/** The `budget` label of budgets and budget alerts. */
+export const BudgetPeriod = { day: "daily", month: "monthly", userDay: "user daily" } as const;
+
+/** Label with the budget's amount as text (e.g. "200.00") on budgets and budget alerts. */
+export const BUDGET_AMOUNT_LABEL = "budget_usd";
+
+/** Labels of every alert: how urgent it is, and what it is about. */
+export const SEVERITY_LABEL = "severity";
+export const Severity = { warning: "warning", critical: "critical" } as const;
+
+/** Labels the budget rules compute a period from, on series inside their subqueries only. */
+const DAY_LABEL = "budget_day";
+const MONTH_LABEL = "budget_month";
+const BLOCK_LABEL = "budget_block";
+const PART_LABEL = "part";
+
+/** An alerting rule as Prometheus's rule file holds it. */
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+type Rule = AlertingRule | RecordingRule;
+
+/** Names of the rule groups, for Prometheus's /api/v1/rules and the tests. */
+export const ALERT_GROUPS = { budgets: "claude-code-budgets", usage: "claude-code-usage", stack: "claude-code-stack" } as const;
+
+/**
+ * Renders the alerting rules file: budgets (recorded, so dashboards and
+ * annotations read them), each team's spend in its day and month, and the
+ * alerts on them, on the API's answers and on the stack itself.
+ */
+export function renderAlertRules(options: AlertRulesOptions): string {
+  const offset = options.scrapeInterval;
+  const groups = [
+    { name: ALERT_GROUPS.budgets, interval: options.interval, query_offset: offset, rules: budgetRules(options) },
+    { name: ALERT_GROUPS.usage, interval: options.interval, query_offset: offset, rules: usageAlerts(options) },
+    { name: ALERT_GROUPS.stack, interval: options.interval, rules: stackAlerts(options) },
+  ];
+  return stringify({ groups }, { lineWidth: 0 });
+}
+
+/**
+ * Spend in US dollars of each group of `by` labels since the start of the
+ * current period (a day or a month in the budgets' time zone), from the
+ * recording rules' per-interval sums: exactly the samples a dashboard adds up
+ * over the same range. Prometheus has no ranges of varying length, so three
+ * parts cover (period start, now] without overlap:
+ * - whole blocks: a subquery walks the last day (or 31 days) one block at a
+ *   time (an hour, or the longest step that divides the zone's offset: see
+ *   blockSeconds), labels each block's sum with the period it falls in, and
+ *   keeps those of the current period. Periods start at block boundaries;
+ * - the rule intervals of the block under way, the same way one interval at
+ *   a time, each holding at most one sample of a series;
+ * - the samples written after the last whole interval.
+ * Subquery steps fall on multiples of their step since 1970, which is what
+ * makes the blocks and intervals line up with the periods.
+ */
+export function spendSincePeriodStart(series: RecordedSeries, by: readonly string[], period: "day" | "month", intervalSeconds: number, offsetSeconds: number): string {
+  const block = blockSeconds(intervalSeconds, offsetSeconds);
+  const { label, range } = period === "day" ? { label: DAY_LABEL, range: "1d" } : { label: MONTH_LABEL, range: "31d" };
+  const current = periodOf(period, label, offsetSeconds);
+  const labelled = (expression: string, name: string, labels: string) => `${expression} * on () group_left (${name}) ${labels}`;
+  const blockOf = (shift: string) => `count_values("${BLOCK_LABEL}", floor(vector((time()${shift}) / ${block})))`;
+  const wholeBlocks = `sum_over_time((${labelled(`sum_over_time(${series.recorded}[${block}s])`, label, current)})[${range}:${block}s]) and on (${label}) ${current}`;
+  const intervalsOfBlock = `sum_over_time((${labelled(`last_over_time(${series.recorded}[${intervalSeconds}s])`, BLOCK_LABEL, blockOf(" - 0.001"))})[${block}s:${intervalSeconds}s]) and on (${BLOCK_LABEL}) ${blockOf("")}`;
+  const afterLastInterval = `${series.recorded} and (timestamp(${series.recorded}) > time() - time() % ${intervalSeconds})`;
+  const part = (expression: string, name: string) => `  label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
+  return [
+    `sum by (${by.join(", ")}) (`,
+    part(wholeBlocks, "whole blocks"),
+    `  or`,
+    part(intervalsOfBlock, "intervals of the block under way"),
+    `  or`,
+    part(afterLastInterval, "since the last whole interval"),
+    `)`,
+  ].join("\n");
+}
+
+/**
+ * The step of spendSincePeriodStart's long subquery: the longest of an hour,
+ * 30, 15, 10, 5 or 2 minutes that divides the zone's offset and is a whole
+ * number of rule intervals (else the rule interval), so days start on a step.
+ */
+export function blockSeconds(intervalSeconds: number, offsetSeconds: number): number {
+  const candidates = [3600, 1800, 900, 600, 300, 120];
+  return candidates.find((step) => offsetSeconds % step === 0 && step % intervalSeconds === 0) ?? intervalSeconds;
+}
+
+/**
+ * A one-sample vector whose `label` names the period that the evaluation
+ * time (a subquery step, or the rule's time) ends: periods are (start, end],
+ * like a dashboard's range. The day number since 1970, or the month as
+ * year * 12 + month, in the zone `offsetSeconds`.
+ */
+function periodOf(period: "day" | "month", label: string, offsetSeconds: number): string {
+  // A millisecond back, so a block that ends at midnight is in the day it ends.
+  const local = `time() - 0.001 + ${offsetSeconds}`;
+  const value = period === "day" ? `floor(vector((${local}) / 86400))` : `year(vector(${local})) * 12 + month(vector(${local}))`;
+  return `count_values("${label}", ${value})`;
+}
+
+/** Days from the evaluation time to the end of its month, in the zone `offsetSeconds` (fractional). */
+function daysLeftInMonth(offsetSeconds: number): string {
+  const local = `vector(time() + ${offsetSeconds})`;
+  return `(days_in_month(${local}) - day_of_month(${local}) + 1 - (time() + ${offsetSeconds}) % 86400 / 86400)`;
+}
+
+function budgetRules(options: AlertRulesOptions): Rule[] {
+  const { budgets } = options;
+  const team = options.teamLabel;
+  const intervalSeconds = durationSeconds(options.interval);
+  const offsetSeconds = timeZoneOffsetSeconds(budgets.timeZone);
+  const cost = Metric.cost;
+  const needs = (key: keyof Budget) => [budgets.otherTeams, ...Object.values(budgets.teams)].some((budget) => (budget[key] ?? 0) > 0);
+  const rules: Rule[] = [];
+
+  if (needs("dailyUsd") || needs("monthlyUsd")) {
+    rules.push({ record: BudgetSeries.teamToday, expr: spendSincePeriodStart(cost.allUsers!, [team], "day", intervalSeconds, offsetSeconds) });
+  }
+  if (needs("monthlyUsd")) {
+    rules.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
+    const dailyMean = `sum by (${team}) (sum_over_time(${cost.allUsers!.recorded}[7d])) / 7`;
+    rules.push({
+      record: BudgetSeries.teamMonthForecast,
+      // A team without spend in the last 7 days is forecast at its month to date.
+      expr: `${BudgetSeries.teamMonthToDate} + on (${team}) (${dailyMean} * on () group_left () ${daysLeftInMonth(offsetSeconds)})\nor\n${BudgetSeries.teamMonthToDate}`,
+    });
+  }
+  if (needs("userDailyUsd")) {
+    rules.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
+  }
+
+  const periods = [
+    { key: "dailyUsd", period: BudgetPeriod.day, spend: BudgetSeries.teamToday },
+    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate },
+    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday },
+  ] as const;
+  for (const { key, period, spend } of periods) {
+    if (!needs(key)) continue;
+    rules.push(...budgetsOf(budgets, key, period, team, spend));
+  }
+  rules.push(...budgetAlerts(options, team, needs));
+  return rules;
+}
+
+/**
+ * The budgets of one period as series: one per named team, and one per other
+ * team that spent in the period (`spend`: the period's team spend) when
+ * `otherTeams` has this budget.
+ */
+function budgetsOf(budgets: BudgetsConfig, key: keyof Budget, period: string, team: string, spend: string): RecordingRule[] {
+  const rules: RecordingRule[] = [];
+  for (const name of Object.keys(budgets.teams).sort()) {
+    const amount = teamBudget(budgets, name)[key];
+    if (amount > 0) rules.push({ record: BudgetSeries.budget, expr: `vector(${amount})`, labels: { [team]: name, budget: period, [BUDGET_AMOUNT_LABEL]: dollars(amount) } });
+  }
+  const other = budgets.otherTeams[key];
+  if (other > 0) {
+    const named = Object.keys(budgets.teams);
+    rules.push({
+      record: BudgetSeries.budget,
+      expr: `group by (${team}) (${spend}${named.length > 0 ? `{${team}!~"${named.map(escapeRegex).join("|")}"}` : ""}) * 0 + ${other}`,
+      labels: { budget: period, [BUDGET_AMOUNT_LABEL]: dollars(other) },
+    });
+  }
+  return rules;
+}
+
+function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: keyof Budget) => boolean): AlertingRule[] {
+  const { budgets } = options;
+  const zone = budgets.timeZone;
+  const fraction = budgets.warningFraction;
+  const alerts: AlertingRule[] = [];
+  const budgetOf = (period: string) => `${BudgetSeries.budget}{budget="${period}"}`;
+  const percent = (spend: string, period: string, labels: readonly string[]) =>
+    `{{ with printf "100 * ${spend}{${labels.map((l) => `${l}='%s'`).join(",")}} / on (${team}) ${BudgetSeries.budget}{budget='${period}'}" ${labels.map((l) => `$labels.${l}`).join(" ")} | query }}{{ . | first | value | printf "%.0f" }}{{ end }}`;
+  const link = (labels: readonly string[], from: string) =>
+    options.dashboardUrl ? `${options.dashboardUrl}?from=${from}&to=now&${labels.map((l) => `var-${dashboardVariable(l)}={{ $labels.${l} }}`).join("&")}` : "";
+
+  const teamAlert = (name: string, severity: keyof typeof Severity, period: string, spend: string, threshold: string, words: { when: string; summary: string }) => {
+    const labels = [team];
+    alerts.push({
+      alert: name,
+      expr: `${spend} >= on (${team}) group_left (${BUDGET_AMOUNT_LABEL}) (${threshold})`,
+      labels: { [SEVERITY_LABEL]: Severity[severity], budget: period },
+      annotations: {
+        summary: words.summary,
+        description: `team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} ${words.when} (${zone}); budget ${"$"}{{ $labels.${BUDGET_AMOUNT_LABEL} }}, ${percent(spend, period, labels)} %`,
+        ...(options.dashboardUrl ? { dashboard: link(labels, period === BudgetPeriod.month ? "now/M" : "now/d") } : {}),
+      },
+    });
+  };
+  if (needs("dailyUsd")) {
+    const spend = BudgetSeries.teamToday;
+    teamAlert("TeamDailyBudgetWarning", "warning", BudgetPeriod.day, spend, `${budgetOf(BudgetPeriod.day)} * ${fraction}`, {
+      when: "today",
+      summary: `A team has spent ${Math.round(fraction * 100)} % of its daily budget`,
+    });
+    teamAlert("TeamDailyBudgetExceeded", "critical", BudgetPeriod.day, spend, budgetOf(BudgetPeriod.day), { when: "today", summary: "A team has spent its daily budget" });
+  }
+  if (needs("monthlyUsd")) {
+    teamAlert("TeamMonthlyBudgetExceeded", "critical", BudgetPeriod.month, BudgetSeries.teamMonthToDate, budgetOf(BudgetPeriod.month), {
+      when: "this month",
+      summary: "A team has spent its monthly budget",
+    });
+    teamAlert("TeamMonthlyBudgetForecast", "warning", BudgetPeriod.month, BudgetSeries.teamMonthForecast, budgetOf(BudgetPeriod.month), {
+      when: "by the end of the month at its pace of the last 7 days (forecast)",
+      summary: "A team is on course to spend more than its monthly budget this month",
+    });
+  }
+  if (needs("userDailyUsd")) {
+    const labels = [team, Label.userId];
+    alerts.push({
+      alert: "UserDailyBudgetExceeded",
+      expr: `${BudgetSeries.userToday} >= on (${team}) group_left (${BUDGET_AMOUNT_LABEL}) ${budgetOf(BudgetPeriod.userDay)}`,
+      labels: { [SEVERITY_LABEL]: Severity.warning, budget: BudgetPeriod.userDay },
+      annotations: {
+        summary: "A user has spent their daily budget",
+        description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} today (${zone}); budget per user ${"$"}{{ $labels.${BUDGET_AMOUNT_LABEL} }}`,
+        ...(options.dashboardUrl ? { dashboard: link(labels, "now/d") } : {}),
+      },
+    });
+  }
+  return alerts;
+}
+
+/** Alerts on how Claude Code is used: spend spikes, failing API calls, metrics gone missing. */
+function usageAlerts(options: AlertRulesOptions): AlertingRule[] {
+  const { alerting } = options;
+  const team = options.teamLabel;
+  const sum = (series: RecordedSeries, range: string, by: readonly string[], offset = "") => `sum by (${by.join(", ")}) (sum_over_time(${series.recorded}[${range}]${offset}))`;
+  const user = [team, Label.userId];
+  const lastHour = sum(Metric.cost, "1h", user);
+  // Dollars per hour of activity over the 7 days before the last hour.
+  const usualHour = `(${sum(Metric.cost, "7d", user, " offset 1h")} / (${sum(Metric.activeTime, "7d", user, " offset 1h")} / 3600 > 0))`;
+  const answers = sum(EventMetric.apiRequests.allUsers!, "15m", [team]);
+  const errors = sum(EventMetric.apiErrors.allUsers!, "15m", [team]);
+  const calls = `sum by (${team}) (label_replace(${errors}, "${PART_LABEL}", "errors", "", "") or label_replace(${answers}, "${PART_LABEL}", "answers", "", ""))`;
+  const tokens = sum(Metric.tokens.allUsers!, "15m", [team]);
+  return [
+    {
+      alert: "SpendSpike",
+      expr: `(${lastHour} > ${alerting.spikeFactor} * ${usualHour}) and ${lastHour} >= ${alerting.spikeMinUsd}`,
+      labels: { [SEVERITY_LABEL]: Severity.warning },
+      annotations: {
+        summary: "A user spent far more in the last hour than in their usual hour of work",
+        description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} in the last hour, more than ${alerting.spikeFactor} times their spend per active hour over the 7 days before`,
+      },
+    },
+    {
+      alert: "ApiErrorRate",
+      expr: `(${errors} / on (${team}) ${calls} > ${alerting.apiErrorRatio}) and on (${team}) ${calls} >= ${alerting.minApiRequests}`,
+      labels: { [SEVERITY_LABEL]: Severity.warning },
+      annotations: {
+        summary: "Many API calls of a team failed in the last 15 minutes",
+        description: `{{ $value | humanizePercentage }} of team {{ $labels.${team} }}'s API calls failed after their last retry in the last 15 minutes`,
+      },
+    },
+    {
+      alert: "ApiRetriesExhausted",
+      expr: `${sum(EventMetric.apiRetriesExhausted.allUsers!, "15m", [team])} > 0`,
+      labels: { [SEVERITY_LABEL]: Severity.warning },
+      annotations: {
+        summary: "API calls of a team failed on every retry",
+        description: `{{ $value }} API calls of team {{ $labels.${team} }} failed on every retry in the last 15 minutes`,
+      },
+    },
+    {
+      alert: "TokenMetricsMissing",
+      expr: `(${answers} > 0) unless on (${team}) (${tokens} > 0)`,
+      for: "5m",
+      labels: { [SEVERITY_LABEL]: Severity.warning },
+      annotations: {
+        summary: "Claude Code reports API calls but no tokens",
+        description: `team {{ $labels.${team} }} made {{ $value }} API calls in the last 15 minutes and its token and cost metrics did not grow: a client stopped exporting metrics while its events still arrive (Claude Code issue 92776)`,
+      },
+    },
+  ];
+}
+
+/** Alerts on the stack itself. */
+function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
+  const alerts: AlertingRule[] = [
+    {
+      alert: "CollectorDown",
+      expr: `up{job="${COLLECTOR_JOB}"} == 0`,
+      for: "1m",
+      labels: { [SEVERITY_LABEL]: Severity.critical },
+      annotations: {
+        summary: "Prometheus cannot scrape the Collector",
+        description: "The Collector at {{ $labels.instance }} has not answered Prometheus's scrapes for a minute: Claude Code's numbers stop reaching the dashboards (clients keep what they could not send for a while).",
+      },
+    },
+    {
+      alert: "CollectorRefusingData",
+      expr: `sum by (instance) (increase({__name__=~"otelcol_receiver_refused_.*", job="${COLLECTOR_TELEMETRY_JOB}"}[5m])) > 0`,
+      labels: { [SEVERITY_LABEL]: Severity.critical },
+      annotations: {
+        summary: "The Collector refuses data",
+        description: "The Collector refused {{ $value }} data points or records in the last 5 minutes (its memory limit: raise `collector.memoryLimitMiB`): those numbers are lost.",
+      },
+    },
+    {
+      alert: "CollectorExportFailing",
+      expr: `sum by (instance) (increase({__name__=~"otelcol_exporter_send_failed_.*", job="${COLLECTOR_TELEMETRY_JOB}"}[5m])) > 0`,
+      labels: { [SEVERITY_LABEL]: Severity.critical },
+      annotations: { summary: "The Collector fails to export", description: "The Collector failed to export {{ $value }} data points or records in the last 5 minutes." },
+    },
+    {
+      alert: "RuleEvaluationFailing",
+      expr: `sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total{job="${PROMETHEUS_JOB}"}[5m])) > 0`,
+      labels: { [SEVERITY_LABEL]: Severity.critical },
+      annotations: {
+        summary: "Prometheus's rules fail",
+        description: "{{ $value }} evaluations of the rule group {{ $labels.rule_group }} failed in the last 5 minutes: the dashboards miss what those rules record.",
+      },
+    },
+    {
+      alert: "RuleEvaluationSlow",
+      expr: `prometheus_rule_group_last_duration_seconds{job="${PROMETHEUS_JOB}"} > 0.5 * prometheus_rule_group_interval_seconds{job="${PROMETHEUS_JOB}"}`,
+      for: "5m",
+      labels: { [SEVERITY_LABEL]: Severity.warning },
+      annotations: {
+        summary: "Prometheus's rules take more than half their interval",
+        description: "The rule group {{ $labels.rule_group }} took {{ $value | humanizeDuration }} at its last evaluation, more than half its interval: past the whole interval, evaluations are skipped.",
+      },
+    },
+  ];
+  if (options.maxSeriesPerTeam !== undefined) {
+    alerts.push({
+      alert: "TeamOverSeriesBudget",
+      expr: `scrape_samples_scraped{job="${COLLECTOR_JOB}"} > ${options.maxSeriesPerTeam}`,
+      labels: { [SEVERITY_LABEL]: Severity.critical },
+      annotations: {
+        summary: "A team has more series than its budget",
+        description: `The exporter of team {{ $labels.instance }} serves {{ $value }} series, more than \`teamMode.maxSeriesPerTeam\` (${options.maxSeriesPerTeam}): Prometheus refuses that team's scrapes until the excess expires.`,
+      },
+    });
+  }
+  return alerts;
+}
+
+/** An amount of US dollars as budgets and annotations print it: 200 -> "200.00". */
+export function dollars(amount: number): string {
+  return amount.toFixed(2);
+}
+
+/** The dashboards' variable of a label (see dashboards/config.ts: user_id is $user). */
+function dashboardVariable(label: string): string {
+  return label === Label.userId ? "user" : label;
+}
+
+/** `text` as a literal in a PromQL or Alertmanager regular expression. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
