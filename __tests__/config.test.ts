@@ -113,6 +113,23 @@ describe("stack configuration", () => {
     ["a client certificate file that does not exist", { centralStore: { ...{ remoteWriteUrl: "https://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" }, tls: { certFile: "/nonexistent/cert.pem", keyFile: __filename } } }, /`centralStore.tls.certFile` must be a PEM file on this machine, got: "\/nonexistent\/cert.pem" \(not found\)/],
     ["two datasources for the dashboards", { grafana: { mode: "external", url: "https://g.example.com", prometheusUrl: "http://p:9090" }, centralStore: { remoteWriteUrl: "http://receive:19291/api/v1/receive", queryUrl: "http://query:10902", site: "berlin" } }, /`grafana.prometheusUrl` and `centralStore.queryUrl` both name the dashboards' datasource/],
     ["a team attribute named like the site label", { teamAttributes: { site: "x" } }, /`teamAttributes\["site"\]` would become the label "site"/],
+    ["a time zone by name", { budgets: { timeZone: "Europe/Berlin" } }, /`budgets.timeZone` must be "UTC" or a fixed offset from UTC such as "\+05:30" or "-08:00" \(no names: Prometheus has no daylight saving time\), got: "Europe\/Berlin"/],
+    ["a rule interval that does not divide the zone's offset", { prometheus: { ruleInterval: "7m", rollupWindow: "70m" }, budgets: { timeZone: "+05:30" } }, /`budgets.timeZone` \(\+05:30\) and `prometheus.ruleInterval` do not fit/],
+    ["a budget below zero", { budgets: { teams: { payments: { dailyUsd: -5 } } } }, /`budgets.teams\["payments"\].dailyUsd` must be an amount of US dollars, at least 0 \(0: no budget\), in whole cents, got: -5/],
+    ["a budget in fractions of a cent", { budgets: { otherTeams: { monthlyUsd: 10.005 } } }, /`budgets.otherTeams.monthlyUsd` must be an amount of US dollars.*in whole cents, got: 10.005/],
+    ["an unknown budget", { budgets: { teams: { payments: { weeklyUsd: 5 } } } }, /unknown setting `budgets.teams\["payments"\].weeklyUsd`; known settings here: dailyUsd, monthlyUsd, userDailyUsd/],
+    ["a warning fraction of 1 or more", { budgets: { warningFraction: 80 } }, /`budgets.warningFraction` must be a number between 0 and 1 \(e.g. 0.8 warns at 80 % of a budget\), got: 80/],
+    ["budgets counted by an unknown attribute", { budgets: { teamAttribute: "squad" } }, /`budgets.teamAttribute` must be "" \(the first team attribute\) or one of the keys of `teamAttributes` \(team.id, department\), got: "squad"/],
+    ["alerting without a team attribute", { teamAttributes: {} }, /`alerting` counts budgets and alerts per team: add a key to `teamAttributes`, or set `alerting.enabled` to false/],
+    ["a receiver's URL in the file", { alerting: { receivers: { ops: { type: "webhook", url: "https://hooks.example.com/x" } } } }, /unknown setting `alerting.receivers\["ops"\].url` for a webhook receiver; known settings: type \(its URL or password is the sensitive Terraform variable alert_receiver_ops\)/],
+    ["an unknown receiver type", { alerting: { receivers: { ops: { type: "pager" } } } }, /`alerting.receivers\["ops"\].type` must be one of "webhook", "slack", "email", got: "pager"/],
+    ["a receiver name that cannot name a variable", { alerting: { receivers: { "Ops Team": { type: "webhook" } } } }, /`alerting.receivers\["Ops Team"\]`: a receiver name must be 1-40 lower-case letters/],
+    ["an e-mail receiver without its server", { alerting: { receivers: { mail: { type: "email", to: "a@example.com", from: "b@example.com" } } } }, /`alerting.receivers\["mail"\].smarthost` must be the SMTP server as host:port, e.g. smtp.example.com:587, got: undefined/],
+    ["a route to an unknown receiver", { alerting: { routes: [{ teams: ["payments"], receiver: "slack" }] } }, /`alerting.routes\[0\].receiver` must be a key of `alerting.receivers` \(none\), got: "slack"/],
+    ["a route without teams", { alerting: { receivers: { ops: { type: "webhook" } }, routes: [{ teams: [], receiver: "ops" }] } }, /`alerting.routes\[0\].teams` must list one or more values of `budgets.teamAttribute`/],
+    ["an unknown default receiver", { alerting: { defaultReceiver: "ops" } }, /`alerting.defaultReceiver` must be "" or a key of `alerting.receivers` \(none\), got: "ops"/],
+    ["an error ratio above 1", { alerting: { apiErrorRatio: 20 } }, /`alerting.apiErrorRatio` must be a fraction above 0 and at most 1/],
+    ["a repeat interval that is not a duration", { alerting: { repeatInterval: "daily" } }, /`alerting.repeatInterval` must be a positive duration such as 4h or 5m, got: "daily"/],
   ])("refuses %s with one message naming the setting", (_case, overrides, message) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

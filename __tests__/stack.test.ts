@@ -36,7 +36,7 @@ describe("monitoring stack", () => {
 
   test("images are pinned to exact versions and kept on destroy", () => {
     const images = Object.values(stack.resource.docker_image).map((image: any) => image.name);
-    expect(images.sort()).toEqual([DEFAULT_CONFIG.images.grafana, DEFAULT_CONFIG.images.collector, DEFAULT_CONFIG.images.prometheus].sort());
+    expect(images.sort()).toEqual(Object.values(DEFAULT_CONFIG.images).sort());
     for (const image of Object.values(stack.resource.docker_image)) {
       expect(image.name).toMatch(/:v?\d+\.\d+\.\d+$/);
       expect(image.keep_locally).toBe(true);
@@ -69,7 +69,7 @@ describe("monitoring stack", () => {
   test("configuration files are uploaded into the containers, not bind-mounted", () => {
     expect(collector.upload.map((u: any) => u.file)).toEqual(["/etc/otelcol-contrib/config.yaml"]);
     expect(collector.command).toEqual(["--config=/etc/otelcol-contrib/config.yaml"]);
-    expect(prometheus.upload.map((u: any) => u.file)).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/recording-rules.yml"]);
+    expect(prometheus.upload.map((u: any) => u.file)).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/recording-rules.yml", "/etc/prometheus/alert-rules.yml"]);
     expect(prometheus.upload[0].content).toContain("- /etc/prometheus/recording-rules.yml");
     expect(prometheus.upload[1].content).toContain("record: claude_code_token_usage_tokens_total:increase");
     expect(prometheus.upload[0].content).toContain("otel-collector:8889");
@@ -179,7 +179,7 @@ describe("grafana.mode", () => {
   test("external: no Grafana container or volume; content provisioned with a sensitive token", () => {
     const stack = synthStack({ grafana: { mode: "external", url: "https://grafana.example.com", prometheusUrl: "http://prometheus.internal:9090" } });
     expect(Object.keys(stack.resource.docker_container).some((id) => id.startsWith("grafana"))).toBe(false);
-    expect(Object.keys(stack.resource.docker_volume)).toEqual([expect.stringMatching(/^prometheus-data/)]);
+    expect(Object.keys(stack.resource.docker_volume).sort()).toEqual(["alertmanager-data", "prometheus-data"]);
     expect(stack.resource.random_password).toBeUndefined();
     expect(stack.variable?.[GRAFANA_TOKEN_VARIABLE]).toMatchObject({ sensitive: true, nullable: false, type: "string" });
     expect(stack.provider.grafana[0]).toMatchObject({ url: "https://grafana.example.com", auth: `\${var.${GRAFANA_TOKEN_VARIABLE}}` });
@@ -194,7 +194,7 @@ describe("grafana.mode", () => {
   test("none: no Grafana, no Grafana or random provider; the outputs say how to import the files", () => {
     const stack = synthStack({ grafana: { mode: "none" } });
     expect(Object.keys(stack.resource).sort()).toEqual(["docker_container", "docker_image", "docker_network", "docker_volume"]);
-    expect(Object.keys(stack.resource.docker_container)).toHaveLength(2);
+    expect(Object.keys(stack.resource.docker_container)).toHaveLength(3);
     expect(Object.keys(stack.terraform.required_providers)).toEqual(["docker"]);
     expect(stack.provider.grafana).toBeUndefined();
     const instructions = stack.output.dashboards_to_import.value;
@@ -307,10 +307,16 @@ describe("team mode", () => {
     const password = `random_password.${logicalIdOf(published, "random_password", "prometheus-login_password_")}`;
     expect(prometheus.ports).toEqual([{ internal: 9090, external: 9090, ip: "0.0.0.0" }]);
     expect(prometheus.command).toContain("--web.config.file=/etc/prometheus/web.yml");
-    expect(prometheus.upload.slice(2)).toEqual([
+    expect(prometheus.upload.slice(3)).toEqual([
       { file: "/etc/prometheus/web.yml", content: `basic_auth_users:\n  prometheus: \${${password}.bcrypt_hash}\n` },
       { file: "/etc/prometheus/healthcheck-auth", content: `\${base64encode("prometheus:\${${password}.result}")}` },
+      { file: "/etc/prometheus/self-scrape-password", content: `\${${password}.result}` },
     ]);
+    expect(parse(prometheus.upload[0].content).scrape_configs[2]).toEqual({
+      job_name: "prometheus",
+      basic_auth: { username: "prometheus", password_file: "/etc/prometheus/self-scrape-password" },
+      static_configs: [{ targets: ["localhost:9090"] }],
+    });
     expect(prometheus.healthcheck.test).toEqual([
       "CMD-SHELL",
       'wget -q -O /dev/null --header "Authorization: Basic $(cat /etc/prometheus/healthcheck-auth)" http://localhost:9090/-/ready',
@@ -373,5 +379,66 @@ describe("KeptWhenRemoved", () => {
       "`addresses` must hold resource addresses such as docker_volume.grafana-data, got: grafana-data",
     );
     expect(() => new KeptWhenRemoved(stack, "none", { addresses: [] })).toThrow("`addresses` must name at least one resource");
+  });
+});
+
+describe("budgets and alerts", () => {
+  const receivers = {
+    ops: { type: "webhook" },
+    payments_slack: { type: "slack", channel: "#payments" },
+    mail: { type: "email", to: "lead@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" },
+  };
+  const alerting = { receivers, routes: [{ teams: ["payments"], receiver: "payments_slack" }], defaultReceiver: "ops" };
+  const stack = synthStack({ alerting, budgets: { teams: { payments: { dailyUsd: 200 } } } });
+  const alertmanager = resourceOf(stack, "docker_container", "alertmanager");
+  const prometheus = resourceOf(stack, "docker_container", "prometheus");
+
+  test("each receiver's secret is a sensitive variable, uploaded as a file that the configuration names", () => {
+    for (const name of ["ops", "payments_slack", "mail"]) {
+      expect(stack.variable?.[`alert_receiver_${name}`]).toMatchObject({ type: "string", sensitive: true, nullable: false });
+      expect(alertmanager.upload).toContainEqual({ file: `/etc/alertmanager/secrets/${name}`, content: `\${var.alert_receiver_${name}}` });
+    }
+    const config = parse(alertmanager.upload[0].content);
+    const receiver = (name: string) => config.receivers.find((r: any) => r.name === name);
+    expect(receiver("ops").webhook_configs[0].url_file).toBe("/etc/alertmanager/secrets/ops");
+    expect(receiver("payments_slack").slack_configs[0]).toMatchObject({ api_url_file: "/etc/alertmanager/secrets/payments_slack", channel: "#payments" });
+    expect(receiver("mail").email_configs[0]).toMatchObject({ auth_username: "alerts", auth_password_file: "/etc/alertmanager/secrets/mail" });
+    expect(config.route).toMatchObject({ receiver: "ops", routes: [{ matchers: ['team_id=~"payments"'], receiver: "payments_slack" }] });
+    expect(Object.keys(stack.output)).not.toContain("alert_receiver_ops");
+  });
+
+  test("Alertmanager stays on 127.0.0.1 with its own volume, even when the other ports are opened", () => {
+    const open = synthStack({ bindAddress: "0.0.0.0", alerting });
+    expect(resourceOf(open, "docker_container", "alertmanager").ports).toEqual([{ internal: 9093, external: 9093, ip: "127.0.0.1" }]);
+    expect(alertmanager.volumes).toEqual([{ volume_name: "${docker_volume.alertmanager-data.name}", container_path: "/alertmanager" }]);
+  });
+
+  test("Prometheus sends to Alertmanager and loads the alerting rules with the team's budget", () => {
+    const config = parse(prometheus.upload[0].content);
+    expect(config.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["claude-code-monitoring-alertmanager:9093"] }] }] });
+    expect(config.rule_files).toEqual(["/etc/prometheus/recording-rules.yml", "/etc/prometheus/alert-rules.yml"]);
+    expect(config.scrape_configs.map((job: any) => job.job_name)).toEqual(["otel-collector", "otel-collector-telemetry", "prometheus"]);
+    const rules = parse(prometheus.upload[2].content);
+    expect(rules.groups[0].rules).toContainEqual({
+      record: "claude_code_budget_usd",
+      expr: "vector(200)",
+      labels: { team_id: "payments", budget: "daily", budget_usd: "200.00" },
+    });
+  });
+
+  test("a budget change replaces the Prometheus container only: Alertmanager, its silences and every volume stay", () => {
+    const raised = synthStack({ alerting, budgets: { teams: { payments: { dailyUsd: 300 } } } });
+    expect(resourceOf(raised, "docker_container", "alertmanager")).toEqual(alertmanager);
+    expect(raised.resource.docker_volume).toEqual(stack.resource.docker_volume);
+    expect(resourceOf(raised, "docker_container", "prometheus")).not.toEqual(prometheus);
+  });
+
+  test("alerting off: no Alertmanager, no alerting rules, no scrape of the stack's own metrics", () => {
+    const off = synthStack({ alerting: { enabled: false } });
+    expect(Object.keys(off.resource.docker_container).some((id) => id.startsWith("alertmanager"))).toBe(false);
+    const config = parse(resourceOf(off, "docker_container", "prometheus").upload[0].content);
+    expect(config.alerting).toBeUndefined();
+    expect(config.rule_files).toEqual(["/etc/prometheus/recording-rules.yml"]);
+    expect(config.scrape_configs).toHaveLength(1);
   });
 });

@@ -15,9 +15,9 @@ test("`cdktf synth` writes the one stack with every resource, offline", () => {
   const stack = JSON.parse(fs.readFileSync(path.join(outDir, "stacks", "claude-code-monitoring", "cdk.tf.json"), "utf8"));
   const count = (type: string) => Object.keys(stack.resource[type] ?? {}).length;
   expect(count("docker_network")).toBe(1);
-  expect(count("docker_volume")).toBe(2);
-  expect(count("docker_image")).toBe(3);
-  expect(count("docker_container")).toBe(3);
+  expect(count("docker_volume")).toBe(3);
+  expect(count("docker_image")).toBe(4);
+  expect(count("docker_container")).toBe(4);
   expect(count("grafana_data_source")).toBe(1);
   expect(count("grafana_folder")).toBe(1);
   expect(count("grafana_dashboard")).toBe(3);

@@ -8,11 +8,14 @@ import * as path from "path";
 import { StackConfig, resolveConfig } from "../config/stack-config";
 import { stackDashboardConfig } from "../dashboards/config";
 import { allDashboards } from "../dashboards";
+import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { RULES_FILE } from "../renderers/recording-rules";
 import { storedData } from "../renderers/stored-data";
 import { labelForAttribute } from "../telemetry/catalog";
+import { budgetTeamAttribute } from "../config/alerting-config";
 import { AdminPassword } from "./admin-password";
+import { AlertmanagerServer } from "./alertmanager-server";
 import { GrafanaApiToken } from "./grafana-api-token";
 import { GrafanaContent } from "./grafana-content";
 import { GrafanaServer } from "./grafana-server";
@@ -89,6 +92,23 @@ export class MonitoringStack extends TerraformStack {
       tls: tls ? { certificate: Fn.file(tls.certFile), key: Fn.sensitive(Fn.file(tls.keyFile)) } : undefined,
     });
 
+    const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
+    const grafanaUrl = config.grafana.mode === "container" ? `http://${clientHost}:${config.ports.grafana}` : config.grafana.mode === "external" ? config.grafana.url : undefined;
+    const teamLabel = labelForAttribute(budgetTeamAttribute(config.budgets, teamAttributeKeys) ?? "team");
+    // Alertmanager has no login of its own: it stays on this machine.
+    const alertmanager = config.alerting.enabled
+      ? new AlertmanagerServer(this, "alertmanager", {
+          network,
+          dataVolume: new Volume(this, "alertmanager-data", { name: name("alertmanager-data") }),
+          containerName: name("alertmanager"),
+          image: config.images.alertmanager,
+          bindAddress: LOOPBACK,
+          port: config.ports.alertmanager,
+          alerting: config.alerting,
+          teamLabel,
+        })
+      : undefined;
+
     // Team mode keeps Prometheus on this machine (Grafana uses the network), unless published with a login.
     const prometheusLogin = config.teamMode.enabled && config.teamMode.publishPrometheus ? new PrometheusLogin(this, "prometheus-login") : undefined;
     const prometheus = new PrometheusServer(this, "prometheus", {
@@ -107,6 +127,17 @@ export class MonitoringStack extends TerraformStack {
       rollupWindow: config.prometheus.rollupWindow,
       retentionTime: config.prometheus.retentionTime,
       retentionSize: config.prometheus.retentionSize,
+      alerting: alertmanager && {
+        alertmanagerAddress: alertmanager.internalAddress,
+        collectorTelemetryAddress: collector.telemetryAddress,
+        rules: {
+          budgets: config.budgets,
+          alerting: config.alerting,
+          teamLabel,
+          maxSeriesPerTeam: config.teamMode.enabled ? config.teamMode.maxSeriesPerTeam : undefined,
+          dashboardUrl: grafanaUrl && `${grafanaUrl.replace(/\/$/, "")}/d/${MAIN_DASHBOARD_UID}`,
+        },
+      },
       storedData: storedData({
         ruleInterval: config.prometheus.ruleInterval,
         rollupWindow: config.prometheus.rollupWindow,
@@ -117,7 +148,6 @@ export class MonitoringStack extends TerraformStack {
 
     const usesCentralStore = config.centralStore.remoteWriteUrl !== "";
     const dashboards = allDashboards(stackDashboardConfig(config));
-    const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
     const prometheusUrl = `http://${clientHost}:${config.ports.prometheus}`;
 
     if (config.grafana.mode === "container") {
@@ -180,6 +210,7 @@ export class MonitoringStack extends TerraformStack {
       });
     }
     new TerraformOutput(this, "prometheus_url", { value: prometheusUrl });
+    if (alertmanager) new TerraformOutput(this, "alertmanager_url", { value: `http://${LOOPBACK}:${config.ports.alertmanager}` });
     if (prometheusLogin) {
       new TerraformOutput(this, "prometheus_password", {
         value: prometheusLogin.password,

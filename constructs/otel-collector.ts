@@ -55,6 +55,8 @@ export class OtelCollector extends Construct {
   readonly metricsTargets: readonly CollectorTarget[];
   /** The rendered config.yaml uploaded into the container. */
   readonly configYaml: string;
+  /** The Collector's own metrics endpoint (host:port inside the network). */
+  readonly telemetryAddress: string;
 
   constructor(scope: Construct, id: string, props: OtelCollectorProps) {
     super(scope, id);
@@ -104,6 +106,7 @@ export class OtelCollector extends Construct {
       ],
       upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...teamFiles, ...tlsFiles],
     });
+    this.telemetryAddress = `${props.containerName}:${CollectorPorts.telemetry}`;
     // A team's exporter is scraped as an instance named for the team, whatever its port.
     this.metricsTargets = metricsEndpoints(CollectorPorts.metrics, teams).map(({ port, team }) => ({
       address: `${props.containerName}:${port}`,

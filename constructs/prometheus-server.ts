@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { CollectorTarget, RemoteWrite, prometheusFlags, renderPrometheusConfig, renderPrometheusWebConfig } from "../renderers/prometheus-config";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
+import { ALERT_RULES_FILE, AlertRulesOptions, renderAlertRules } from "../renderers/alert-rules";
 import { STORED_DATA_LABEL, StoredData } from "../renderers/stored-data";
 import { PinnedImage } from "./pinned-image";
 import { PrometheusLogin } from "./prometheus-login";
@@ -42,10 +43,26 @@ export interface PrometheusServerProps extends ServiceProps {
   /** Retention size such as 10GB; empty for none. */
   readonly retentionSize: string;
   /**
+   * Alerting: the alerting rules' settings (budgets, thresholds) and where
+   * Alertmanager and the Collector's own metrics are.
+   * @default - no alerting
+   */
+  readonly alerting?: PrometheusAlertingProps;
+  /**
    * What the stored numbers depend on, as the container's STORED_DATA_LABEL,
    * for plan reviews to compare. @default - no label
    */
   readonly storedData?: StoredData;
+}
+
+/** What Prometheus needs to fire alerts. */
+export interface PrometheusAlertingProps {
+  /** Everything the alerting rules depend on besides the rule and scrape intervals. */
+  readonly rules: Omit<AlertRulesOptions, "interval" | "scrapeInterval">;
+  /** Alertmanager's host:port inside the network. */
+  readonly alertmanagerAddress: string;
+  /** The Collector's own metrics endpoint, host:port inside the network. */
+  readonly collectorTelemetryAddress: string;
 }
 
 /** Where Prometheus sends its series, with the contents of the files for mutual TLS. */
@@ -60,6 +77,9 @@ export interface CentralStoreProps extends Omit<RemoteWrite, "tls"> {
 const WEB_PORT = 9090;
 const CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 const RULES_PATH = `/etc/prometheus/${RULES_FILE}`;
+const ALERT_RULES_PATH = `/etc/prometheus/${ALERT_RULES_FILE}`;
+/** The password Prometheus scrapes itself with when it requires a login. */
+const SELF_PASSWORD_PATH = "/etc/prometheus/self-scrape-password";
 const WEB_CONFIG_PATH = "/etc/prometheus/web.yml";
 /** The healthcheck's Authorization header value: a file, so the password appears in no command or plan. */
 const HEALTHCHECK_AUTH_PATH = "/etc/prometheus/healthcheck-auth";
@@ -85,6 +105,8 @@ export class PrometheusServer extends Construct {
   readonly configYaml: string;
   /** The rendered recording rules uploaded into the container. */
   readonly rulesYaml: string;
+  /** The rendered alerting rules uploaded into the container (none without alerting). */
+  readonly alertRulesYaml?: string;
   /** The server's command-line flags. */
   readonly flags: string[];
 
@@ -103,10 +125,18 @@ export class PrometheusServer extends Construct {
       maxSeriesPerTeam: props.maxSeriesPerTeam,
       remoteWrite: props.remoteWrite && { ...props.remoteWrite, tls: storeTls && { ...CENTRAL_STORE_TLS, caFile: storeTls.ca && CENTRAL_STORE_TLS.caFile } },
       rulesFile: RULES_PATH,
+      alerting: props.alerting && {
+        rulesFile: ALERT_RULES_PATH,
+        alertmanager: props.alerting.alertmanagerAddress,
+        collectorTelemetry: props.alerting.collectorTelemetryAddress,
+        self: `localhost:${WEB_PORT}`,
+        selfLogin: props.login && { username: props.login.username, passwordFile: SELF_PASSWORD_PATH },
+      },
       retentionTime: props.retentionTime,
       retentionSize: props.retentionSize,
     });
     this.rulesYaml = renderRecordingRules({ interval: props.ruleInterval, scrapeInterval: props.scrapeInterval, rollupWindow: props.rollupWindow });
+    this.alertRulesYaml = props.alerting && renderAlertRules({ ...props.alerting.rules, interval: props.ruleInterval, scrapeInterval: props.scrapeInterval });
     this.flags = prometheusFlags({
       configFile: CONFIG_PATH,
       dataDir: DATA_DIR,
@@ -118,6 +148,7 @@ export class PrometheusServer extends Construct {
       ? [
           { file: WEB_CONFIG_PATH, content: renderPrometheusWebConfig(props.login) },
           { file: HEALTHCHECK_AUTH_PATH, content: Fn.base64encode(`${props.login.username}:${props.login.password}`) },
+          ...(props.alerting ? [{ file: SELF_PASSWORD_PATH, content: props.login.password }] : []),
         ]
       : [];
     const storeTlsFiles = storeTls
@@ -140,6 +171,7 @@ export class PrometheusServer extends Construct {
       upload: [
         { file: CONFIG_PATH, content: this.configYaml },
         { file: RULES_PATH, content: this.rulesYaml },
+        ...(this.alertRulesYaml ? [{ file: ALERT_RULES_PATH, content: this.alertRulesYaml }] : []),
         ...loginFiles,
         ...storeTlsFiles,
       ],

@@ -89,7 +89,7 @@ export function renderAlertRules(options: AlertRulesOptions): string {
     { name: ALERT_GROUPS.usage, interval: options.interval, query_offset: offset, rules: usageAlerts(options) },
     { name: ALERT_GROUPS.stack, interval: options.interval, rules: stackAlerts(options) },
   ];
-  return stringify({ groups }, { lineWidth: 0 });
+  return stringify({ groups: groups.filter((group) => group.rules.length > 0) }, { lineWidth: 0 });
 }
 
 /**
