@@ -50,7 +50,7 @@ export async function runFlood(binaries: { collector: string; prometheus: string
   };
   const files = synthesize(config, dir);
   const { tokens, files: teamFiles } = testTeamFiles(TEAMS, "team.id");
-  const stack = await startLocalStack(files, binaries, dir, teamFiles);
+  const stack = await startLocalStack(files, binaries, dir, { team: teamFiles });
   try {
     const pid = stack.pids!().collector!;
     const port = Number(new URL(stack.otlpLogsEndpoint).port);

@@ -260,7 +260,9 @@ async function startPrometheus(files: SynthesizedFiles, binary: string, dir: str
   const ports = { otlpGrpc: 0, otlpHttp: 0, collectorMetrics: [await freePort()], collectorTelemetry: 0, prometheus: await freePort() };
   const configFile = path.join(dir, "prometheus.yml");
   const rulesFile = path.join(dir, "recording-rules.yml");
-  const config = parse(localPrometheusYaml(files.prometheusYaml, ports, rulesFile));
+  // The alerting rules run too (no Alertmanager listens: what they would send goes nowhere).
+  if (files.alerting) fs.writeFileSync(path.join(dir, "alert-rules.yml"), files.alerting.rulesYaml);
+  const config = parse(localPrometheusYaml(files.prometheusYaml, ports, dir));
   config.storage.tsdb.retention.time = `${retentionDays}d`;
   fs.writeFileSync(configFile, stringify(config));
   fs.writeFileSync(rulesFile, files.prometheusRulesYaml);

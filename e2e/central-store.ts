@@ -67,7 +67,7 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
         },
         path.join(dir, site),
       );
-      const stack = await startLocalStack(files, localStackBinaries(files, log), path.join(dir, site), undefined, siteTlsDirs[index]);
+      const stack = await startLocalStack(files, localStackBinaries(files, log), path.join(dir, site), { centralStoreTlsDir: siteTlsDirs[index] });
       stacks.push({ team, stack, receiver: new EventReceiver(stack.otlpLogsEndpoint) });
       dashboards = files.dashboards;
       stackEnv = files.claudeCodeEnv;

@@ -26,6 +26,8 @@ import { describeRow, markdownTable, runAsScript } from "../testkit/report";
 import {
   SessionEnvironment,
   SessionRun,
+  TEAMS,
+  Team,
   prepareWorkspace,
   runInteractiveSession,
   runPrintSession,
@@ -33,6 +35,9 @@ import {
 } from "./scenario";
 import { localStackBinaries, synthesize } from "../testkit/stack-files";
 import { centralStoreChecks } from "./central-store";
+import { AlertScenario, alertChecks, zoneAtNoon } from "./alerts";
+import { AlertWebhook } from "./alert-webhook";
+import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { teamModeChecks } from "./team-mode";
 import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "../testkit/targets";
 import { checkPrerequisites, imageVersion } from "../testkit/toolchain";
@@ -44,11 +49,29 @@ import { checkPrerequisites, imageVersion } from "../testkit/toolchain";
  * an hour, so the dashboards read whole windows and their seams within the run.
  */
 const STALENESS = "1m";
+const WEBHOOK_RECEIVER = "e2e_webhook";
 const STALENESS_SECONDS = 60;
 const E2E_CONFIG = {
   collector: { deltaMaxStale: STALENESS, metricExpiration: STALENESS },
   prometheus: { rollupWindow: "2m" },
   teamAttributes: { "team.id": "alpha", department: "eng" },
+};
+/** The budgets' zone: about noon now, so the run crosses no midnight of theirs. */
+const ZONE = zoneAtNoon();
+/**
+ * Alerting in the local run: every alert goes to the test's webhook (teams by
+ * a route, the stack's own by default), groups change and repeat within a
+ * minute, and every budget is far off until the alert checks set them.
+ */
+const LOCAL_ALERTING = {
+  budgets: { timeZone: ZONE.timeZone, otherTeams: { dailyUsd: 1000 } },
+  alerting: {
+    receivers: { [WEBHOOK_RECEIVER]: { type: "webhook" } },
+    routes: [{ teams: Object.values(TEAMS).map((team) => team["team.id"]), receiver: WEBHOOK_RECEIVER }],
+    defaultReceiver: WEBHOOK_RECEIVER,
+    groupInterval: "20s",
+    repeatInterval: "1m",
+  },
 };
 /** The idle gap in the interactive session: 2.5 times the staleness settings. */
 const IDLE_GAP_MS = 2.5 * STALENESS_SECONDS * 1000;
@@ -92,17 +115,25 @@ async function main(deployed: boolean): Promise<number> {
   if (deployed) await checkDeployPrerequisites();
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-e2e-"));
   log(`work folder ${workRoot}`);
-  const config = deployed ? { ...E2E_CONFIG, ...DEPLOYED_STACK } : E2E_CONFIG;
+  const config = deployed ? { ...E2E_CONFIG, ...DEPLOYED_STACK } : { ...E2E_CONFIG, ...LOCAL_ALERTING };
   const files = synthesize(config, workRoot);
+  const webhook = new AlertWebhook();
+  const webhookUrl = await webhook.start();
 
   let startStack: (dir: string) => Promise<StackUnderTest>;
   if (deployed) {
     startStack = (dir) => deployStack(path.join(workRoot, "stack.config.json"), dir);
   } else {
     const binaries = localStackBinaries(files, log);
-    log(`Collector ${imageVersion(files.collectorImage)} and Prometheus ${imageVersion(files.prometheusImage)} ready`);
-    startStack = (dir) => startLocalStack(files, binaries, dir);
+    log(`Collector ${imageVersion(files.collectorImage)}, Prometheus ${imageVersion(files.prometheusImage)} and Alertmanager ready`);
+    startStack = (dir) => startLocalStack(files, binaries, dir, { receiverSecrets: { [WEBHOOK_RECEIVER]: webhookUrl } });
   }
+  // The alerting rules the stack uploads for other daily budgets, from a real synth.
+  const rulesFor = (dailyUsd: Readonly<Record<Team, number>>) => {
+    const teams = Object.fromEntries(Object.entries(dailyUsd).map(([team, usd]) => [TEAMS[team as Team]["team.id"], { dailyUsd: usd }]));
+    const budgets = { ...LOCAL_ALERTING.budgets, teams };
+    return synthesize({ ...config, budgets }, fs.mkdtempSync(path.join(workRoot, "budgets-"))).alerting!.rulesYaml;
+  };
 
   const checks: Check[] = [];
   const freshness: Freshness[] = [];
@@ -111,7 +142,9 @@ async function main(deployed: boolean): Promise<number> {
     fs.mkdirSync(dir, { recursive: true });
     const stack = await startStack(dir);
     try {
-      const result = await runScenario(temporality, files.claudeCodeEnv, files.dashboards, stack, dir);
+      webhook.notifications.length = 0;
+      const alerting = deployed ? undefined : { webhook, rulesFor, full: temporality === "delta" };
+      const result = await runScenario(temporality, files.claudeCodeEnv, files.dashboards, stack, dir, alerting);
       checks.push(...result.checks);
       freshness.push(...result.freshness);
     } finally {
@@ -119,6 +152,7 @@ async function main(deployed: boolean): Promise<number> {
     }
   }
 
+  await webhook.stop();
   if (!deployed) {
     const teamDir = path.join(workRoot, "team-mode");
     for (const check of await teamModeChecks(teamDir, log)) {
@@ -155,6 +189,7 @@ async function runScenario(
   dashboards: readonly any[],
   stack: StackUnderTest,
   dir: string,
+  alerting?: Pick<AlertScenario, "webhook" | "rulesFor" | "full">,
 ): Promise<{ checks: Check[]; freshness: Freshness[] }> {
   const prometheusUrl = stack.prometheusUrl;
   const standIn = new AnthropicStandIn();
@@ -256,6 +291,13 @@ async function runScenario(
     checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
     const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events)];
     checks.push(...oracleRows.map((row) => ({ run: label, view: "oracle", dashboard: "-", ...row })));
+    if (alerting) {
+      const mainDashboard = dashboards.find((model) => model.uid === MAIN_DASHBOARD_UID);
+      const scenario = { ...alerting, label, stack, events: receiver.events, mainDashboard, utcOffsetSeconds: ZONE.utcOffsetSeconds, log };
+      for (const check of await alertChecks(scenario)) checks.push({ run: label, view: "alerts", dashboard: "-", ...check });
+    } else {
+      log(`${label}: the alert checks run against the local stack (npm run test:e2e) and the deploy test`);
+    }
     checks.push(await collectorOutage(label, temporality, plans, standIn, env, stack, dir));
     return { checks, freshness };
   } finally {

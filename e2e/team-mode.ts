@@ -100,7 +100,7 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
   const files = synthesize(teamModeConfig(certificate), dir);
   const binaries = localStackBinaries(files, log);
   const { tokens, files: teamFiles } = testTeamFiles(["alpha", "beta"], TEAM_ATTRIBUTE, tlsDir);
-  const stack = await startLocalStack(files, binaries, dir, teamFiles);
+  const stack = await startLocalStack(files, binaries, dir, { team: teamFiles });
   const standIn = new AnthropicStandIn();
   try {
     const apiUrl = await standIn.start();

@@ -47,6 +47,12 @@ export class ManagedProcess {
     clearTimeout(timeout);
   }
 
+  /** Has the program reread its configuration (SIGHUP, as Prometheus and Alertmanager take it). */
+  async reload(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) throw new Error(`${this.name} is not running`);
+    this.child.kill("SIGHUP");
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.start();

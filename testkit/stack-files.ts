@@ -9,13 +9,20 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "./paths";
-import { buildCollector, buildPrometheus, imageVersion } from "./toolchain";
+import { buildAlertmanager, buildCollector, buildPrometheus, imageVersion } from "./toolchain";
 
 export interface SynthesizedFiles {
   readonly collectorYaml: string;
   readonly prometheusYaml: string;
   readonly prometheusRulesYaml: string;
   readonly prometheusFlags: readonly string[];
+  /** Alerting (absent when `alerting.enabled` is false): the alerting rules, and Alertmanager's file, flags and image. */
+  readonly alerting?: {
+    readonly rulesYaml: string;
+    readonly alertmanagerYaml: string;
+    readonly alertmanagerFlags: readonly string[];
+    readonly alertmanagerImage: string;
+  };
   readonly collectorImage: string;
   readonly prometheusImage: string;
   readonly claudeCodeEnv: Readonly<Record<string, string>>;
@@ -44,11 +51,19 @@ export function synthesize(config: object, workDir: string, projectDir = PROJECT
   const images = Object.values(stack.resource.docker_image).map((image: any) => image.name as string);
   const collector = container("collector");
   const prometheus = container("prometheus");
+  const alertmanager = containers.find(([id]) => id.startsWith("alertmanager"))?.[1];
+  const uploaded = (service: any, file: string) => service.upload.find((upload: any) => upload.file.endsWith(file))?.content as string;
   return {
     collectorYaml: collector.upload[0].content,
-    prometheusYaml: prometheus.upload[0].content,
-    prometheusRulesYaml: prometheus.upload[1].content,
+    prometheusYaml: uploaded(prometheus, "/prometheus.yml"),
+    prometheusRulesYaml: uploaded(prometheus, "/recording-rules.yml"),
     prometheusFlags: prometheus.command,
+    alerting: alertmanager && {
+      rulesYaml: uploaded(prometheus, "/alert-rules.yml"),
+      alertmanagerYaml: uploaded(alertmanager, "/alertmanager.yml"),
+      alertmanagerFlags: alertmanager.command,
+      alertmanagerImage: images.find((name) => name.includes("alertmanager"))!,
+    },
     collectorImage: images.find((name) => name.includes("collector"))!,
     prometheusImage: images.find((name) => name.includes("prometheus"))!,
     claudeCodeEnv: claudeCodeSettings(stack.output),
@@ -75,6 +90,8 @@ export interface LocalPorts {
   readonly collectorMetrics: readonly number[];
   readonly collectorTelemetry: number;
   readonly prometheus: number;
+  /** Alertmanager's port, when the stack has alerting. */
+  readonly alertmanager?: number;
 }
 
 /** The Collector's first metrics port in its container; team mode adds one per team after it. */
@@ -94,13 +111,32 @@ export function localCollectorYaml(yaml: string, ports: LocalPorts): string {
   }).replace(/host: 0\.0\.0\.0(\s+)port: 8888/, (_, space) => `host: 127.0.0.1${space}port: ${ports.collectorTelemetry}`);
 }
 
-/** The Prometheus file with the Collector's container host name replaced by loopback and the rules file's path by `rulesFile`. */
-export function localPrometheusYaml(yaml: string, ports: LocalPorts, rulesFile: string): string {
+/** Container ports of the stack's other scrape and alerting targets, and the local port each maps to. */
+const OTHER_TARGETS: Readonly<Record<number, keyof LocalPorts>> = { 8888: "collectorTelemetry", 9090: "prometheus", 9093: "alertmanager" };
+
+/**
+ * The Prometheus file with every target's container host name and port
+ * replaced by loopback and the local port, and the rules files' folder by
+ * `rulesDir` (where they keep their names).
+ */
+export function localPrometheusYaml(yaml: string, ports: LocalPorts, rulesDir: string): string {
   const targets = yaml.replace(/- [a-z0-9-]+:(\d+)$/gm, (target, port) => {
-    const local = ports.collectorMetrics[Number(port) - CONTAINER_METRICS_PORT];
-    return local === undefined ? target : `- 127.0.0.1:${local}`;
+    const other = OTHER_TARGETS[Number(port)];
+    const local = other ? ports[other] : ports.collectorMetrics[Number(port) - CONTAINER_METRICS_PORT];
+    return typeof local === "number" ? `- 127.0.0.1:${local}` : target;
   });
-  return targets.replace(/- \/etc\/prometheus\/[a-z-]+\.yml/, `- ${rulesFile}`);
+  return targets.replace(/\/etc\/prometheus\/([a-z-]+)(\.yml|-password)$/gm, (_, name, suffix) => path.join(rulesDir, `${name}${suffix}`));
+}
+
+/** Alertmanager's flags with the container's paths and listen address moved to this machine. */
+export function localAlertmanagerFlags(flags: readonly string[], configFile: string, dataDir: string, port: number): string[] {
+  return flags.map((flag) => {
+    if (flag.startsWith("--config.file=")) return `--config.file=${configFile}`;
+    if (flag.startsWith("--storage.path=")) return `--storage.path=${dataDir}`;
+    if (flag.startsWith("--web.listen-address=")) return `--web.listen-address=127.0.0.1:${port}`;
+    if (flag.startsWith("--web.external-url=")) return `--web.external-url=http://127.0.0.1:${port}`;
+    return flag;
+  });
 }
 
 /** Prometheus's flags with the container's paths and listen address moved to this machine. */
@@ -122,10 +158,19 @@ function replaceAll(text: string, replacements: Record<string, string>): string 
   return result;
 }
 
-/** The Collector and Prometheus that run a synthesized stack's files on this machine (built once, then cached). */
-export function localStackBinaries(files: SynthesizedFiles, log: (line: string) => void): { collector: string; prometheus: string } {
+/** The programs that run a synthesized stack's files on this machine. */
+export interface LocalStackBinaries {
+  readonly collector: string;
+  readonly prometheus: string;
+  /** When the stack has alerting. */
+  readonly alertmanager?: string;
+}
+
+/** The Collector, Prometheus and (with alerting) Alertmanager that run a synthesized stack's files on this machine (built once, then cached). */
+export function localStackBinaries(files: SynthesizedFiles, log: (line: string) => void): LocalStackBinaries {
   return {
     collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
     prometheus: buildPrometheus(imageVersion(files.prometheusImage), log).prometheus,
+    alertmanager: files.alerting && buildAlertmanager(imageVersion(files.alerting.alertmanagerImage), log).alertmanager,
   };
 }

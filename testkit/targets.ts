@@ -9,12 +9,23 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ManagedProcess, answersOk, freePort, portOpen, sleep } from "./processes";
-import { LocalPorts, SynthesizedFiles, localCollectorYaml, metricsEndpointCount, localPrometheusFlags, localPrometheusYaml } from "./stack-files";
+import {
+  LocalPorts,
+  LocalStackBinaries,
+  SynthesizedFiles,
+  localAlertmanagerFlags,
+  localCollectorYaml,
+  localPrometheusFlags,
+  localPrometheusYaml,
+  metricsEndpointCount,
+} from "./stack-files";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { PROJECT_DIR } from "./paths";
 
 export interface StackUnderTest {
   readonly prometheusUrl: string;
+  /** Alertmanager's API, when the stack has alerting. */
+  readonly alertmanagerUrl?: string;
   /** OTLP gRPC endpoint for Claude Code. */
   readonly otlpEndpoint: string;
   /** OTLP/HTTP logs endpoint of the Collector, where the test passes Claude Code's events on. */
@@ -24,6 +35,8 @@ export interface StackUnderTest {
   startCollector(): Promise<void>;
   stopPrometheus(): Promise<void>;
   startPrometheus(): Promise<void>;
+  /** Replaces the alerting rules and has Prometheus reload them (local stack only: the deployed one changes them by deploy). */
+  replaceAlertRules?(rulesYaml: string): Promise<void>;
   stop(): Promise<void>;
   /** Process ids where the programs run on this machine (local stack only). */
   readonly pids?: () => { collector?: number; prometheus?: number };
@@ -61,18 +74,22 @@ const CONTAINER_TOKEN_FILE = /filename: \/etc\/otelcol-contrib\/team-tokens/;
 const CONTAINER_TLS_DIR = "/etc/otelcol-contrib/tls/";
 const CONTAINER_CENTRAL_STORE_TLS_DIR = "/etc/prometheus/central-store/";
 
+/** What a local stack runs besides the synthesized files. */
+export interface LocalStackOptions {
+  /** Team mode's files. @default - none (the stack is not in team mode) */
+  readonly team?: LocalTeamFiles;
+  /** Folder holding the cert.pem, key.pem and ca.pem that the configuration names under /etc/prometheus/central-store/. @default - none */
+  readonly centralStoreTlsDir?: string;
+  /** Each alert receiver's secret (URL or SMTP password), by receiver name. @default - none */
+  readonly receiverSecrets?: Readonly<Record<string, string>>;
+}
+
 /**
- * The Collector and Prometheus binaries running the stack's files on loopback.
- * `centralStoreTlsDir` holds the cert.pem, key.pem and ca.pem that the
- * configuration names under /etc/prometheus/central-store/, when it has them.
+ * The Collector, Prometheus and (with alerting) Alertmanager binaries running
+ * the stack's files on loopback.
  */
-export async function startLocalStack(
-  files: SynthesizedFiles,
-  binaries: { collector: string; prometheus: string },
-  dir: string,
-  team?: LocalTeamFiles,
-  centralStoreTlsDir?: string,
-): Promise<StackUnderTest> {
+export async function startLocalStack(files: SynthesizedFiles, binaries: LocalStackBinaries, dir: string, options: LocalStackOptions = {}): Promise<StackUnderTest> {
+  const { team, centralStoreTlsDir } = options;
   const metricsPorts: number[] = [];
   for (let i = 0; i < metricsEndpointCount(files.collectorYaml); i++) metricsPorts.push(await freePort());
   const ports: LocalPorts = {
@@ -81,10 +98,10 @@ export async function startLocalStack(
     collectorMetrics: metricsPorts,
     collectorTelemetry: await freePort(),
     prometheus: await freePort(),
+    alertmanager: files.alerting ? await freePort() : undefined,
   };
   const collectorFile = path.join(dir, "collector.yaml");
   const prometheusFile = path.join(dir, "prometheus.yml");
-  const rulesFile = path.join(dir, "recording-rules.yml");
   const collectorArgs = ["--config", collectorFile];
   let collectorYaml = localCollectorYaml(files.collectorYaml, ports);
   if (team) {
@@ -98,10 +115,11 @@ export async function startLocalStack(
     collectorArgs.push("--config", mappingFile);
   }
   fs.writeFileSync(collectorFile, collectorYaml);
-  let prometheusYaml = localPrometheusYaml(files.prometheusYaml, ports, rulesFile);
+  let prometheusYaml = localPrometheusYaml(files.prometheusYaml, ports, dir);
   if (centralStoreTlsDir) prometheusYaml = prometheusYaml.split(CONTAINER_CENTRAL_STORE_TLS_DIR).join(`${centralStoreTlsDir}/`);
   fs.writeFileSync(prometheusFile, prometheusYaml);
-  fs.writeFileSync(rulesFile, files.prometheusRulesYaml);
+  fs.writeFileSync(path.join(dir, "recording-rules.yml"), files.prometheusRulesYaml);
+  if (files.alerting) fs.writeFileSync(path.join(dir, "alert-rules.yml"), files.alerting.rulesYaml);
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
   const collector = new ManagedProcess(
     "Collector",
@@ -118,10 +136,13 @@ export async function startLocalStack(
     path.join(dir, "prometheus.log"),
     () => answersOk(`${prometheusUrl}/-/ready`),
   );
+  const alertmanager = files.alerting && ports.alertmanager ? localAlertmanager(files.alerting, binaries, dir, ports.alertmanager, options.receiverSecrets ?? {}) : undefined;
+  await alertmanager?.process.start();
   await collector.start();
   await prometheus.start();
   return {
     prometheusUrl,
+    alertmanagerUrl: alertmanager?.url,
     otlpEndpoint: `http://127.0.0.1:${ports.otlpGrpc}`,
     otlpLogsEndpoint: `http://127.0.0.1:${ports.otlpHttp}/v1/logs`,
     restartCollector: () => collector.restart(),
@@ -129,12 +150,34 @@ export async function startLocalStack(
     startCollector: () => collector.start(),
     stopPrometheus: () => prometheus.stop(),
     startPrometheus: () => prometheus.start(),
+    replaceAlertRules: async (rulesYaml: string) => {
+      fs.writeFileSync(path.join(dir, "alert-rules.yml"), rulesYaml);
+      await prometheus.reload();
+    },
     pids: () => ({ collector: collector.pid, prometheus: prometheus.pid }),
     stop: async () => {
       await collector.stop();
       await prometheus.stop();
+      await alertmanager?.process.stop();
     },
   };
+}
+
+/** Where the synthesized Alertmanager configuration expects the receivers' secrets. */
+const CONTAINER_SECRETS_DIR = "/etc/alertmanager/secrets/";
+
+/** Alertmanager on loopback with the synthesized file, its secrets in `dir`/secrets. */
+function localAlertmanager(alerting: NonNullable<SynthesizedFiles["alerting"]>, binaries: LocalStackBinaries, dir: string, port: number, secrets: Readonly<Record<string, string>>) {
+  if (!binaries.alertmanager) throw new Error("the stack has alerting: build Alertmanager with localStackBinaries");
+  const secretsDir = path.join(dir, "alertmanager-secrets");
+  fs.mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  for (const [receiver, secret] of Object.entries(secrets)) fs.writeFileSync(path.join(secretsDir, receiver), secret, { mode: 0o600 });
+  const configFile = path.join(dir, "alertmanager.yml");
+  fs.writeFileSync(configFile, alerting.alertmanagerYaml.split(CONTAINER_SECRETS_DIR).join(`${secretsDir}/`));
+  const url = `http://127.0.0.1:${port}`;
+  const flags = localAlertmanagerFlags(alerting.alertmanagerFlags, configFile, path.join(dir, "alertmanager-data"), port);
+  const process = new ManagedProcess("Alertmanager", binaries.alertmanager, flags, path.join(dir, "alertmanager.log"), () => answersOk(`${url}/-/ready`));
+  return { url, process };
 }
 
 /** Settings of the deployed stack under test: its own names and ports, beside any stack the user runs. */

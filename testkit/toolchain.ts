@@ -131,6 +131,45 @@ export function buildPrometheus(version: string, log: (line: string) => void): {
 }
 
 /**
+ * Builds (or reuses) Alertmanager and amtool at `version` from its Go module.
+ * The module lacks the web UI's built assets (ui/app/dist, made by npm in
+ * Alertmanager's own release build), which the server embeds: the build uses
+ * a copy of the module with a one-page placeholder there. The API, routing,
+ * silences and notifications are the module's own code.
+ */
+export function buildAlertmanager(version: string, log: (line: string) => void): { alertmanager: string; amtool: string } {
+  const buildDir = path.join(CACHE_DIR, `alertmanager-${version}`);
+  const alertmanager = path.join(buildDir, "bin", "alertmanager");
+  const amtool = path.join(buildDir, "bin", "amtool");
+  if (fs.existsSync(alertmanager) && fs.existsSync(amtool)) return { alertmanager, amtool };
+  const module = "github.com/prometheus/alertmanager";
+  fs.mkdirSync(buildDir, { recursive: true });
+  log(`building Alertmanager ${version} from its module; the first build takes a few minutes`);
+  run("go", ["mod", "download", `${module}@v${version}`], buildDir);
+  const moduleDir = execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", `${module}@v${version}`], { cwd: buildDir, encoding: "utf8" }).trim();
+  const source = path.join(buildDir, "src");
+  fs.rmSync(source, { recursive: true, force: true });
+  fs.cpSync(moduleDir, source, { recursive: true });
+  execFileSync("chmod", ["-R", "u+w", source]);
+  for (const ui of ["elm", "mantine"]) {
+    fs.mkdirSync(path.join(source, "ui", "app", "dist", ui), { recursive: true });
+    fs.writeFileSync(path.join(source, "ui", "app", "dist", ui, "index.html"), "<!doctype html><title>Alertmanager</title><p>Built for tests: the API is served, the web UI is not.\n");
+  }
+  fs.writeFileSync(path.join(buildDir, "go.mod"), `module alertmanagere2e\n\ngo 1.24\n\nrequire ${module} v${version}\n\nreplace ${module} => ./src\n`);
+  fs.writeFileSync(
+    path.join(buildDir, "tools.go"),
+    `//go:build tools\n\npackage tools\n\nimport (\n\t_ "${module}/cmd/alertmanager"\n\t_ "${module}/cmd/amtool"\n)\n`,
+  );
+  run("go", ["mod", "tidy"], buildDir);
+  // Static, like Prometheus, so the deploy test's image needs no libc.
+  for (const program of ["alertmanager", "amtool"]) {
+    const stamp = `-X github.com/prometheus/common/version.Version=${version}`;
+    run("go", ["build", "-ldflags", stamp, "-o", `bin/${program}`, `${module}/cmd/${program}`], buildDir, { CGO_ENABLED: "0" });
+  }
+  return { alertmanager, amtool };
+}
+
+/**
  * The Thanos release the central-store test runs: the newest v0.42 the Go
  * module proxy serves that builds with this machine's Go (v0.42.5 asks for
  * Go 1.26.10).
