@@ -1,4 +1,7 @@
 import { ResourceChange, summarizePlan } from "../scripts/plan-summary";
+import { resolveConfig } from "../config/stack-config";
+import { renderAlertRules } from "../renderers/alert-rules";
+import { renderAlertmanagerConfig } from "../renderers/alertmanager-config";
 
 function change(address: string, actions: string[], extra: Partial<ResourceChange["change"]> = {}): ResourceChange {
   const [type, name] = address.split(".");
@@ -79,6 +82,36 @@ describe("plan summary", () => {
     expect(summary.markdown).toContain("- created: stack network `stack-net`");
     expect(summary.markdown).toContain("- destroyed: Grafana container `stack-grafana`");
     expect(summary.markdown).toContain("- outputs changed: claude_code_settings, grafana_url");
+  });
+
+  test("budget, alert, receiver and route changes in words, from the files the plan uploads", () => {
+    const files = (overrides: object) => {
+      const config = resolveConfig(overrides);
+      const rules = renderAlertRules({ interval: "1m", scrapeInterval: "10s", budgets: config.budgets, alerting: config.alerting, teamLabel: "team_id" });
+      const alertmanager = renderAlertmanagerConfig({ alerting: config.alerting, teamLabel: "team_id", secretsDir: "/s" });
+      return { prometheus: { name: "stack-prometheus", upload: [{ file: "/etc/prometheus/alert-rules.yml", content: rules }] }, alertmanager: { name: "stack-alertmanager", upload: [{ file: "/etc/alertmanager/alertmanager.yml", content: alertmanager }] } };
+    };
+    const before = files({ budgets: { teams: { payments: { dailyUsd: 200 } }, otherTeams: { monthlyUsd: 1000 } } });
+    const after = files({
+      budgets: { teams: { payments: { dailyUsd: 300 }, mobile: { dailyUsd: 50 } } },
+      alerting: { apiErrorRatio: 0.5, receivers: { ops: { type: "webhook" } }, routes: [{ teams: ["payments"], receiver: "ops" }] },
+    });
+    const summary = summarizePlan({
+      resource_changes: [
+        change("docker_container.prometheus_container_4574EB90", ["delete", "create"], { before: before.prometheus, after: after.prometheus, replace_paths: [["upload"]] }),
+        change("docker_container.alertmanager_container_9962CF4A", ["delete", "create"], { before: before.alertmanager, after: after.alertmanager, replace_paths: [["upload"]] }),
+      ],
+    });
+    expect(summary.alerting).toEqual([
+      "Budget of team `mobile`, daily: none -> $50.00",
+      "Budget of other teams, monthly: $1000.00 -> none",
+      "Budget of team `payments`, daily: $200.00 -> $300.00",
+      "Budget of team `payments`, monthly: $1000.00 -> none",
+      "Alert `ApiErrorRate` changes its condition (a threshold or its duration)",
+      "Receiver `ops` is new",
+      'Route team_id=~"payments" -> ops is new',
+    ]);
+    expect(summary.markdown).toContain("Budgets and alerts:\n- Budget of team `mobile`, daily: none -> $50.00\n");
   });
 
   test("no changes", () => {

@@ -433,8 +433,9 @@ describe("budgets and alerts", () => {
     expect(resourceOf(raised, "docker_container", "prometheus")).not.toEqual(prometheus);
   });
 
-  test("alerting off: no Alertmanager, no alerting rules, no scrape of the stack's own metrics", () => {
+  test("alerting off: no Alertmanager, no alerting rules, no scrape of the stack's own metrics; its volume is forgotten, not destroyed", () => {
     const off = synthStack({ alerting: { enabled: false } });
+    expect((off as any).removed).toEqual([{ from: "docker_volume.alertmanager-data", lifecycle: { destroy: false } }]);
     expect(Object.keys(off.resource.docker_container).some((id) => id.startsWith("alertmanager"))).toBe(false);
     const config = parse(resourceOf(off, "docker_container", "prometheus").upload[0].content);
     expect(config.alerting).toBeUndefined();

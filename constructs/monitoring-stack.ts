@@ -45,6 +45,8 @@ const LOOPBACK = "127.0.0.1";
 
 /** Logical id of Grafana's volume, which outlives a change of `grafana.mode`. */
 const GRAFANA_DATA_ID = "grafana-data";
+/** Logical id of Alertmanager's volume, which outlives `alerting.enabled` switched off. */
+const ALERTMANAGER_DATA_ID = "alertmanager-data";
 
 /**
  * The whole monitoring stack on local Docker: network, volumes, Collector,
@@ -99,7 +101,7 @@ export class MonitoringStack extends TerraformStack {
     const alertmanager = config.alerting.enabled
       ? new AlertmanagerServer(this, "alertmanager", {
           network,
-          dataVolume: new Volume(this, "alertmanager-data", { name: name("alertmanager-data") }),
+          dataVolume: new Volume(this, ALERTMANAGER_DATA_ID, { name: name("alertmanager-data") }),
           containerName: name("alertmanager"),
           image: config.images.alertmanager,
           bindAddress: LOOPBACK,
@@ -108,6 +110,8 @@ export class MonitoringStack extends TerraformStack {
           teamLabel,
         })
       : undefined;
+    // Switched off, alerting leaves its silences and notification log on their volume for later.
+    if (!alertmanager) new KeptWhenRemoved(this, "alertmanager-data-kept", { addresses: [`docker_volume.${ALERTMANAGER_DATA_ID}`] });
 
     // Team mode keeps Prometheus on this machine (Grafana uses the network), unless published with a login.
     const prometheusLogin = config.teamMode.enabled && config.teamMode.publishPrometheus ? new PrometheusLogin(this, "prometheus-login") : undefined;

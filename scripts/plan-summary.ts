@@ -3,10 +3,14 @@
  * summary for a pull request: what is created, updated in place, replaced (and
  * which attribute forces it) or destroyed, with a warning first for anything
  * that loses data, changes past numbers (renderers/stored-data.ts) or changes
- * the Grafana password. Only resource, attribute and output names are printed,
- * never a value, so secrets cannot leak.
+ * the Grafana password, and budget, alert, receiver and route changes in words
+ * (renderers/alerting-changes.ts). Only resource, attribute, output, alert and
+ * receiver names and budget amounts are printed, never another value, so
+ * secrets cannot leak.
  */
 import { STORED_DATA_LABEL, StoredData, storedDataChanges } from "../renderers/stored-data";
+import { ALERT_RULES_FILE } from "../renderers/alert-rules";
+import { alertRuleChanges, alertmanagerChanges } from "../renderers/alerting-changes";
 
 
 /** The parts of Terraform's JSON plan format this summary reads. */
@@ -43,6 +47,8 @@ export interface PlannedChange {
 export interface PlanSummary {
   readonly changes: readonly PlannedChange[];
   readonly warnings: readonly string[];
+  /** Budgets, alerts, receivers and routes that change, in words. */
+  readonly alerting: readonly string[];
   readonly changedOutputs: readonly string[];
   readonly unchanged: number;
   /** Whether applying the plan would change anything (resources or outputs). */
@@ -86,12 +92,13 @@ export function summarizePlan(plan: TerraformPlan, title = "Terraform plan"): Pl
     changes.push({ kind, resource: describe(resourceChange), address: resourceChange.address, attributes: attributesOf(kind, resourceChange) });
   }
   const warnings = warningsFor(managed);
+  const alerting = alertingChangesOf(managed);
   const changedOutputs = Object.entries(plan.output_changes ?? {})
     .filter(([, change]) => !change.actions.every((action) => action === "no-op"))
     .map(([name]) => name)
     .sort();
   const hasChanges = changes.length > 0 || changedOutputs.length > 0;
-  return { changes, warnings, changedOutputs, unchanged, hasChanges, markdown: render(title, changes, warnings, changedOutputs, unchanged, managed) };
+  return { changes, warnings, alerting, changedOutputs, unchanged, hasChanges, markdown: render(title, changes, warnings, alerting, changedOutputs, unchanged, managed) };
 }
 
 function kindOf(actions: readonly string[]): ChangeKind | undefined {
@@ -139,6 +146,25 @@ function warningsFor(changes: readonly ResourceChange[]): string[] {
   return warnings;
 }
 
+/** What the alerting files uploaded into the Prometheus and Alertmanager containers change. */
+function alertingChangesOf(changes: readonly ResourceChange[]): string[] {
+  const lines: string[] = [];
+  for (const change of changes) {
+    if (change.type !== "docker_container" || !kindOf(change.change.actions)) continue;
+    const [before, after] = [change.change.before, change.change.after];
+    const file = (values: typeof before, name: string) =>
+      ((values?.upload ?? []) as { file?: string; content?: string }[]).find((upload) => upload.file?.endsWith(`/${name}`))?.content;
+    for (const [name, changesOf] of [
+      [ALERT_RULES_FILE, alertRuleChanges],
+      ["alertmanager.yml", alertmanagerChanges],
+    ] as const) {
+      const [old, next] = [file(before, name), file(after, name)];
+      if (typeof old === "string" && typeof next === "string") lines.push(...changesOf(old, next));
+    }
+  }
+  return lines;
+}
+
 /** The StoredData a container's STORED_DATA_LABEL holds, if it has one. */
 function storedDataOf(values: Record<string, unknown> | null | undefined): StoredData | undefined {
   const labels = (values?.labels ?? []) as { label?: string; value?: string }[];
@@ -150,6 +176,7 @@ function render(
   title: string,
   changes: readonly PlannedChange[],
   warnings: readonly string[],
+  alerting: readonly string[],
   changedOutputs: readonly string[],
   unchanged: number,
   managed: readonly ResourceChange[],
@@ -168,6 +195,7 @@ function render(
   const volumes = managed.filter((change) => change.type === "docker_volume");
   if (volumes.length > 0 && volumes.every((change) => !kindOf(change.change.actions))) lines.push("- volumes: unchanged");
   if (changedOutputs.length > 0) lines.push(`- outputs changed: ${changedOutputs.join(", ")}`);
+  if (alerting.length > 0) lines.push("", "Budgets and alerts:", ...alerting.map((line) => `- ${line}`));
   if (changes.length === 0 && changedOutputs.length === 0) lines.push("No changes.");
   return `${lines.join("\n")}\n`;
 }

@@ -17,6 +17,8 @@ import { docker } from "./docker-engine";
 const BUILD_LABEL = "io.claude-code-monitoring.deploy-test-build";
 const BUSYBOX = "/bin/busybox";
 const CA_CERTIFICATES = "/etc/ssl/certs/ca-certificates.crt";
+const PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n";
+const GROUP = "root:x:0:\nnobody:x:65534:\n";
 
 interface ImageRecipe {
   readonly dockerfile: string;
@@ -70,11 +72,41 @@ function prometheusRecipe(binaries: { prometheus: string; promtool: string }): I
     ].join("\n"),
     files: {
       busybox: { program: BUSYBOX },
-      passwd: { text: "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n" },
-      group: { text: "root:x:0:\nnobody:x:65534:\n" },
+      passwd: { text: PASSWD },
+      group: { text: GROUP },
       prometheus: { program: binaries.prometheus },
       promtool: { program: binaries.promtool },
       "prometheus.yml": { text: "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: [localhost:9090]\n" },
+    },
+  };
+}
+
+/** Like prom/alertmanager: busybox, /bin/alertmanager and /bin/amtool, user nobody, /alertmanager a volume owned by nobody. */
+function alertmanagerRecipe(binaries: { alertmanager: string; amtool: string }): ImageRecipe {
+  return {
+    dockerfile: [
+      "FROM scratch",
+      "COPY busybox /bin/busybox",
+      "COPY passwd group /etc/",
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+      "COPY alertmanager amtool /bin/",
+      "COPY alertmanager.yml /etc/alertmanager/alertmanager.yml",
+      "RUN mkdir -p /alertmanager && chown -R nobody:nobody /etc/alertmanager /alertmanager && chmod -R g+w /alertmanager",
+      "USER nobody",
+      "EXPOSE 9093",
+      'VOLUME ["/alertmanager"]',
+      "WORKDIR /alertmanager",
+      'ENTRYPOINT ["/bin/alertmanager"]',
+      'CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]',
+      "",
+    ].join("\n"),
+    files: {
+      busybox: { program: BUSYBOX },
+      passwd: { text: PASSWD },
+      group: { text: GROUP },
+      alertmanager: { program: binaries.alertmanager },
+      amtool: { program: binaries.amtool },
+      "alertmanager.yml": { text: "route:\n  receiver: none\nreceivers:\n  - name: none\n" },
     },
   };
 }
@@ -85,10 +117,10 @@ export interface StackImage {
   readonly origin: "built" | "reused" | "found";
 }
 
-/** Makes sure the Collector and Prometheus images the stack pins exist locally. */
+/** Makes sure the Collector, Prometheus and (when given) Alertmanager images the stack pins exist locally. */
 export function ensureStackImages(
-  tags: { collector: string; prometheus: string },
-  binaries: { collector: string; prometheus: string; promtool: string },
+  tags: { collector: string; prometheus: string; alertmanager?: string },
+  binaries: { collector: string; prometheus: string; promtool: string; alertmanager?: { alertmanager: string; amtool: string } },
   cacheDir: string,
   log: (line: string) => void,
 ): StackImage[] {
@@ -101,6 +133,7 @@ export function ensureStackImages(
   return [
     ensureImage(tags.collector, collectorRecipe(binaries.collector), cacheDir, log),
     ensureImage(tags.prometheus, prometheusRecipe(binaries), cacheDir, log),
+    ...(tags.alertmanager && binaries.alertmanager ? [ensureImage(tags.alertmanager, alertmanagerRecipe(binaries.alertmanager), cacheDir, log)] : []),
   ];
 }
 
