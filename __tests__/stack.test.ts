@@ -422,7 +422,7 @@ describe("budgets and alerts", () => {
     expect(rules.groups[0].rules).toContainEqual({
       record: "claude_code_budget_usd",
       expr: "vector(200)",
-      labels: { team_id: "payments", budget: "daily", budget_usd: "200.00" },
+      labels: { team_id: "payments", budget: "daily" },
     });
   });
 

@@ -24,8 +24,8 @@ export class AlertWebhook {
   readonly notifications: Notification[] = [];
   private server?: http.Server;
 
-  /** Starts listening; returns the URL to give Alertmanager. */
-  async start(): Promise<string> {
+  /** Starts listening on `host`; returns the URL to give Alertmanager. */
+  async start(host = "127.0.0.1"): Promise<string> {
     this.server = http.createServer((request, response) => {
       let body = "";
       request.on("data", (chunk) => (body += chunk));
@@ -41,8 +41,8 @@ export class AlertWebhook {
         }
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/alerts`;
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}/alerts`;
   }
 
   async stop(): Promise<void> {

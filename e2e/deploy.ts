@@ -47,20 +47,38 @@ import { synthesize } from "../testkit/stack-files";
 import { SERVER_NAME, TestCertificate, selfSignedCertificate, trustingEnv } from "../testkit/tls";
 import { buildProviderMirror } from "../testkit/terraform-mirror";
 import { PROJECT_DIR } from "../testkit/paths";
-import { buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "../testkit/toolchain";
+import { buildAlertmanager, buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "../testkit/toolchain";
+import { receiverSecretVariable } from "../constructs/alertmanager-server";
+import { BudgetSeries } from "../renderers/alert-rules";
+import { AlertWebhook } from "./alert-webhook";
+import { zoneAtNoon } from "./alerts";
+import { randomBytes } from "crypto";
 
 const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "deploy");
 
 /**
- * The stack under test: its own names and ports, and no Grafana. Rollup
- * windows of 6 minutes instead of an hour: the shortest whose totals 1-hour
- * steps read, so the windows of the last session close within the run.
+ * The stack under test as the previous release takes it: its own names and
+ * ports, and no Grafana. Rollup windows of 6 minutes instead of an hour: the
+ * shortest whose totals 1-hour steps read, so the windows of the last session
+ * close within the run.
  */
-const DEPLOY_TEST_CONFIG = {
+const RELEASE_CONFIG = {
   namePrefix: "claude-code-deploy-test",
   ports: { otlpGrpc: 24317, otlpHttp: 24318, prometheus: 29090, grafana: 23000 },
   grafana: { mode: "none" },
   prometheus: { rollupWindow: "6m" },
+};
+
+/** The budgets' zone: about noon now, so the run crosses no midnight of theirs. */
+const ZONE = zoneAtNoon();
+const WEBHOOK_RECEIVER = "deploy_webhook";
+
+/** This checkout's: the same, with Alertmanager on its own port sending every alert to the test's webhook. */
+const DEPLOY_TEST_CONFIG = {
+  ...RELEASE_CONFIG,
+  ports: { ...RELEASE_CONFIG.ports, alertmanager: 29093 },
+  budgets: { timeZone: ZONE.timeZone },
+  alerting: { receivers: { [WEBHOOK_RECEIVER]: { type: "webhook" } }, defaultReceiver: WEBHOOK_RECEIVER, groupInterval: "20s" },
 };
 
 /**
@@ -81,6 +99,8 @@ const SETTLE_TIMEOUT_MS = 300_000;
 
 const container = (part: string) => `${DEPLOY_TEST_CONFIG.namePrefix}-${part}`;
 const CONTAINERS = { collector: container("otel-collector"), prometheus: container("prometheus") };
+const ALERTMANAGER = container("alertmanager");
+const ALERTMANAGER_URL = `http://127.0.0.1:${DEPLOY_TEST_CONFIG.ports.alertmanager}`;
 const VOLUME = container("prometheus-data");
 /** A file only this run writes into Prometheus's volume: still there after a change, it is the same volume. */
 const VOLUME_MARKER = "/prometheus/.deploy-test-marker";
@@ -121,12 +141,14 @@ class Steps {
 
 class StepFailed extends Error {}
 
-/** The stack under test: the environment of its cdktf commands, its work folder (state, synth output, logs), and the source tree it deploys. */
+/** The stack under test: the environment of its cdktf commands, its work folder (state, synth output, logs), and the source tree it deploys with its configuration. */
 interface Deployment {
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
   /** This checkout, or the previous release's tree. */
   readonly projectDir: string;
+  /** The stack configuration an upgrade to this tree deploys. */
+  readonly config: object;
 }
 
 async function main(): Promise<number> {
@@ -142,9 +164,11 @@ async function main(): Promise<number> {
   const steps = new Steps();
   let engine: DockerEngine | undefined;
   let deployed = false;
-  let deployment: Deployment = { env: process.env, workDir, projectDir: PROJECT_DIR };
+  let deployment: Deployment = { env: process.env, workDir, projectDir: PROJECT_DIR, config: DEPLOY_TEST_CONFIG };
   let previousDeployment = deployment;
   const sessions = new OracleSessions();
+  const webhook = new AlertWebhook();
+  const webhookSecret = `hook-${randomBytes(16).toString("hex")}`;
 
   try {
     await steps.run("Docker engine", "answers", async () => {
@@ -161,7 +185,10 @@ async function main(): Promise<number> {
     const release = previous!;
 
     const files = synthesize(DEPLOY_TEST_CONFIG, workDir);
-    const previousFiles = synthesize(DEPLOY_TEST_CONFIG, fs.mkdtempSync(path.join(workDir, "previous-synth-")), release.dir);
+    const previousFiles = synthesize(RELEASE_CONFIG, fs.mkdtempSync(path.join(workDir, "previous-synth-")), release.dir);
+    // Alertmanager in a container reaches the test's webhook on the host's address on Docker's default bridge.
+    const hostAddress = docker(["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
+    const webhookUrl = `${await webhook.start(hostAddress)}/${webhookSecret}`;
     // Team mode adds the random provider (tokens, Prometheus's password).
     const teamFiles = synthesize(teamModeConfig(certificate, 1), fs.mkdtempSync(path.join(workDir, "team-synth-")));
     await steps.run("Terraform providers", "built into a filesystem mirror at the versions the stack pins", async () => {
@@ -172,24 +199,28 @@ async function main(): Promise<number> {
         TF_CLI_CONFIG_FILE: mirror.cliConfigFile,
         STACK_CONFIG_FILE: configFile,
         STACK_STATE_DIR: path.join(workDir, "state"),
+        [`TF_VAR_${receiverSecretVariable(WEBHOOK_RECEIVER)}`]: webhookUrl,
         CHECKPOINT_DISABLE: "1",
         CI: "1",
       };
-      deployment = { env, workDir, projectDir: PROJECT_DIR };
-      previousDeployment = { ...deployment, projectDir: release.dir };
+      deployment = { env, workDir, projectDir: PROJECT_DIR, config: DEPLOY_TEST_CONFIG };
+      previousDeployment = { ...deployment, projectDir: release.dir, config: RELEASE_CONFIG };
       return { found: mirror.provenance.join("; "), passed: true };
     });
 
-    await steps.run("images", "the pinned Collector and Prometheus tags of both releases exist locally", async () => {
+    await steps.run("images", "the pinned Collector, Prometheus and Alertmanager tags of both releases exist locally", async () => {
       const images = [previousFiles, files].flatMap((synthesized) => {
         const prometheus = buildPrometheus(imageVersion(synthesized.prometheusImage), log);
         const collector = buildCollector(synthesized.collectorYaml, imageVersion(synthesized.collectorImage), log);
-        return ensureStackImages({ collector: synthesized.collectorImage, prometheus: synthesized.prometheusImage }, { collector, ...prometheus }, CACHE_DIR, log);
+        const alertmanagerImage = synthesized.alerting?.alertmanagerImage;
+        const alertmanager = alertmanagerImage ? buildAlertmanager(imageVersion(alertmanagerImage), log) : undefined;
+        const tags = { collector: synthesized.collectorImage, prometheus: synthesized.prometheusImage, alertmanager: alertmanagerImage };
+        return ensureStackImages(tags, { collector, ...prometheus, alertmanager }, CACHE_DIR, log);
       });
       return { found: [...new Set(images.map((image) => `${image.tag} (${image.origin})`))].join(", "), passed: true };
     });
 
-    fs.writeFileSync(configFile, JSON.stringify(DEPLOY_TEST_CONFIG, null, 2));
+    fs.writeFileSync(configFile, JSON.stringify(RELEASE_CONFIG, null, 2));
     await steps.run(`cdktf deploy --auto-approve: release ${release.version}`, "applies", async () => {
       deployed = true;
       const output = cdktf("deploy", previousDeployment);
@@ -224,6 +255,7 @@ async function main(): Promise<number> {
     await upgrade(steps, previousDeployment, `rollback to release ${release.version}`);
     await checkEveryView(steps, `dashboards of release ${release.version} after the rollback`, release.dashboards, sessions.from, () => sessions.expected());
     await upgrade(steps, deployment, `this checkout again (${currentVersion()})`);
+    await alerting(steps, deployment, configFile, sessions, webhook, webhookSecret);
 
     const oracle = sessions.oracle();
     await forkChange(steps, deployment, configFile, oracle, dashboards);
@@ -240,6 +272,7 @@ async function main(): Promise<number> {
         .catch(() => undefined);
     }
     await sessions.stop();
+    await webhook.stop();
     await engine?.stop();
   }
 
@@ -445,8 +478,9 @@ async function backfillWriter(steps: Steps, prometheusImage: string, workDir: st
   });
 }
 
-/** `cdktf deploy` of another source tree on the same state and volume. */
+/** `cdktf deploy` of another source tree, with its configuration, on the same state and volume. */
 async function upgrade(steps: Steps, to: Deployment, what: string): Promise<void> {
+  fs.writeFileSync(to.env.STACK_CONFIG_FILE!, JSON.stringify(to.config, null, 2));
   const marker = `deploy-test-${process.pid}-${Date.now()}`;
   docker(["exec", CONTAINERS.prometheus, "sh", "-c", `echo ${marker} > ${VOLUME_MARKER}`]);
   await steps.run(`cdktf deploy --auto-approve: ${what}`, "applies; same volume; Prometheus ready and evaluating its rules", async () => {
@@ -458,6 +492,102 @@ async function upgrade(steps: Steps, to: Deployment, what: string): Promise<void
     }, (RULE_INTERVAL_SECONDS + 60) * 1000);
     const sameVolume = volumeMarker() === marker;
     return { found: `${applied}; volume ${sameVolume ? "same" : "NEW"}; rules ${ready ? "evaluated" : "NOT evaluated"}`, passed: sameVolume && ready };
+  });
+}
+
+/** Longest wait for a notification: a rule interval, Alertmanager's group wait and group interval, twice over. */
+const NOTIFICATION_TIMEOUT_MS = 240_000;
+
+/**
+ * Alertmanager deployed for real: healthy on 127.0.0.1 only and found by
+ * Prometheus; a silence made through its API; a budget change reviewed as a
+ * plan that replaces Prometheus only and says the budget in words, applied
+ * with Alertmanager and its silence untouched; the alert it fires at the
+ * test's webhook with the spend of the sessions; the receiver's secret in no
+ * plan, output or log.
+ */
+async function alerting(steps: Steps, deployment: Deployment, configFile: string, sessions: OracleSessions, webhook: AlertWebhook, secret: string): Promise<void> {
+  await steps.run("Alertmanager", "healthy; published on 127.0.0.1:29093 only; Prometheus sends to it; its alert rules evaluated without error", async () => {
+    const healthy = await waitUntil(() => docker(["inspect", "--format", "{{.State.Health.Status}}", ALERTMANAGER]) === "healthy", 90_000);
+    const ports = JSON.parse(docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", ALERTMANAGER])) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+    const bindings = Object.values(ports).flatMap((list) => list ?? []).map((binding) => `${binding.HostIp}:${binding.HostPort}`).sort().join(", ");
+    const found = await waitUntil(async () => (await getJson(`${PROMETHEUS_URL}/api/v1/alertmanagers`)).data.activeAlertmanagers.length === 1, 60_000);
+    let rules = "not loaded";
+    const evaluated = await waitUntil(async () => {
+      const groups = (await getJson(`${PROMETHEUS_URL}/api/v1/rules?type=alert`)).data.groups as any[];
+      const all = groups.flatMap((group) => group.rules);
+      rules = `${all.length} alerts in ${groups.map((group) => group.name).join(", ")}, ${all.filter((rule) => rule.health === "ok").length} evaluated ok`;
+      return all.length > 0 && all.every((rule) => rule.health === "ok") && groups.every((group) => Date.parse(group.lastEvaluation) > 0);
+    }, (RULE_INTERVAL_SECONDS + 60) * 1000);
+    const passed = healthy && bindings === `127.0.0.1:${DEPLOY_TEST_CONFIG.ports.alertmanager}` && found && evaluated;
+    return { found: `${healthy ? "healthy" : "NOT healthy"}; ${bindings}; ${found ? "found" : "NOT found"} by Prometheus; ${rules}`, passed };
+  });
+
+  let silence = "";
+  await steps.run("a silence made through Alertmanager's API", "created", async () => {
+    const body = {
+      matchers: [{ name: "alertname", value: "DeployTestSilence", isRegex: false, isEqual: true }],
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 24 * 3_600_000).toISOString(),
+      createdBy: "deploy test",
+      comment: "kept across a budget change",
+    };
+    const response = await fetch(`${ALERTMANAGER_URL}/api/v2/silences`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    silence = response.ok ? ((await response.json()) as { silenceID: string }).silenceID : "";
+    return { found: silence ? `silence ${silence}` : `refused: ${response.status}`, passed: silence !== "" };
+  });
+
+  // A daily budget a cent or less under what the sessions so far cost, for the team they ran as.
+  const team = DEFAULT_CONFIG.teamAttributes["team.id"];
+  const spent = sessions.receiver.events
+    .filter((event) => event.name === "api_request" && event.resource["team.id"] === team)
+    .reduce((total, event) => total + Number(event.attributes.cost_usd), 0);
+  const budget = Math.floor(spent * 100) / 100;
+  fs.writeFileSync(configFile, JSON.stringify({ ...DEPLOY_TEST_CONFIG, budgets: { ...DEPLOY_TEST_CONFIG.budgets, teams: { [team]: { dailyUsd: budget } } } }, null, 2));
+  const expectedLines = [`- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (upload)`, "- volumes: unchanged", `- Budget of team \`${team}\`, daily: none -> $${budget.toFixed(2)}`];
+  await steps.run("budget change: npm run plan-review", `exit 2; no warning; ${expectedLines.join(" ")}`, async () => {
+    const review = planReview(deployment);
+    console.log(review.markdown);
+    const lines = review.markdown.split("\n").filter((line) => line.startsWith("- "));
+    const warned = review.markdown.includes("[!WARNING]");
+    return { found: `exit ${review.status}; ${warned ? "a WARNING; " : ""}${lines.join(" ")}`, passed: review.status === 2 && !warned && JSON.stringify(lines) === JSON.stringify(expectedLines) };
+  });
+
+  const alertmanagerBefore = docker(["inspect", "--format", "{{.Id}}", ALERTMANAGER]);
+  const appliedAt = Date.now();
+  await steps.run("budget change: cdktf deploy --auto-approve", "applies; Alertmanager's container and the silence untouched", async () => {
+    const applied = /Apply complete! Resources: [^\n.]*/.exec(cdktf("deploy", deployment))?.[0] ?? "applied";
+    const same = docker(["inspect", "--format", "{{.Id}}", ALERTMANAGER]) === alertmanagerBefore;
+    const state = (await getJson(`${ALERTMANAGER_URL}/api/v2/silence/${silence}`)).status.state as string;
+    return { found: `${applied}; Alertmanager ${same ? "same container" : "REPLACED"}; silence ${state}`, passed: same && state === "active" };
+  });
+
+  const group = { alertname: "TeamDailyBudgetExceeded", team_id: team };
+  await steps.run("budget alert at the test's webhook", `one TeamDailyBudgetExceeded for ${team}; spend $${spent.toFixed(2)} (the CLI's api_request events), budget $${budget.toFixed(2)}`, async () => {
+    const arrived = await waitUntil(() => webhook.of(group, "firing").length > 0, NOTIFICATION_TIMEOUT_MS);
+    const notifications = webhook.of(group, "firing");
+    const description = notifications[0]?.alerts[0]?.annotations.description ?? "none";
+    const seconds = arrived ? ((notifications[0].receivedAt - appliedAt) / 1000).toFixed(0) : "-";
+    const recorded = await queryNumber(PROMETHEUS_URL, `${BudgetSeries.teamToday}{team_id="${team}"}`);
+    const passed = notifications.length === 1 && description.includes(`spent $${spent.toFixed(2)} today`) && description.includes(`budget $${budget.toFixed(2)}`) && Math.abs(recorded - spent) < 1e-9;
+    return { found: `${notifications.length} notification, ${seconds} s after the apply: "${description}"; ${BudgetSeries.teamToday} ${recorded}`, passed };
+  });
+
+  await steps.run("the receiver's secret (its webhook URL)", "in the container's secret file only: in no plan, output or log", async () => {
+    const stackDir = path.join(deployment.workDir, "cdktf.out", "stacks", STACK_NAME);
+    const logsOf = (name: string) => {
+      const result = spawnSync("docker", ["logs", name], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      return `${result.stdout}${result.stderr}`;
+    };
+    const places: Record<string, string> = {
+      "cdktf and plan-review output": fs.readFileSync(path.join(deployment.workDir, "cdktf.log"), "utf8"),
+      "terraform output -json": execFileSync("terraform", ["output", "-json"], { cwd: stackDir, env: deployment.env, encoding: "utf8" }),
+      "Alertmanager's log": logsOf(ALERTMANAGER),
+      "Prometheus's log": logsOf(CONTAINERS.prometheus),
+    };
+    const leaks = Object.entries(places).filter(([, text]) => text.includes(secret)).map(([place]) => place);
+    const inFile = docker(["exec", ALERTMANAGER, "cat", `/etc/alertmanager/secrets/${WEBHOOK_RECEIVER}`]).includes(secret);
+    return { found: `${leaks.length > 0 ? `IN ${leaks.join(", ")}` : `in none of ${Object.keys(places).join(", ")}`}; ${inFile ? "in" : "NOT in"} the secret file`, passed: leaks.length === 0 && inFile };
   });
 }
 
@@ -750,11 +880,10 @@ function planLines(output: string): string[] {
 function destroyedState(): { found: string; passed: boolean } {
   const containers = namesOf(["container", "ls", "-a", "--filter", `name=${DEPLOY_TEST_CONFIG.namePrefix}-`, "--format", "{{.Names}}"]);
   const networks = namesOf(["network", "ls", "--filter", `name=${NETWORK}`, "--format", "{{.Name}}"]);
-  const volumes = namesOf(["volume", "ls", "--filter", `name=${VOLUME}`, "--format", "{{.Name}}"]);
-  const images = [DEFAULT_CONFIG.images.collector, DEFAULT_CONFIG.images.prometheus].filter(
-    (tag) => spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0,
-  );
-  const passed = containers.length === 0 && networks.length === 0 && volumes.length === 0 && images.length === 2;
+  const volumes = namesOf(["volume", "ls", "--filter", `name=${DEPLOY_TEST_CONFIG.namePrefix}-`, "--format", "{{.Name}}"]);
+  const pinned = [DEFAULT_CONFIG.images.collector, DEFAULT_CONFIG.images.prometheus, DEFAULT_CONFIG.images.alertmanager];
+  const images = pinned.filter((tag) => spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0);
+  const passed = containers.length === 0 && networks.length === 0 && volumes.length === 0 && images.length === pinned.length;
   return { found: `containers ${containers.length}, networks ${networks.length}, volumes ${volumes.length}, images kept ${images.length}`, passed };
 }
 
@@ -764,7 +893,7 @@ function removeLeftovers(): void {
   if (containers.length > 0) docker(["rm", "-f", ...containers]);
   const networks = namesOf(["network", "ls", "--filter", `name=${NETWORK}`, "--format", "{{.Name}}"]);
   if (networks.length > 0) docker(["network", "rm", ...networks]);
-  const volumes = namesOf(["volume", "ls", "--filter", `name=${VOLUME}`, "--format", "{{.Name}}"]);
+  const volumes = namesOf(["volume", "ls", "--filter", `name=${DEPLOY_TEST_CONFIG.namePrefix}-`, "--format", "{{.Name}}"]);
   if (volumes.length > 0) docker(["volume", "rm", ...volumes]);
   const left = [...containers, ...networks, ...volumes];
   if (left.length > 0) log(`removed what an earlier run left: ${left.join(", ")}`);

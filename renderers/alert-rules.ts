@@ -44,9 +44,6 @@ export const BudgetSeries = {
 /** The `budget` label of budgets and budget alerts. */
 export const BudgetPeriod = { day: "daily", month: "monthly", userDay: "user daily" } as const;
 
-/** Label with the budget's amount as text (e.g. "200.00") on budgets and budget alerts. */
-export const BUDGET_AMOUNT_LABEL = "budget_usd";
-
 /** Labels of every alert: how urgent it is, and what it is about. */
 export const SEVERITY_LABEL = "severity";
 export const Severity = { warning: "warning", critical: "critical" } as const;
@@ -199,13 +196,15 @@ function budgetRules(options: AlertRulesOptions): Rule[] {
 /**
  * The budgets of one period as series: one per named team, and one per other
  * team that spent in the period (`spend`: the period's team spend) when
- * `otherTeams` has this budget.
+ * `otherTeams` has this budget. A series keeps its labels when its amount
+ * changes, so a changed budget continues the same series (a new series
+ * beside an old one that Prometheus still looks back to would match twice).
  */
 function budgetsOf(budgets: BudgetsConfig, key: keyof Budget, period: string, team: string, spend: string): RecordingRule[] {
   const rules: RecordingRule[] = [];
   for (const name of Object.keys(budgets.teams).sort()) {
     const amount = teamBudget(budgets, name)[key];
-    if (amount > 0) rules.push({ record: BudgetSeries.budget, expr: `vector(${amount})`, labels: { [team]: name, budget: period, [BUDGET_AMOUNT_LABEL]: dollars(amount) } });
+    if (amount > 0) rules.push({ record: BudgetSeries.budget, expr: `vector(${amount})`, labels: { [team]: name, budget: period } });
   }
   const other = budgets.otherTeams[key];
   if (other > 0) {
@@ -213,7 +212,7 @@ function budgetsOf(budgets: BudgetsConfig, key: keyof Budget, period: string, te
     rules.push({
       record: BudgetSeries.budget,
       expr: `group by (${team}) (${spend}${named.length > 0 ? `{${team}!~"${named.map(escapeRegex).join("|")}"}` : ""}) * 0 + ${other}`,
-      labels: { budget: period, [BUDGET_AMOUNT_LABEL]: dollars(other) },
+      labels: { budget: period },
     });
   }
   return rules;
@@ -225,8 +224,12 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
   const fraction = budgets.warningFraction;
   const alerts: AlertingRule[] = [];
   const budgetOf = (period: string) => `${BudgetSeries.budget}{budget="${period}"}`;
-  const percent = (spend: string, period: string, labels: readonly string[]) =>
-    `{{ with printf "100 * ${spend}{${labels.map((l) => `${l}='%s'`).join(",")}} / on (${team}) ${BudgetSeries.budget}{budget='${period}'}" ${labels.map((l) => `$labels.${l}`).join(" ")} | query }}{{ . | first | value | printf "%.0f" }}{{ end }}`;
+  // Annotation text from a query at the alert's evaluation, for `labels` of the alert, printed with `format`.
+  const queried = (query: string, labels: readonly string[], format: string) =>
+    `{{ with printf "${query}" ${labels.map((l) => `$labels.${l}`).join(" ")} | query }}{{ . | first | value | printf "${format}" }}{{ end }}`;
+  const budgetText = (period: string) => queried(`${BudgetSeries.budget}{${team}='%s',budget='${period}'}`, [team], "%.2f");
+  const percent = (spend: string, period: string) =>
+    queried(`100 * ${spend}{${team}='%s'} / on (${team}) ${BudgetSeries.budget}{budget='${period}'}`, [team], "%.0f");
   const link = (labels: readonly string[], from: string) =>
     options.dashboardUrl ? `${options.dashboardUrl}?from=${from}&to=now&${labels.map((l) => `var-${dashboardVariable(l)}={{ $labels.${l} }}`).join("&")}` : "";
 
@@ -234,11 +237,11 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
     const labels = [team];
     alerts.push({
       alert: name,
-      expr: `${spend} >= on (${team}) group_left (${BUDGET_AMOUNT_LABEL}) (${threshold})`,
+      expr: `${spend} >= on (${team}) (${threshold})`,
       labels: { [SEVERITY_LABEL]: Severity[severity], budget: period },
       annotations: {
         summary: words.summary,
-        description: `team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} ${words.when} (${zone}); budget ${"$"}{{ $labels.${BUDGET_AMOUNT_LABEL} }}, ${percent(spend, period, labels)} %`,
+        description: `team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} ${words.when} (${zone}); budget ${"$"}${budgetText(period)}, ${percent(spend, period)} %`,
         ...(options.dashboardUrl ? { dashboard: link(labels, period === BudgetPeriod.month ? "now/M" : "now/d") } : {}),
       },
     });
@@ -265,11 +268,11 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
     const labels = [team, Label.userId];
     alerts.push({
       alert: "UserDailyBudgetExceeded",
-      expr: `${BudgetSeries.userToday} >= on (${team}) group_left (${BUDGET_AMOUNT_LABEL}) ${budgetOf(BudgetPeriod.userDay)}`,
+      expr: `${BudgetSeries.userToday} >= on (${team}) group_left () ${budgetOf(BudgetPeriod.userDay)}`,
       labels: { [SEVERITY_LABEL]: Severity.warning, budget: BudgetPeriod.userDay },
       annotations: {
         summary: "A user has spent their daily budget",
-        description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} today (${zone}); budget per user ${"$"}{{ $labels.${BUDGET_AMOUNT_LABEL} }}`,
+        description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} today (${zone}); budget per user ${"$"}${budgetText(BudgetPeriod.userDay)}`,
         ...(options.dashboardUrl ? { dashboard: link(labels, "now/d") } : {}),
       },
     });

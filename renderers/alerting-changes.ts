@@ -6,7 +6,7 @@
  * names and amounts, never a secret (receivers' secrets are files of their own).
  */
 import { parse } from "yaml";
-import { BUDGET_AMOUNT_LABEL, BudgetSeries } from "./alert-rules";
+import { BudgetSeries, dollars } from "./alert-rules";
 
 interface RulesFile {
   readonly groups?: readonly { readonly rules?: readonly Record<string, any>[] }[];
@@ -20,9 +20,11 @@ function budgetsIn(rulesYaml: string): Map<string, { team: string; period: strin
   const budgets = new Map<string, { team: string; period: string; amount: string }>();
   for (const rule of rulesOf(rulesYaml)) {
     if (rule.record !== BudgetSeries.budget) continue;
-    const teamLabel = Object.keys(rule.labels ?? {}).find((label) => label !== "budget" && label !== BUDGET_AMOUNT_LABEL);
+    const teamLabel = Object.keys(rule.labels ?? {}).find((label) => label !== "budget");
     const team = teamLabel ? rule.labels[teamLabel] : "other teams";
-    budgets.set(`${team} ${rule.labels?.budget}`, { team, period: rule.labels?.budget, amount: rule.labels?.[BUDGET_AMOUNT_LABEL] });
+    // The amount ends the expression: vector(200), or ... * 0 + 200 for other teams.
+    const amount = dollars(Number(/([\d.]+)\)?$/.exec(String(rule.expr))?.[1]));
+    budgets.set(`${team} ${rule.labels?.budget}`, { team, period: rule.labels?.budget, amount });
   }
   return budgets;
 }
