@@ -50,6 +50,20 @@ export interface HistoryCase {
   readonly backfillFrom?: Exclude<RecordedHistory, "all">;
   /** See HistoryOptions.developersPerPass. @default 1000 */
   readonly developersPerPass?: number;
+  /** Time every rule of the alerting rules file at mid-afternoon of the last day (see timeAlertRules). @default false */
+  readonly timeAlertRules?: boolean;
+}
+
+/** The cost of one alerting rule group over a history. */
+export interface AlertRuleTiming {
+  readonly developers: number;
+  readonly days: number;
+  readonly group: string;
+  readonly rules: number;
+  /** Sum over its rules of each rule's query time (median of 3), in seconds. */
+  readonly seconds: number;
+  /** Its slowest rule and that rule's time. */
+  readonly slowest: { readonly rule: string; readonly seconds: number };
 }
 
 export interface StorageResult {
@@ -103,6 +117,7 @@ export interface HistoryResult {
   readonly backfill?: BackfillRun;
   /** Whether the rolled-up reading equals the per-interval reading on random ranges (the seams). */
   readonly seams: { passed: boolean; summary: string };
+  readonly alertRules: readonly AlertRuleTiming[];
 }
 
 /** The readings timed side by side; the last is the anchor the others are compared with. */
@@ -171,6 +186,7 @@ export async function runHistory(
     const seams = await checkSeams(url, dashboardOf(config, "recorded"), dashboardOf(config, "recorded-intervals"), whole, historyCase.seamRanges);
     log(`history: recorded reading equals the per-interval reading on random ranges: ${seams.summary}`);
     const activeSeries = await queryNumber(url, `count({__name__=~"claude_code_.+"} @ ${to})`);
+    const alertRules = historyCase.timeAlertRules && files.alerting ? await timeAlertRules(url, files.alerting.rulesYaml, to, historyCase) : [];
     for (const rangeDays of historyCase.rangesDays) {
       for (const reading of historyCase.timedReadings ?? READINGS) loads.push(await timeLoad(url, "Prometheus", rangeDays, reading));
     }
@@ -200,7 +216,7 @@ export async function runHistory(
         await thanos.stop();
       }
     }
-    return { storage, loads, exact, seams, backfill };
+    return { storage, loads, exact, seams, backfill, alertRules };
   } finally {
     await prometheus.process.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -213,6 +229,34 @@ export async function runHistory(
     );
     return { developers, rangeDays, reading, engine, timing };
   }
+}
+
+/**
+ * What each group of the alerting rules costs Prometheus at `at` (mid-
+ * afternoon of the last day, sessions live): every rule's expression as an
+ * instant query there, median of 3, summed per group. The budget alerts
+ * compare series their own group records, which the history does not hold:
+ * those comparisons read nothing here, and cost little in a running stack.
+ */
+async function timeAlertRules(url: string, rulesYaml: string, at: number, historyCase: HistoryCase): Promise<AlertRuleTiming[]> {
+  const timings: AlertRuleTiming[] = [];
+  for (const group of parse(rulesYaml).groups as { name: string; rules: { record?: string; alert?: string; expr: string }[] }[]) {
+    const perRule: { rule: string; seconds: number }[] = [];
+    for (const rule of group.rules) {
+      const rounds: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const started = performance.now();
+        const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: rule.expr, time: String(at) })}`);
+        const body = (await response.json()) as { status: string; error?: string };
+        if (body.status !== "success") throw new Error(`rule ${rule.record ?? rule.alert} failed over the history: ${body.error}`);
+        rounds.push((performance.now() - started) / 1000);
+      }
+      perRule.push({ rule: rule.record ?? rule.alert!, seconds: rounds.sort((a, b) => a - b)[1] });
+    }
+    const slowest = perRule.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+    timings.push({ developers: historyCase.developers, days: historyCase.days, group: group.name, rules: perRule.length, seconds: perRule.reduce((total, r) => total + r.seconds, 0), slowest });
+  }
+  return timings;
 }
 
 /**

@@ -58,6 +58,11 @@ export async function alertChecks(scenario: AlertScenario): Promise<AlertCheck[]
   const beta = spent("beta");
   if (!(alpha >= 0.02 && beta > 0)) throw new Error(`the scenario's sessions must cost alpha at least $0.02 and beta something, got $${alpha} and $${beta}`);
 
+  // The scenario's requests that failed on every attempt.
+  const exhausted = [...new Set(scenario.events.filter((e) => e.name === "api_retries_exhausted").map((e) => teamOf(e)))].filter((t): t is Team => t !== undefined).sort();
+  const notifiedExhausted = () => (Object.keys(TEAMS) as Team[]).filter((name) => webhook.of({ alertname: "ApiRetriesExhausted", team_id: team(name) }, "firing").length > 0);
+  await expectWithin(`${label}: ApiRetriesExhausted for ${exhausted.join(", ")}`, () => notifiedExhausted().length >= exhausted.length, NOTIFICATION_TIMEOUT_MS).catch(() => undefined);
+  row(`${label}: ApiRetriesExhausted notified for the teams whose API calls failed on every retry (the CLI's api_retries_exhausted events)`, notifiedExhausted().join(", ") || "none", exhausted.join(", ") || "none");
   row(`${label}: budget notifications while every budget is far off ($1000)`, String(webhook.notifications.filter((n) => [EXCEEDED, WARNING].includes(n.groupLabels.alertname)).length), "0");
 
   // Alpha a cent or less under its spend; beta at about 90 % of its budget.
