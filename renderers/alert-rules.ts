@@ -336,6 +336,9 @@ function usageAlerts(options: AlertRulesOptions): AlertingRule[] {
 
 /** Alerts on the stack itself. */
 function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
+  // The Collector creates some of its counters at the first event they count: a new series counts whole.
+  const grownIn5m = (selector: string) =>
+    `sum by (instance) (label_replace(increase(${selector}[5m]), "${PART_LABEL}", "growth", "", "") or label_replace(${selector} unless ${selector} offset 5m, "${PART_LABEL}", "new", "", "")) > 0`;
   const alerts: AlertingRule[] = [
     {
       alert: "CollectorDown",
@@ -349,7 +352,7 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
     },
     {
       alert: "CollectorRefusingData",
-      expr: `sum by (instance) (increase({__name__=~"otelcol_receiver_refused_.*", job="${COLLECTOR_TELEMETRY_JOB}"}[5m])) > 0`,
+      expr: grownIn5m(`{__name__=~"otelcol_receiver_refused_.*", job="${COLLECTOR_TELEMETRY_JOB}"}`),
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: {
         summary: "The Collector refuses data",
@@ -358,7 +361,7 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
     },
     {
       alert: "CollectorExportFailing",
-      expr: `sum by (instance) (increase({__name__=~"otelcol_exporter_send_failed_.*", job="${COLLECTOR_TELEMETRY_JOB}"}[5m])) > 0`,
+      expr: grownIn5m(`{__name__=~"otelcol_exporter_send_failed_.*", job="${COLLECTOR_TELEMETRY_JOB}"}`),
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: { summary: "The Collector fails to export", description: "The Collector failed to export {{ $value }} data points or records in the last 5 minutes." },
     },

@@ -51,14 +51,18 @@ function collectorRecipe(binary: string): ImageRecipe {
   };
 }
 
+/** An image on busybox (a shell and wget, as the upstream images have) with users root and nobody, then `steps`. */
+function onBusybox(steps: readonly string[], files: ImageRecipe["files"]): ImageRecipe {
+  return {
+    dockerfile: ["FROM scratch", "COPY busybox /bin/busybox", "COPY passwd group /etc/", 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', ...steps, ""].join("\n"),
+    files: { busybox: { program: BUSYBOX }, passwd: { text: PASSWD }, group: { text: GROUP }, ...files },
+  };
+}
+
 /** Like prom/prometheus: busybox, /bin/prometheus, user nobody, /prometheus a volume owned by nobody. */
 function prometheusRecipe(binaries: { prometheus: string; promtool: string }): ImageRecipe {
-  return {
-    dockerfile: [
-      "FROM scratch",
-      "COPY busybox /bin/busybox",
-      "COPY passwd group /etc/",
-      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+  return onBusybox(
+    [
       "COPY prometheus promtool /bin/",
       "COPY prometheus.yml /etc/prometheus/prometheus.yml",
       "WORKDIR /prometheus",
@@ -68,27 +72,19 @@ function prometheusRecipe(binaries: { prometheus: string; promtool: string }): I
       'VOLUME ["/prometheus"]',
       'ENTRYPOINT ["/bin/prometheus"]',
       'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]',
-      "",
-    ].join("\n"),
-    files: {
-      busybox: { program: BUSYBOX },
-      passwd: { text: PASSWD },
-      group: { text: GROUP },
+    ],
+    {
       prometheus: { program: binaries.prometheus },
       promtool: { program: binaries.promtool },
       "prometheus.yml": { text: "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: [localhost:9090]\n" },
     },
-  };
+  );
 }
 
 /** Like prom/alertmanager: busybox, /bin/alertmanager and /bin/amtool, user nobody, /alertmanager a volume owned by nobody. */
 function alertmanagerRecipe(binaries: { alertmanager: string; amtool: string }): ImageRecipe {
-  return {
-    dockerfile: [
-      "FROM scratch",
-      "COPY busybox /bin/busybox",
-      "COPY passwd group /etc/",
-      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+  return onBusybox(
+    [
       "COPY alertmanager amtool /bin/",
       "COPY alertmanager.yml /etc/alertmanager/alertmanager.yml",
       "RUN mkdir -p /alertmanager && chown -R nobody:nobody /etc/alertmanager /alertmanager && chmod -R g+w /alertmanager",
@@ -98,17 +94,13 @@ function alertmanagerRecipe(binaries: { alertmanager: string; amtool: string }):
       "WORKDIR /alertmanager",
       'ENTRYPOINT ["/bin/alertmanager"]',
       'CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]',
-      "",
-    ].join("\n"),
-    files: {
-      busybox: { program: BUSYBOX },
-      passwd: { text: PASSWD },
-      group: { text: GROUP },
+    ],
+    {
       alertmanager: { program: binaries.alertmanager },
       amtool: { program: binaries.amtool },
       "alertmanager.yml": { text: "route:\n  receiver: none\nreceivers:\n  - name: none\n" },
     },
-  };
+  );
 }
 
 export interface StackImage {
