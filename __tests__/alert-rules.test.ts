@@ -16,7 +16,7 @@ import { resolveConfig } from "../config/stack-config";
 import { ALERT_RULES_FILE, renderAlertRules } from "../renderers/alert-rules";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { COLLECTOR_JOB, COLLECTOR_TELEMETRY_JOB, PROMETHEUS_JOB } from "../renderers/prometheus-config";
-import { EventMetric, Metric } from "../telemetry/catalog";
+import { EventMetric, Metric, StackMetric } from "../telemetry/catalog";
 import { buildPrometheus, imageVersion } from "../testkit/toolchain";
 
 const DASHBOARD = "http://127.0.0.1:3000/d/claude-code";
@@ -327,16 +327,15 @@ const CASES: AlertCase[] = [
     start: "2026-03-10T10:00:00Z",
     minutes: 20,
     counters: [],
-    // Named as the Collector 0.161 serves its own counters (no _total suffix); it creates the export
-    // failure counter at the first failure.
+    // The Collector creates its export failure counter at the first failure.
     raw: [
-      { series: `up{job="${COLLECTOR_JOB}", instance="collector:8889"}`, values: "1x5 0x10 1x5" },
-      { series: `otelcol_receiver_refused_metric_points{job="${COLLECTOR_TELEMETRY_JOB}", instance="collector:8888", receiver="otlp"}`, values: "0x10 7x10" },
-      { series: `prometheus_rule_evaluation_failures_total{job="${PROMETHEUS_JOB}", rule_group="g"}`, values: "0x3 2x17" },
-      { series: `prometheus_rule_group_last_duration_seconds{job="${PROMETHEUS_JOB}", rule_group="g"}`, values: "29x5 31x15" },
-      { series: `prometheus_rule_group_interval_seconds{job="${PROMETHEUS_JOB}", rule_group="g"}`, values: "60x20" },
-      { series: `otelcol_exporter_send_failed_metric_points{job="${COLLECTOR_TELEMETRY_JOB}", instance="collector:8888", exporter="prometheus"}`, values: "_x10 3x10" },
-      { series: `scrape_samples_scraped{job="${COLLECTOR_JOB}", instance="beta"}`, values: `${SERIES_BUDGET}x10 ${SERIES_BUDGET + 1}x10` },
+      { series: `${StackMetric.up}{job="${COLLECTOR_JOB}", instance="collector:8889"}`, values: "1x5 0x10 1x5" },
+      { series: `${StackMetric.collectorRefused[0]}{job="${COLLECTOR_TELEMETRY_JOB}", instance="collector:8888", receiver="otlp"}`, values: "0x10 7x10" },
+      { series: `${StackMetric.ruleEvaluationFailures}{job="${PROMETHEUS_JOB}", rule_group="g"}`, values: "0x3 2x17" },
+      { series: `${StackMetric.ruleGroupLastDuration}{job="${PROMETHEUS_JOB}", rule_group="g"}`, values: "29x5 31x15" },
+      { series: `${StackMetric.ruleGroupInterval}{job="${PROMETHEUS_JOB}", rule_group="g"}`, values: "60x20" },
+      { series: `${StackMetric.collectorExportFailed[0]}{job="${COLLECTOR_TELEMETRY_JOB}", instance="collector:8888", exporter="prometheus"}`, values: "_x10 3x10" },
+      { series: `${StackMetric.samplesScraped}{job="${COLLECTOR_JOB}", instance="beta"}`, values: `${SERIES_BUDGET}x10 ${SERIES_BUDGET + 1}x10` },
     ],
     alerts: [
       { minute: 6, alertname: "CollectorDown", expected: [] },

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { Budget, BudgetsConfig, AlertingConfig, teamBudget, timeZoneOffsetSeconds } from "../config/alerting-config";
 import { durationSeconds } from "../config/stack-config";
-import { EventMetric, Label, Metric, RecordedSeries } from "../telemetry/catalog";
+import { EventMetric, Label, Metric, RecordedSeries, StackMetric } from "../telemetry/catalog";
 import { COLLECTOR_JOB, COLLECTOR_TELEMETRY_JOB, PROMETHEUS_JOB } from "./prometheus-config";
 
 /** What the alerting rules depend on. */
@@ -336,13 +336,23 @@ function usageAlerts(options: AlertRulesOptions): AlertingRule[] {
 
 /** Alerts on the stack itself. */
 function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
-  // The Collector creates some of its counters at the first event they count: a new series counts whole.
-  const grownIn5m = (selector: string) =>
-    `sum by (instance) (label_replace(increase(${selector}[5m]), "${PART_LABEL}", "growth", "", "") or label_replace(${selector} unless ${selector} offset 5m, "${PART_LABEL}", "new", "", "")) > 0`;
+  // How much the Collector's own counters `names` grew in 5 minutes. It creates some of them at
+  // the first event they count, so a new series counts whole. One name at a time: increase()
+  // drops the name, and two counters with the same labels would then collide.
+  const grownIn5m = (names: readonly string[]) => {
+    const parts = names.flatMap((name) => {
+      const selector = `${name}{job="${COLLECTOR_TELEMETRY_JOB}"}`;
+      return [
+        `label_replace(increase(${selector}[5m]), "${PART_LABEL}", "${name} growth", "", "")`,
+        `label_replace(${selector} unless ${selector} offset 5m, "${PART_LABEL}", "${name} new", "", "")`,
+      ];
+    });
+    return `sum by (instance) (\n  ${parts.join("\n  or\n  ")}\n) > 0`;
+  };
   const alerts: AlertingRule[] = [
     {
       alert: "CollectorDown",
-      expr: `up{job="${COLLECTOR_JOB}"} == 0`,
+      expr: `${StackMetric.up}{job="${COLLECTOR_JOB}"} == 0`,
       for: "1m",
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: {
@@ -352,7 +362,7 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
     },
     {
       alert: "CollectorRefusingData",
-      expr: grownIn5m(`{__name__=~"otelcol_receiver_refused_.*", job="${COLLECTOR_TELEMETRY_JOB}"}`),
+      expr: grownIn5m(StackMetric.collectorRefused),
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: {
         summary: "The Collector refuses data",
@@ -361,13 +371,13 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
     },
     {
       alert: "CollectorExportFailing",
-      expr: grownIn5m(`{__name__=~"otelcol_exporter_send_failed_.*", job="${COLLECTOR_TELEMETRY_JOB}"}`),
+      expr: grownIn5m(StackMetric.collectorExportFailed),
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: { summary: "The Collector fails to export", description: "The Collector failed to export {{ $value }} data points or records in the last 5 minutes." },
     },
     {
       alert: "RuleEvaluationFailing",
-      expr: `sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total{job="${PROMETHEUS_JOB}"}[5m])) > 0`,
+      expr: `sum by (rule_group) (increase(${StackMetric.ruleEvaluationFailures}{job="${PROMETHEUS_JOB}"}[5m])) > 0`,
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: {
         summary: "Prometheus's rules fail",
@@ -376,7 +386,7 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
     },
     {
       alert: "RuleEvaluationSlow",
-      expr: `prometheus_rule_group_last_duration_seconds{job="${PROMETHEUS_JOB}"} > 0.5 * prometheus_rule_group_interval_seconds{job="${PROMETHEUS_JOB}"}`,
+      expr: `${StackMetric.ruleGroupLastDuration}{job="${PROMETHEUS_JOB}"} > 0.5 * ${StackMetric.ruleGroupInterval}{job="${PROMETHEUS_JOB}"}`,
       for: "5m",
       labels: { [SEVERITY_LABEL]: Severity.warning },
       annotations: {
@@ -388,7 +398,7 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
   if (options.maxSeriesPerTeam !== undefined) {
     alerts.push({
       alert: "TeamOverSeriesBudget",
-      expr: `scrape_samples_scraped{job="${COLLECTOR_JOB}"} > ${options.maxSeriesPerTeam}`,
+      expr: `${StackMetric.samplesScraped}{job="${COLLECTOR_JOB}"} > ${options.maxSeriesPerTeam}`,
       labels: { [SEVERITY_LABEL]: Severity.critical },
       annotations: {
         summary: "A team has more series than its budget",

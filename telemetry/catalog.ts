@@ -322,3 +322,19 @@ export const EventMetric = {
     attributes: [],
   }),
 } as const;
+
+/**
+ * What the stack's own programs say about themselves, which its alerts read:
+ * Prometheus's metrics of its targets and rule groups, and the Collector's own
+ * counters (as Collector 0.161 serves them: no _total suffix) for the signals
+ * Claude Code sends, metrics and logs (its events).
+ */
+export const StackMetric = {
+  up: "up",
+  samplesScraped: "scrape_samples_scraped",
+  ruleEvaluationFailures: "prometheus_rule_evaluation_failures_total",
+  ruleGroupLastDuration: "prometheus_rule_group_last_duration_seconds",
+  ruleGroupInterval: "prometheus_rule_group_interval_seconds",
+  collectorRefused: ["otelcol_receiver_refused_metric_points", "otelcol_receiver_refused_log_records"],
+  collectorExportFailed: ["otelcol_exporter_send_failed_metric_points", "otelcol_exporter_send_failed_log_records"],
+} as const;
