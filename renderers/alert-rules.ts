@@ -3,6 +3,7 @@ import { Budget, BudgetsConfig, AlertingConfig, teamBudget, timeZoneOffsetSecond
 import { durationSeconds } from "../config/stack-config";
 import { EventMetric, Label, Metric, RecordedSeries, StackMetric } from "../telemetry/catalog";
 import { COLLECTOR_JOB, COLLECTOR_TELEMETRY_JOB, PROMETHEUS_JOB } from "./prometheus-config";
+import { RecordingRule } from "./recording-rules";
 
 /** What the alerting rules depend on. */
 export interface AlertRulesOptions {
@@ -27,7 +28,7 @@ export interface AlertRulesOptions {
   readonly dashboardUrl?: string;
 }
 
-/** File name of the alerting rules, in the Prometheus container and beside the dashboards' JSON. */
+/** File name of the alerting rules in the Prometheus container. */
 export const ALERT_RULES_FILE = "alert-rules.yml";
 
 /** The series the budget rules write: each team's (and user's) spend in its periods, and the budgets themselves. */
@@ -44,7 +45,7 @@ export const BudgetSeries = {
 /** The `budget` label of budgets and budget alerts. */
 export const BudgetPeriod = { day: "daily", month: "monthly", userDay: "user daily" } as const;
 
-/** Labels of every alert: how urgent it is, and what it is about. */
+/** The label of every alert that says how urgent it is. */
 export const SEVERITY_LABEL = "severity";
 export const Severity = { warning: "warning", critical: "critical" } as const;
 
@@ -61,12 +62,6 @@ export interface AlertingRule {
   readonly for?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
-}
-
-interface RecordingRule {
-  readonly record: string;
-  readonly expr: string;
-  readonly labels?: Readonly<Record<string, string>>;
 }
 
 type Rule = AlertingRule | RecordingRule;
