@@ -1,5 +1,5 @@
 import { ADMIN_PASSWORD_VARIABLE } from "../constructs/admin-password";
-import { escapeTerraformTemplate } from "../constructs/grafana-content";
+import { escapeTerraformTemplate } from "../constructs/terraform-strings";
 import { DEFAULT_CONFIG } from "../config/stack-config";
 import { TerraformStack, Testing } from "cdktf";
 import { GRAFANA_TOKEN_VARIABLE } from "../constructs/grafana-api-token";
@@ -424,6 +424,17 @@ describe("budgets and alerts", () => {
       expr: "vector(200)",
       labels: { team_id: "payments", budget: "daily" },
     });
+  });
+
+  test("the files reach the containers as written: their own ${...} is escaped from Terraform, only Terraform's references are not", () => {
+    const references = /^\$\{(var\.|random_password\.|base64encode\(|sensitive\(|file\(|docker_)/;
+    for (const container of Object.values(stack.resource.docker_container) as any[]) {
+      for (const upload of container.upload ?? []) {
+        const unescaped = [...String(upload.content).matchAll(/(?<!\$)\$\{[^}]*/g)].map((match) => match[0]).filter((text) => !references.test(text));
+        expect({ file: upload.file, unescaped }).toEqual({ file: upload.file, unescaped: [] });
+      }
+    }
+    expect(resourceOf(stack, "docker_container", "prometheus").upload[2].content).toContain("spent $${{ $value");
   });
 
   test("a budget change replaces the Prometheus container only: Alertmanager, its silences and every volume stay", () => {

@@ -6,6 +6,7 @@ import { AlertingConfig } from "../config/alerting-config";
 import { receiversWithSecrets, renderAlertmanagerConfig } from "../renderers/alertmanager-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
+import { escapeTerraformTemplate } from "./terraform-strings";
 
 export interface AlertmanagerServerProps extends ServiceProps {
   /** Named volume for silences and the notification log; it outlives the container. */
@@ -75,7 +76,7 @@ export class AlertmanagerServer extends Construct {
       networksAdvanced: networkAttachment(props),
       ports: [{ internal: WEB_PORT, external: props.port, ip: props.bindAddress }],
       volumes: [{ volumeName: props.dataVolume.name, containerPath: DATA_DIR }],
-      upload: [{ file: CONFIG_PATH, content: this.configYaml }, ...secretFiles],
+      upload: [{ file: CONFIG_PATH, content: escapeTerraformTemplate(this.configYaml) }, ...secretFiles],
       healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", ready], interval: "10s", timeout: "5s", retries: 6, startPeriod: "10s" },
     });
     this.internalAddress = `${props.containerName}:${WEB_PORT}`;

@@ -1,5 +1,6 @@
 import { Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { escapeTerraformTemplate } from "./terraform-strings";
 import { Dashboard } from "../providers/grafana/dashboard";
 import { DataSource } from "../providers/grafana/data-source";
 import { Folder } from "../providers/grafana/folder";
@@ -82,12 +83,4 @@ export class GrafanaContent extends Construct {
         }),
     );
   }
-}
-
-/**
- * Terraform reads every string in cdk.tf.json as a template: Grafana's own
- * `${variable}` syntax must reach Grafana as written, not be interpolated.
- */
-export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }

@@ -8,6 +8,7 @@ import { ALERT_RULES_FILE, AlertRulesOptions, renderAlertRules } from "../render
 import { STORED_DATA_LABEL, StoredData } from "../renderers/stored-data";
 import { PinnedImage } from "./pinned-image";
 import { PrometheusLogin } from "./prometheus-login";
+import { escapeTerraformTemplate } from "./terraform-strings";
 import { ServiceProps, networkAttachment } from "./service-props";
 
 export interface PrometheusServerProps extends ServiceProps {
@@ -169,9 +170,9 @@ export class PrometheusServer extends Construct {
       volumes: [{ volumeName: props.dataVolume.name, containerPath: DATA_DIR }],
       labels: props.storedData ? [{ label: STORED_DATA_LABEL, value: JSON.stringify(props.storedData) }] : [],
       upload: [
-        { file: CONFIG_PATH, content: this.configYaml },
-        { file: RULES_PATH, content: this.rulesYaml },
-        ...(this.alertRulesYaml ? [{ file: ALERT_RULES_PATH, content: this.alertRulesYaml }] : []),
+        { file: CONFIG_PATH, content: escapeTerraformTemplate(this.configYaml) },
+        { file: RULES_PATH, content: escapeTerraformTemplate(this.rulesYaml) },
+        ...(this.alertRulesYaml ? [{ file: ALERT_RULES_PATH, content: escapeTerraformTemplate(this.alertRulesYaml) }] : []),
         ...loginFiles,
         ...storeTlsFiles,
       ],

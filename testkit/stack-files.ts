@@ -52,7 +52,7 @@ export function synthesize(config: object, workDir: string, projectDir = PROJECT
   const collector = container("collector");
   const prometheus = container("prometheus");
   const alertmanager = containers.find(([id]) => id.startsWith("alertmanager"))?.[1];
-  const uploaded = (service: any, file: string) => service.upload.find((upload: any) => upload.file.endsWith(file))?.content as string;
+  const uploaded = (service: any, file: string) => terraformText(service.upload.find((upload: any) => upload.file.endsWith(file))?.content);
   return {
     collectorYaml: collector.upload[0].content,
     prometheusYaml: uploaded(prometheus, "/prometheus.yml"),
@@ -67,9 +67,14 @@ export function synthesize(config: object, workDir: string, projectDir = PROJECT
     collectorImage: images.find((name) => name.includes("collector"))!,
     prometheusImage: images.find((name) => name.includes("prometheus"))!,
     claudeCodeEnv: claudeCodeSettings(stack.output),
-    dashboards: Object.values(stack.resource.grafana_dashboard ?? {}).map((d: any) => JSON.parse(d.config_json.replace(/\$\$\{/g, "${"))),
+    dashboards: Object.values(stack.resource.grafana_dashboard ?? {}).map((d: any) => JSON.parse(terraformText(d.config_json))),
     requiredProviders: stack.terraform.required_providers,
   };
+}
+
+/** A string of cdk.tf.json as Terraform hands it on: `$${` and `%%{` are escaped `${` and `%{`. */
+function terraformText(text: string): string {
+  return text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
 }
 
 /**
