@@ -138,16 +138,16 @@ export function teamBudget(budgets: BudgetsConfig, team: string): Budget {
   return { ...budgets.otherTeams, ...budgets.teams[team] };
 }
 
+/** The team attribute that budgets and alerts count by (see BudgetsConfig.teamAttribute); "" when there is none. */
+export function budgetTeamAttribute(budgets: BudgetsConfig, teamAttributeKeys: readonly string[]): string {
+  return budgets.teamAttribute || (teamAttributeKeys[0] ?? "");
+}
+
 /**
  * Adds a problem for every bad budget or alerting setting. `teamAttributeKeys`
  * are the keys of `teamAttributes`; `ruleIntervalSeconds` must divide a day
  * and the zone's offset, so a day's first rule interval starts at its midnight.
  */
-/** The team attribute that budgets and alerts count by (see BudgetsConfig.teamAttribute). */
-export function budgetTeamAttribute(budgets: BudgetsConfig, teamAttributeKeys: readonly string[]): string {
-  return budgets.teamAttribute || teamAttributeKeys[0];
-}
-
 export function validateAlerting(
   budgets: BudgetsConfig,
   alerting: AlertingConfig,

@@ -96,7 +96,8 @@ export class MonitoringStack extends TerraformStack {
 
     const clientHost = config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress;
     const grafanaUrl = config.grafana.mode === "container" ? `http://${clientHost}:${config.ports.grafana}` : config.grafana.mode === "external" ? config.grafana.url : undefined;
-    const teamLabel = labelForAttribute(budgetTeamAttribute(config.budgets, teamAttributeKeys) ?? "team");
+    // Validation makes sure that alerting has a team attribute to count by.
+    const teamLabel = labelForAttribute(budgetTeamAttribute(config.budgets, teamAttributeKeys));
     // Alertmanager has no login of its own: it stays on this machine.
     const alertmanager = config.alerting.enabled
       ? new AlertmanagerServer(this, "alertmanager", {
