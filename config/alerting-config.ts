@@ -195,8 +195,8 @@ function checkBudget(setting: string, budget: Readonly<Record<string, unknown>>,
       continue;
     }
     const value = budget[key];
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || Math.round(value * 100) !== value * 100) {
-      problems.push(`\`${setting}.${key}\` must be an amount of US dollars, at least 0 (0: no budget), in whole cents, got: ${JSON.stringify(value)}`);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || Math.abs(Math.round(value * 10_000) - value * 10_000) > 1e-6) {
+      problems.push(`\`${setting}.${key}\` must be an amount of US dollars, at least 0 (0: no budget), to a hundredth of a cent at most, got: ${JSON.stringify(value)}`);
     }
   }
 }

@@ -49,7 +49,7 @@ import { buildProviderMirror } from "../testkit/terraform-mirror";
 import { PROJECT_DIR } from "../testkit/paths";
 import { buildAlertmanager, buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "../testkit/toolchain";
 import { receiverSecretVariable } from "../constructs/alertmanager-server";
-import { BudgetSeries } from "../renderers/alert-rules";
+import { BudgetSeries, dollars } from "../renderers/alert-rules";
 import { AlertWebhook } from "./alert-webhook";
 import { zoneAtNoon } from "./alerts";
 import { randomBytes } from "crypto";
@@ -537,14 +537,16 @@ async function alerting(steps: Steps, deployment: Deployment, configFile: string
     return { found: silence ? `silence ${silence}` : `refused: ${response.status}`, passed: silence !== "" };
   });
 
-  // A daily budget a cent or less under what the sessions so far cost, for the team they ran as.
+  // A daily budget a hundredth of a cent or less under what the sessions so far cost (under a
+  // cent here), for the team they ran as.
   const team = DEFAULT_CONFIG.teamAttributes["team.id"];
   const spent = sessions.receiver.events
     .filter((event) => event.name === "api_request" && event.resource["team.id"] === team)
     .reduce((total, event) => total + Number(event.attributes.cost_usd), 0);
-  const budget = Math.floor(spent * 100) / 100;
+  const budget = Math.floor(spent * 10_000) / 10_000;
+  if (!(budget > 0)) throw new Error(`the sessions so far cost ${spent} USD: too little for a budget under it`);
   fs.writeFileSync(configFile, JSON.stringify({ ...DEPLOY_TEST_CONFIG, budgets: { ...DEPLOY_TEST_CONFIG.budgets, teams: { [team]: { dailyUsd: budget } } } }, null, 2));
-  const expectedLines = [`- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (upload)`, "- volumes: unchanged", `- Budget of team \`${team}\`, daily: none -> $${budget.toFixed(2)}`];
+  const expectedLines = [`- replaced: Prometheus container \`${CONTAINERS.prometheus}\` (upload)`, "- volumes: unchanged", `- Budget of team \`${team}\`, daily: none -> $${dollars(budget)}`];
   await steps.run("budget change: npm run plan-review", `exit 2; no warning; ${expectedLines.join(" ")}`, async () => {
     const review = planReview(deployment);
     console.log(review.markdown);

@@ -404,9 +404,9 @@ function stackAlerts(options: AlertRulesOptions): AlertingRule[] {
   return alerts;
 }
 
-/** An amount of US dollars as budgets and annotations print it: 200 -> "200.00". */
+/** An amount of US dollars as plan reviews print it: 200 -> "200.00", 0.0075 -> "0.0075". */
 export function dollars(amount: number): string {
-  return amount.toFixed(2);
+  return Number.isInteger(Math.round(amount * 100 * 1e6) / 1e6) ? amount.toFixed(2) : String(amount);
 }
 
 /** The dashboards' variable of a label (see dashboards/config.ts: user_id is $user). */
