@@ -368,6 +368,7 @@ const CASES: AlertCase[] = [
           },
         ],
       },
+      { minute: 3, alertname: "RuleEvaluationFailing", expected: [] },
       {
         minute: 5,
         alertname: "RuleEvaluationFailing",
