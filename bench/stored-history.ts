@@ -64,6 +64,8 @@ export interface AlertRuleTiming {
   readonly seconds: number;
   /** Its slowest rule and that rule's time. */
   readonly slowest: { readonly rule: string; readonly seconds: number };
+  /** The machine's load average (1 minute) when the group was timed: whether something else ran. */
+  readonly loadAverage: number;
 }
 
 export interface StorageResult {
@@ -254,7 +256,8 @@ async function timeAlertRules(url: string, rulesYaml: string, at: number, histor
       perRule.push({ rule: rule.record ?? rule.alert!, seconds: rounds.sort((a, b) => a - b)[1] });
     }
     const slowest = perRule.reduce((a, b) => (b.seconds > a.seconds ? b : a));
-    timings.push({ developers: historyCase.developers, days: historyCase.days, group: group.name, rules: perRule.length, seconds: perRule.reduce((total, r) => total + r.seconds, 0), slowest });
+    const seconds = perRule.reduce((total, r) => total + r.seconds, 0);
+    timings.push({ developers: historyCase.developers, days: historyCase.days, group: group.name, rules: perRule.length, seconds, slowest, loadAverage: os.loadavg()[0] });
   }
   return timings;
 }
