@@ -13,7 +13,7 @@ import { Metric } from "../telemetry/catalog";
 import { metricsJson, postOtlp } from "../testkit/otlp";
 import { queryNumber } from "../testkit/prometheus-api";
 import { peakRssMiB, rssMiB, sleep } from "../testkit/processes";
-import { synthesize } from "../testkit/stack-files";
+import { LocalStackBinaries, synthesize } from "../testkit/stack-files";
 import { startLocalStack, testTeamFiles } from "../testkit/targets";
 
 /** New series per request: one request of Claude Code's size is a few dozen. */
@@ -41,7 +41,7 @@ export interface FloodResult {
   readonly seconds: number;
 }
 
-export async function runFlood(binaries: { collector: string; prometheus: string }, dir: string, log: (line: string) => void): Promise<FloodResult> {
+export async function runFlood(binaries: LocalStackBinaries, dir: string, log: (line: string) => void): Promise<FloodResult> {
   fs.mkdirSync(dir, { recursive: true });
   const config = {
     teamAttributes: { "team.id": "alpha", department: "eng" },

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { untilPassing } from "../testkit/waits";
-import { SynthesizedFiles } from "../testkit/stack-files";
+import { LocalStackBinaries, SynthesizedFiles } from "../testkit/stack-files";
 import { startLocalStack } from "../testkit/targets";
 import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
@@ -54,7 +54,7 @@ const SETTLE_TIMEOUT_MS = 300_000;
 export async function runIngest(
   ingest: IngestCase,
   files: SynthesizedFiles,
-  binaries: { collector: string; prometheus: string },
+  binaries: LocalStackBinaries,
   dir: string,
   log: (line: string) => void,
 ): Promise<IngestResult> {

@@ -25,7 +25,7 @@ import { durationSeconds, resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../testkit/report";
 import { SynthesizedFiles, synthesize } from "../testkit/stack-files";
 import { PROJECT_DIR } from "../testkit/paths";
-import { buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
+import { buildAlertmanager, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
 import { AlertRuleTiming, BackfillRun, HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
@@ -70,6 +70,8 @@ async function main(mode: Mode): Promise<number> {
     collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
     prometheus: prometheusBuild.prometheus,
     promtool: prometheusBuild.promtool,
+    // The stack runs Alertmanager by default: the local stacks of the ingest and the flood do too.
+    alertmanager: files.alerting && buildAlertmanager(imageVersion(files.alerting.alertmanagerImage), log).alertmanager,
     thanos: mode === "full" ? buildThanos(log) : undefined,
   };
   if (mode === "flood") return floodReport(await runFlood(binaries, path.join(workRoot, "flood"), log), workRoot);

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { StackConfig, durationSeconds } from "../config/stack-config";
+import { RULE_GROUP } from "../renderers/recording-rules";
 import { CounterReading, stackDashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
 import { queryNumber } from "../testkit/prometheus-api";
@@ -291,9 +292,10 @@ async function backfillTwice(url: string, dbDir: string, promtool: string, confi
   return { developers, days, from: historyCase.backfillFrom!, samples: first.result.samples, blocks: first.result.blocks, bytes: first.result.bytes, seconds: first.seconds, secondRunSamples: second.result.samples, secondRunSeconds: second.seconds, loadAverage };
 }
 
+/** Whether the recording rule group has been evaluated (the budget rules' group records too). */
 async function ruleGroupEvaluated(url: string): Promise<boolean> {
   const body: any = await (await fetch(`${url}/api/v1/rules?type=record`)).json();
-  return body.data.groups.some((group: any) => Date.parse(group.lastEvaluation) > 0);
+  return body.data.groups.some((group: any) => group.name === RULE_GROUP && Date.parse(group.lastEvaluation) > 0);
 }
 
 /** The main dashboard reading counters `reading`'s way, for the bench's team attributes. */
