@@ -206,15 +206,15 @@ function validateReceivers(budgets: BudgetsConfig, alerting: AlertingConfig, isD
   for (const key of ["repeatInterval", "groupInterval"] as const) {
     if (!isDuration(alerting[key])) problems.push(`\`alerting.${key}\` must be a positive duration such as 4h or 5m, got: ${JSON.stringify(alerting[key])}`);
   }
-  const positive: [keyof AlertingConfig, string][] = [
-    ["minApiRequests", "a whole number of requests, at least 1"],
-    ["spikeFactor", "a number above 1"],
-    ["spikeMinUsd", "an amount of US dollars, at least 0"],
-  ];
-  for (const [key, form] of positive) {
-    const value = alerting[key];
-    const ok = typeof value === "number" && Number.isFinite(value) && (key === "minApiRequests" ? Number.isInteger(value) && value >= 1 : key === "spikeFactor" ? value > 1 : value >= 0);
-    if (!ok) problems.push(`\`alerting.${key}\` must be ${form}, got: ${JSON.stringify(value)}`);
+  const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+  if (!isNumber(alerting.minApiRequests) || !Number.isInteger(alerting.minApiRequests) || alerting.minApiRequests < 1) {
+    problems.push(`\`alerting.minApiRequests\` must be a whole number of requests, at least 1, got: ${JSON.stringify(alerting.minApiRequests)}`);
+  }
+  if (!isNumber(alerting.spikeFactor) || alerting.spikeFactor <= 1) {
+    problems.push(`\`alerting.spikeFactor\` must be a number above 1, got: ${JSON.stringify(alerting.spikeFactor)}`);
+  }
+  if (!isNumber(alerting.spikeMinUsd) || alerting.spikeMinUsd < 0) {
+    problems.push(`\`alerting.spikeMinUsd\` must be an amount of US dollars, at least 0, got: ${JSON.stringify(alerting.spikeMinUsd)}`);
   }
   if (typeof alerting.apiErrorRatio !== "number" || !(alerting.apiErrorRatio > 0 && alerting.apiErrorRatio <= 1)) {
     problems.push(`\`alerting.apiErrorRatio\` must be a fraction above 0 and at most 1 (e.g. 0.2 fires when a fifth of API calls fail), got: ${JSON.stringify(alerting.apiErrorRatio)}`);

@@ -45,7 +45,7 @@ export interface AlertScenario {
 const EXCEEDED = "TeamDailyBudgetExceeded";
 const WARNING = "TeamDailyBudgetWarning";
 /** Longest wait for a notification: a rule interval, Alertmanager's group wait and a group interval, twice over. */
-const NOTIFICATION_TIMEOUT_MS = 240_000;
+export const NOTIFICATION_TIMEOUT_MS = 240_000;
 
 export async function alertChecks(scenario: AlertScenario): Promise<AlertCheck[]> {
   const { stack, webhook, log, label } = scenario;
@@ -95,7 +95,7 @@ export async function alertChecks(scenario: AlertScenario): Promise<AlertCheck[]
 
   let silence: string | undefined;
   if (scenario.full) {
-    silence = await createSilence(stack.alertmanagerUrl, { alertname: EXCEEDED, team_id: team("alpha") });
+    silence = await createSilence(stack.alertmanagerUrl, { alertname: EXCEEDED, team_id: team("alpha") }, "the end-to-end test holds a repeat back");
     const silencedAt = Date.now();
     // Both groups started together and repeat on the same interval: once beta's
     // warning has repeated twice since the silence, alpha's repeat was due too.
@@ -153,13 +153,14 @@ async function totalCost(scenario: AlertScenario, team: string, from: number, to
   return value;
 }
 
-async function createSilence(alertmanagerUrl: string, labels: Readonly<Record<string, string>>): Promise<string> {
+/** A silence of an hour through Alertmanager's API, for alerts with exactly these labels; its id. */
+export async function createSilence(alertmanagerUrl: string, labels: Readonly<Record<string, string>>, comment: string): Promise<string> {
   const body = {
     matchers: Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
     startsAt: new Date().toISOString(),
     endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-    createdBy: "e2e",
-    comment: "the end-to-end test holds a repeat back",
+    createdBy: "claude-code-monitoring tests",
+    comment,
   };
   const response = await fetch(`${alertmanagerUrl}/api/v2/silences`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`Alertmanager refused the silence: ${response.status} ${await response.text()}`);

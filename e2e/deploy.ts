@@ -51,7 +51,7 @@ import { buildAlertmanager, buildCollector, buildPrometheus, checkPrerequisites,
 import { receiverSecretVariable } from "../constructs/alertmanager-server";
 import { BudgetSeries, dollars } from "../renderers/alert-rules";
 import { AlertWebhook } from "./alert-webhook";
-import { zoneAtNoon } from "./alerts";
+import { NOTIFICATION_TIMEOUT_MS, createSilence, zoneAtNoon } from "./alerts";
 import { randomBytes } from "crypto";
 
 const CACHE_DIR = path.join(PROJECT_DIR, ".cache", "deploy");
@@ -308,10 +308,7 @@ async function checkRunningStack(steps: Steps): Promise<void> {
   });
 
   await steps.run("published ports", "127.0.0.1 only: 24317, 24318, 29090", async () => {
-    const bindings = Object.values(CONTAINERS).flatMap((name) => {
-      const ports = JSON.parse(docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", name])) as Record<string, { HostIp: string; HostPort: string }[] | null>;
-      return Object.values(ports).flatMap((list) => list ?? []).map((binding) => `${binding.HostIp}:${binding.HostPort}`);
-    });
+    const bindings = Object.values(CONTAINERS).flatMap(hostBindings);
     const expected = ["127.0.0.1:24317", "127.0.0.1:24318", "127.0.0.1:29090"];
     return { found: bindings.sort().join(", "), passed: JSON.stringify(bindings.sort()) === JSON.stringify(expected) };
   });
@@ -495,9 +492,6 @@ async function upgrade(steps: Steps, to: Deployment, what: string): Promise<void
   });
 }
 
-/** Longest wait for a notification: a rule interval, Alertmanager's group wait and group interval, twice over. */
-const NOTIFICATION_TIMEOUT_MS = 240_000;
-
 /**
  * Alertmanager deployed for real: healthy on 127.0.0.1 only and found by
  * Prometheus; a silence made through its API; a budget change reviewed as a
@@ -509,8 +503,7 @@ const NOTIFICATION_TIMEOUT_MS = 240_000;
 async function alerting(steps: Steps, deployment: Deployment, configFile: string, sessions: OracleSessions, webhook: AlertWebhook, secret: string): Promise<void> {
   await steps.run("Alertmanager", "healthy; published on 127.0.0.1:29093 only; Prometheus sends to it; its alert rules evaluated without error", async () => {
     const healthy = await waitUntil(() => docker(["inspect", "--format", "{{.State.Health.Status}}", ALERTMANAGER]) === "healthy", 90_000);
-    const ports = JSON.parse(docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", ALERTMANAGER])) as Record<string, { HostIp: string; HostPort: string }[] | null>;
-    const bindings = Object.values(ports).flatMap((list) => list ?? []).map((binding) => `${binding.HostIp}:${binding.HostPort}`).sort().join(", ");
+    const bindings = hostBindings(ALERTMANAGER).sort().join(", ");
     const found = await waitUntil(async () => (await getJson(`${PROMETHEUS_URL}/api/v1/alertmanagers`)).data.activeAlertmanagers.length === 1, 60_000);
     let rules = "not loaded";
     const evaluated = await waitUntil(async () => {
@@ -525,16 +518,8 @@ async function alerting(steps: Steps, deployment: Deployment, configFile: string
 
   let silence = "";
   await steps.run("a silence made through Alertmanager's API", "created", async () => {
-    const body = {
-      matchers: [{ name: "alertname", value: "DeployTestSilence", isRegex: false, isEqual: true }],
-      startsAt: new Date().toISOString(),
-      endsAt: new Date(Date.now() + 24 * 3_600_000).toISOString(),
-      createdBy: "deploy test",
-      comment: "kept across a budget change",
-    };
-    const response = await fetch(`${ALERTMANAGER_URL}/api/v2/silences`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    silence = response.ok ? ((await response.json()) as { silenceID: string }).silenceID : "";
-    return { found: silence ? `silence ${silence}` : `refused: ${response.status}`, passed: silence !== "" };
+    silence = await createSilence(ALERTMANAGER_URL, { alertname: "DeployTestSilence" }, "kept across a budget change");
+    return { found: `silence ${silence}`, passed: true };
   });
 
   // A daily budget a hundredth of a cent or less under what the sessions so far cost (under a
@@ -901,6 +886,12 @@ function removeLeftovers(): void {
   if (volumes.length > 0) docker(["volume", "rm", ...volumes]);
   const left = [...containers, ...networks, ...volumes];
   if (left.length > 0) log(`removed what an earlier run left: ${left.join(", ")}`);
+}
+
+/** The host address:port pairs a container's ports are published on. */
+function hostBindings(container: string): string[] {
+  const ports = JSON.parse(docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", container])) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+  return Object.values(ports).flatMap((list) => list ?? []).map((binding) => `${binding.HostIp}:${binding.HostPort}`);
 }
 
 /** The names a `docker ... ls --format` lists. */
