@@ -2,17 +2,20 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { BUCKET_LABEL, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../telemetry/catalog";
+import { AlertSeries, BUCKET_LABEL, BudgetSeries, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../telemetry/catalog";
 import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
 import { QueryBuilder } from "../dashboards/queries";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
+import { ALERT_RULES_FILE } from "../renderers/alert-rules";
+import { standaloneAlertRules } from "../scripts/standalone-rules";
 import { parsePromQL } from "./promql";
 
-const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m" });
+const config = dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m", budgets: { teamAttribute: "team.id", warningFraction: 0.8 } });
 const dashboards = allDashboards(config);
 const main = dashboards["claude-code.json"] as any;
 const activity = dashboards["claude-code-activity.json"] as any;
 const health = dashboards["claude-code-health.json"] as any;
+const budgets = dashboards["claude-code-budgets.json"] as any;
 
 function panelsOf(model: any): any[] {
   return (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
@@ -144,7 +147,8 @@ describe.each([
   ["main", main],
   ["activity", activity],
   ["health", health],
-])("%s dashboard structure", (_name, model) => {
+  ["budgets", budgets],
+])("%s dashboard layout", (_name, model) => {
   const panels = panelsOf(model);
 
   test("every panel has a unique title, a description and a unit", () => {
@@ -171,6 +175,14 @@ describe.each([
   test("rows can be collapsed", () => {
     for (const row of rowsOf(model)) expect(row.collapsed).toBe(false);
   });
+});
+
+describe.each([
+  ["main", main],
+  ["activity", activity],
+  ["health", health],
+])("%s dashboard queries", (_name, model) => {
+  const panels = panelsOf(model);
 
   test("variables: datasource, user, model and each team attribute", () => {
     const variables = model.templating.list as any[];
@@ -213,6 +225,48 @@ describe.each([
       expect(target.expr).toMatch(/^(sum|max_over_time|histogram_quantile|\()/);
     },
   );
+});
+
+describe("budgets dashboard", () => {
+  const panels = panelsOf(budgets);
+  const budgetSeries: string[] = [...Object.values(BudgetSeries), AlertSeries.name];
+
+  test("shows each team's day and month against its budgets and the alerts firing now", () => {
+    expect(rowsOf(budgets).map((row) => row.title)).toEqual(["Today", "This Month", "Alerts"]);
+    expect(panels.map((panel) => panel.title)).toEqual([
+      "Spend Today against Daily Budget", "Share of Daily Budget Spent",
+      "Month to Date and Forecast against Monthly Budget", "Forecast Share of Monthly Budget",
+      "Alerts Firing Now",
+    ]);
+  });
+
+  test("filters by the budgets' team attribute, whose values are the teams with a budget", () => {
+    const variables = budgets.templating.list as any[];
+    expect(variables.map((variable) => variable.name)).toEqual(["datasource", "team_id"]);
+    expect(variables[1]).toMatchObject({ query: `label_values(${BudgetSeries.budget}, team_id)`, multi: true, includeAll: true, allValue: ".*" });
+  });
+
+  test("the share gauges turn orange at the warning fraction and red at the budget", () => {
+    for (const panel of panels.filter((p) => p.title.includes("Share"))) {
+      expect(panel.fieldConfig.defaults.thresholds.steps.map((step: any) => step.value)).toEqual([null, 0.8, 1]);
+    }
+  });
+
+  test.each(panels.flatMap((panel) => panel.targets.map((target: any) => [panel.title, target.refId, target])))(
+    "%s (%s): valid PromQL over what the alerting rules record, filtered by team",
+    (_panel, _refId, target: any) => {
+      const query = parsePromQL(target.expr);
+      expect(query.errors).toEqual([]);
+      for (const selector of query.selectors) {
+        expect(budgetSeries).toContain(selector.metric);
+        expect(selector.matchers).toContain('team_id=~"$team_id"');
+      }
+    },
+  );
+
+  test("is provisioned only with alerting on", () => {
+    expect(Object.keys(allDashboards(dashboardConfig({ teamAttributeKeys: ["team.id"], ruleInterval: "1m" })))).not.toContain("claude-code-budgets.json");
+  });
 });
 
 describe("catalog", () => {
@@ -290,6 +344,7 @@ describe("plain JSON files", () => {
       rollupWindow: stackConfig.prometheus.rollupWindow,
     });
     expect(fs.readFileSync(path.join(projectDir, "dashboards", "json", RULES_FILE), "utf8")).toBe(rules);
+    expect(fs.readFileSync(path.join(projectDir, "dashboards", "json", ALERT_RULES_FILE), "utf8")).toBe(standaloneAlertRules(stackConfig));
   });
 });
 

@@ -14,7 +14,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { Metric } from "../telemetry/catalog";
-import { DashboardConfig } from "./config";
+import { DashboardConfig, FilterVariable } from "./config";
 import { QueryBuilder } from "./queries";
 
 /** Grafana unit ids used by the panels. */
@@ -85,7 +85,7 @@ export class DashboardKit {
       .max(limits.max)
       .decimals(limits.decimals)
       .reduceOptions(lastValue())
-      .thresholds(steps(limits.steps))
+      .thresholds(thresholdSteps(limits.steps))
       .withTarget(this.instant(target, "A"));
   }
 
@@ -157,17 +157,23 @@ export class DashboardKit {
       .sortBy([new common.TableSortByFieldStateBuilder().displayName(valueTitle).desc(true)]);
   }
 
-  /** The datasource variable and one multi-value filter per configured label. */
-  variables(): cog.Builder<dashboard.VariableModel>[] {
+  /**
+   * The datasource variable and one multi-value filter per label of `filters`,
+   * whose values are those of the label on the series `valuesFrom` names.
+   * @param filters @default the configured filters
+   * @param valuesFrom @default the token counter as the dashboards read it
+   */
+  variables(filters: readonly FilterVariable[] = this.config.filters, valuesFrom?: string): cog.Builder<dashboard.VariableModel>[] {
     const datasource = new dashboard.DatasourceVariableBuilder(this.config.datasourceVariable)
       .label("Data source")
       .type("prometheus");
-    const filters = this.config.filters.map((filter) =>
+    const valuesOf = (label: string) => (valuesFrom ? `label_values(${valuesFrom}, ${label})` : this.queries.labelValues(Metric.tokens, label));
+    const variables = filters.map((filter) =>
       new dashboard.QueryVariableBuilder(filter.name)
         .label(filter.title)
         .datasource(this.datasource)
-        .query(this.queries.labelValues(Metric.tokens, filter.label))
-        .definition(this.queries.labelValues(Metric.tokens, filter.label))
+        .query(valuesOf(filter.label))
+        .definition(valuesOf(filter.label))
         .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
         .sort(dashboard.VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -175,7 +181,7 @@ export class DashboardKit {
         .allValue(".*")
         .current({ text: "All", value: "$__all" }),
     );
-    return [datasource, ...filters];
+    return [datasource, ...variables];
   }
 }
 
@@ -258,10 +264,11 @@ function lastValue(): common.ReduceDataOptionsBuilder {
 }
 
 function singleColor(color: string): dashboard.ThresholdsConfigBuilder {
-  return steps([[color, null]]);
+  return thresholdSteps([[color, null]]);
 }
 
-function steps(colors: readonly [string, number | null][]): dashboard.ThresholdsConfigBuilder {
+/** Absolute thresholds: [color, from][] with the first `from` null. */
+export function thresholdSteps(colors: readonly [string, number | null][]): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
     .steps(colors.map(([color, value]) => ({ color, value })));

@@ -1,3 +1,4 @@
+import { budgetTeamAttribute } from "../config/alerting-config";
 import { StackConfig } from "../config/stack-config";
 import { labelForAttribute } from "../telemetry/catalog";
 
@@ -13,6 +14,20 @@ export interface DashboardConfig {
   readonly counterReading: CounterReading;
   /** Tags of every dashboard. */
   readonly tags: readonly string[];
+  /**
+   * The budgets dashboard's team filter and warning fraction, when the stack
+   * runs its alerting rules.
+   * @default - no budgets dashboard
+   */
+  readonly budgets?: BudgetsView;
+}
+
+/** What the budgets dashboard is built from. */
+export interface BudgetsView {
+  /** The team attribute that budgets count by, as a filter variable. */
+  readonly team: FilterVariable;
+  /** Share of a budget at which the warning alert fires: the gauges turn orange there. */
+  readonly warningFraction: number;
 }
 
 /**
@@ -45,17 +60,21 @@ export function dashboardConfig(options: {
   teamAttributeKeys: readonly string[];
   ruleInterval: string;
   counterReading?: CounterReading;
+  /** The team attribute key budgets count by, and the warning fraction. @default - no budgets dashboard */
+  budgets?: { teamAttribute: string; warningFraction: number };
 }): DashboardConfig {
-  const teamFilters = options.teamAttributeKeys.map((key) => {
+  const teamFilter = (key: string): FilterVariable => {
     const label = labelForAttribute(key);
     return { name: label, label, title: key };
-  });
+  };
+  const teamFilters = options.teamAttributeKeys.map(teamFilter);
   return {
     datasourceVariable: "datasource",
     filters: [{ name: "user", label: "user_id", title: "User" }, { name: "model", label: "model", title: "Model" }, ...teamFilters],
     minInterval: options.ruleInterval,
     counterReading: options.counterReading ?? "recorded",
     tags: ["claude-code", "opentelemetry"],
+    budgets: options.budgets && { team: teamFilter(options.budgets.teamAttribute), warningFraction: options.budgets.warningFraction },
   };
 }
 
@@ -65,5 +84,8 @@ export function stackDashboardConfig(config: StackConfig, counterReading?: Count
     teamAttributeKeys: Object.keys(config.teamAttributes),
     ruleInterval: config.prometheus.ruleInterval,
     counterReading,
+    budgets: config.alerting.enabled
+      ? { teamAttribute: budgetTeamAttribute(config.budgets, Object.keys(config.teamAttributes)), warningFraction: config.budgets.warningFraction }
+      : undefined,
   });
 }

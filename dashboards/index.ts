@@ -1,5 +1,6 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { activityDashboard } from "./activity";
+import { budgetsDashboard } from "./budgets";
 import { DashboardConfig } from "./config";
 import { healthDashboard } from "./health";
 import { mainDashboard } from "./main";
@@ -10,6 +11,7 @@ export function allDashboards(config: DashboardConfig): Record<string, dashboard
     "claude-code.json": mainDashboard(config),
     "claude-code-activity.json": activityDashboard(config),
     "claude-code-health.json": healthDashboard(config),
+    ...(config.budgets ? { "claude-code-budgets.json": budgetsDashboard(config, config.budgets) } : {}),
   };
 }
 

@@ -4,16 +4,18 @@
  * cost and beta's between 80 % and 100 % of its spend, Prometheus reloads the rules, and the real
  * Alertmanager's notifications to the test's webhook are compared with the
  * oracle (the CLI's own api_request events) and with the main dashboard's
- * Total Cost for the team over the same day. Then a silence holds alpha's
+ * Total Cost for the team over the same day, and the budgets dashboard is
+ * read against the same oracle (e2e/budgets-dashboard.ts). Then a silence holds alpha's
  * repeat back while beta's warning repeats, raising alpha's budget resolves
  * its alert, and a stopped Collector fires CollectorDown until it is back.
  */
-import { BudgetPeriod, BudgetSeries } from "../renderers/alert-rules";
+import { BudgetPeriod, BudgetSeries } from "../telemetry/catalog";
 import { evaluateDashboard, allOf } from "../testkit/grafana-evaluation";
 import { queryNumber } from "../testkit/prometheus-api";
 import { StackUnderTest } from "../testkit/targets";
 import { expectWithin } from "../testkit/waits";
 import { AlertWebhook, Notification } from "./alert-webhook";
+import { budgetsDashboardChecks } from "./budgets-dashboard";
 import { ClaudeEvent } from "./event-receiver";
 import { teamOf } from "./oracle";
 import { TEAMS, Team } from "./scenario";
@@ -33,6 +35,11 @@ export interface AlertScenario {
   readonly events: readonly ClaudeEvent[];
   /** The main dashboard as the stack provisions it. */
   readonly mainDashboard: any;
+  /** The budgets dashboard as the stack provisions it. */
+  readonly budgetsDashboard: any;
+  /** Every team's monthly budget in the rules (budgets.otherTeams.monthlyUsd). */
+  readonly monthlyBudget: number;
+  readonly warningFraction: number;
   /** The budgets' time zone offset from UTC, in seconds. */
   readonly utcOffsetSeconds: number;
   /** The alerting rules the stack uploads for these daily budgets by team (a real synth). */
@@ -92,6 +99,19 @@ export async function alertChecks(scenario: AlertScenario): Promise<AlertCheck[]
   row(`${label}: firing notifications of alpha's TeamDailyBudgetExceeded`, String(webhook.of(alphaExceeded, "firing").length), "1");
   row(`${label}: notifications of beta's TeamDailyBudgetExceeded (beta at ${((beta / betaBudget) * 100).toFixed(0)} %)`, String(webhook.of({ alertname: EXCEEDED, team_id: team("beta") }).length), "0");
   row(`${label}: notifications of alpha's TeamDailyBudgetWarning (inhibited by its TeamDailyBudgetExceeded)`, String(webhook.of({ alertname: WARNING, team_id: team("alpha") }).length), "0");
+  checks.push(
+    ...(await budgetsDashboardChecks({
+      label,
+      stack,
+      model: scenario.budgetsDashboard,
+      spent: { alpha, beta },
+      dailyBudgets: { alpha: alphaBudget, beta: betaBudget },
+      monthlyBudget: scenario.monthlyBudget,
+      warningFraction: scenario.warningFraction,
+      utcOffsetSeconds: scenario.utcOffsetSeconds,
+      log,
+    })),
+  );
 
   let silence: string | undefined;
   if (scenario.full) {

@@ -16,7 +16,7 @@ import * as path from "path";
 import { AnthropicStandIn } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { dashboardViews, expectations } from "./oracle";
-import { PanelCheck, checkPanels } from "../testkit/panel-checks";
+import { PanelCheck, checkPanels, rangeDashboards } from "../testkit/panel-checks";
 import { untilAllRowsPass } from "../testkit/waits";
 import { CheckRow, describeRow } from "../testkit/report";
 import { SessionEnvironment, SessionPlan, SessionRun, Team, prepareWorkspace, runInteractiveSession, runPrintSession, sessionPlans } from "./scenario";
@@ -69,7 +69,7 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
       );
       const stack = await startLocalStack(files, localStackBinaries(files, log), path.join(dir, site), { centralStoreTlsDir: siteTlsDirs[index] });
       stacks.push({ team, stack, receiver: new EventReceiver(stack.otlpLogsEndpoint) });
-      dashboards = files.dashboards;
+      dashboards = rangeDashboards(files.dashboards);
       stackEnv = files.claudeCodeEnv;
     }
     const apiUrl = await standIn.start();

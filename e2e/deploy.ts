@@ -24,7 +24,7 @@ import * as path from "path";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { STACK_NAME } from "../constructs/monitoring-stack";
 import { allDashboards } from "../dashboards";
-import { Metric, labelForAttribute } from "../telemetry/catalog";
+import { BudgetSeries, Metric, Severity, labelForAttribute } from "../telemetry/catalog";
 import { stackDashboardConfig } from "../dashboards/config";
 import { RULE_GROUP, recordingRules } from "../renderers/recording-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
@@ -33,8 +33,8 @@ import { EventReceiver } from "./event-receiver";
 import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { expectations, sessionTokens } from "./oracle";
 import { postOtlp } from "../testkit/otlp";
-import { allOf } from "../testkit/grafana-evaluation";
-import { Expectation, PanelCheck, checkPanels } from "../testkit/panel-checks";
+import { allOf, evaluateDashboard } from "../testkit/grafana-evaluation";
+import { Expectation, PanelCheck, checkPanels, formatValue, matches, rangeDashboards } from "../testkit/panel-checks";
 import { queryNumber, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { untilAllRowsPass, waitUntil } from "../testkit/waits";
 import { answersOk, portOpen, sleep } from "../testkit/processes";
@@ -49,7 +49,8 @@ import { buildProviderMirror } from "../testkit/terraform-mirror";
 import { PROJECT_DIR } from "../testkit/paths";
 import { buildAlertmanager, buildCollector, buildPrometheus, checkPrerequisites, imageVersion } from "../testkit/toolchain";
 import { receiverSecretVariable } from "../constructs/alertmanager-server";
-import { BudgetSeries, dollars } from "../renderers/alert-rules";
+import { dollars } from "../renderers/alert-rules";
+import { BUDGETS_DASHBOARD_UID } from "../dashboards/budgets";
 import { AlertWebhook } from "./alert-webhook";
 import { NOTIFICATION_TIMEOUT_MS, createSilence, zoneAtNoon } from "./alerts";
 import { randomBytes } from "crypto";
@@ -245,7 +246,7 @@ async function main(): Promise<number> {
     await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", { plans: ["write", "commit"] });
 
     // The dashboards as this checkout deploys them (the JSON files of dashboards/json).
-    const dashboards = Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).map((model) => JSON.parse(JSON.stringify(model)));
+    const dashboards = rangeDashboards(Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).map((model) => JSON.parse(JSON.stringify(model))));
     await checkEveryView(steps, "dashboards across the upgrade", dashboards, sessions.from, () => sessions.expected());
     await steps.run("metrics from events", "every event series equals the CLI's own events", async () =>
       allEqualOnceArrived("series", () => eventMetricChecks(PROMETHEUS_URL, sessions.receiver.events, sessions.range(RULE_INTERVAL_SECONDS))),
@@ -560,6 +561,23 @@ async function alerting(steps: Steps, deployment: Deployment, configFile: string
     const recorded = await queryNumber(PROMETHEUS_URL, `${BudgetSeries.teamToday}{team_id="${team}"}`);
     const passed = notifications.length === 1 && description.includes(`spent $${spent.toFixed(2)} today`) && description.includes(`budget $${budget.toFixed(2)}`) && Math.abs(recorded - spent) < 1e-9;
     return { found: `${notifications.length} notification, ${seconds} s after the apply: "${description}"; ${BudgetSeries.teamToday} ${recorded}`, passed };
+  });
+
+  const firing = `TeamDailyBudgetExceeded ${Severity.critical} ${team}`;
+  await steps.run("budgets dashboard", `${team}: spent ${spent} against a daily budget of ${budget}; Alerts Firing Now lists "${firing}"`, async () => {
+    const model = JSON.parse(JSON.stringify(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))["claude-code-budgets.json"]));
+    if (model?.uid !== BUDGETS_DASHBOARD_UID) return { found: "the stack provisions no budgets dashboard", passed: false };
+    let found = "not read";
+    const passed = await waitUntil(async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const panels = await evaluateDashboard(PROMETHEUS_URL, model, allOf(labelForAttribute("team.id")), { from: now - 3600, to: now, step: 60 });
+      const spend = panels.find((panel) => panel.title === "Spend Today against Daily Budget")?.value;
+      const alerts = panels.find((panel) => panel.title === "Alerts Firing Now")?.value;
+      const ofTeam = typeof spend === "object" ? { [`${team} spent`]: spend[`${team} spent`], [`${team} budget`]: spend[`${team} budget`] } : {};
+      found = `${formatValue(ofTeam)}; alerts firing: ${typeof alerts === "object" ? Object.keys(alerts).join(", ") : "none"}`;
+      return matches(ofTeam, { [`${team} spent`]: spent, [`${team} budget`]: budget }) && typeof alerts === "object" && alerts[firing] === 1;
+    }, 60_000);
+    return { found, passed };
   });
 
   await steps.run("the receiver's secret (its webhook URL)", "in the container's secret file only: in no plan, output or log", async () => {

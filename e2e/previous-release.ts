@@ -7,13 +7,14 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../testkit/paths";
+import { rangeDashboards } from "../testkit/panel-checks";
 
 export interface PreviousRelease {
   readonly version: string;
   readonly commit: string;
   /** The release's source tree, ready for `cdktf` (node_modules in place). */
   readonly dir: string;
-  /** Its dashboards as it provisions them (its dashboards/json). */
+  /** Its dashboards over a range as it provisions them (its dashboards/json; see rangeDashboards). */
   readonly dashboards: readonly any[];
 }
 
@@ -54,10 +55,12 @@ export function checkoutPreviousRelease(dir: string, log: (line: string) => void
     execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
   }
   const dashboardsDir = path.join(dir, "dashboards", "json");
-  const dashboards = fs
-    .readdirSync(dashboardsDir)
-    .filter((file) => file.endsWith(".json"))
-    .sort()
-    .map((file) => JSON.parse(fs.readFileSync(path.join(dashboardsDir, file), "utf8")));
+  const dashboards = rangeDashboards(
+    fs
+      .readdirSync(dashboardsDir)
+      .filter((file) => file.endsWith(".json"))
+      .sort()
+      .map((file) => JSON.parse(fs.readFileSync(path.join(dashboardsDir, file), "utf8"))),
+  );
   return { version, commit, dir, dashboards };
 }

@@ -2,9 +2,9 @@
  * End-to-end proof of the dashboards' numbers: the real Claude Code CLI talks to
  * a scripted stand-in of the Anthropic API and exports its telemetry to a real
  * Collector and a real Prometheus, both running the very files the synthesized
- * stack uploads into its containers. Every query of every panel of the three
+ * stack uploads into its containers. Every query of every panel of the four
  * dashboards is then evaluated like Grafana does and compared with an oracle
- * that never touches Prometheus. Run with `npm run test:e2e`.
+ * that never touches Prometheus (the budgets dashboard in e2e/alerts.ts). Run with `npm run test:e2e`.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -17,7 +17,7 @@ import { eventMetricChecks } from "./event-metrics";
 import { faultChecks } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
 import { dashboardViews, expectations, sessionTokens } from "./oracle";
-import { checkPanels } from "../testkit/panel-checks";
+import { checkPanels, rangeDashboards } from "../testkit/panel-checks";
 import { everyTargetScrapedSince, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { BATCH_TIMEOUT } from "../renderers/collector-config";
 import { expectWithin, untilAllRowsPass } from "../testkit/waits";
@@ -38,6 +38,7 @@ import { centralStoreChecks } from "./central-store";
 import { AlertScenario, alertChecks, zoneAtNoon } from "./alerts";
 import { AlertWebhook } from "./alert-webhook";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
+import { BUDGETS_DASHBOARD_UID } from "../dashboards/budgets";
 import { teamModeChecks } from "./team-mode";
 import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "../testkit/targets";
 import { checkPrerequisites, imageVersion } from "../testkit/toolchain";
@@ -64,7 +65,7 @@ const ZONE = zoneAtNoon();
  * minute, and every budget is far off until the alert checks set them.
  */
 const LOCAL_ALERTING = {
-  budgets: { timeZone: ZONE.timeZone, otherTeams: { dailyUsd: 1000 } },
+  budgets: { timeZone: ZONE.timeZone, otherTeams: { dailyUsd: 1000, monthlyUsd: 1000 } },
   alerting: {
     receivers: { [WEBHOOK_RECEIVER]: { type: "webhook" } },
     routes: [{ teams: Object.values(TEAMS).map((team) => team["team.id"]), receiver: WEBHOOK_RECEIVER }],
@@ -276,7 +277,7 @@ async function runScenario(
       const rows: Check[] = [];
       for (const view of dashboardViews(receiver.events)) {
         const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team });
-        const panels = await checkPanels(prometheusUrl, dashboards, view.variables, range, expected);
+        const panels = await checkPanels(prometheusUrl, rangeDashboards(dashboards), view.variables, range, expected);
         rows.push(...panels.map((check) => ({ run: label, view: view.name, ...check })));
       }
       for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {
@@ -292,8 +293,18 @@ async function runScenario(
     const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events)];
     checks.push(...oracleRows.map((row) => ({ run: label, view: "oracle", dashboard: "-", ...row })));
     if (alerting) {
-      const mainDashboard = dashboards.find((model) => model.uid === MAIN_DASHBOARD_UID);
-      const scenario = { ...alerting, label, stack, events: receiver.events, mainDashboard, utcOffsetSeconds: ZONE.utcOffsetSeconds, log };
+      const scenario = {
+        ...alerting,
+        label,
+        stack,
+        events: receiver.events,
+        mainDashboard: dashboards.find((model) => model.uid === MAIN_DASHBOARD_UID),
+        budgetsDashboard: dashboards.find((model) => model.uid === BUDGETS_DASHBOARD_UID),
+        monthlyBudget: LOCAL_ALERTING.budgets.otherTeams.monthlyUsd,
+        warningFraction: DEFAULT_CONFIG.budgets.warningFraction,
+        utcOffsetSeconds: ZONE.utcOffsetSeconds,
+        log,
+      };
       for (const check of await alertChecks(scenario)) checks.push({ run: label, view: "alerts", dashboard: "-", ...check });
     } else {
       log(`${label}: the alert checks run against the local stack (npm run test:e2e) and the deploy test`);

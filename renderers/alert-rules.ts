@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { Budget, BudgetsConfig, AlertingConfig, teamBudget, timeZoneOffsetSeconds } from "../config/alerting-config";
 import { durationSeconds } from "../config/stack-config";
-import { EventMetric, Label, Metric, RecordedSeries, StackMetric } from "../telemetry/catalog";
+import { BUDGET_LABEL, BudgetPeriod, BudgetSeries, EventMetric, Label, Metric, RecordedSeries, SEVERITY_LABEL, Severity, StackMetric } from "../telemetry/catalog";
 import { COLLECTOR_JOB, COLLECTOR_TELEMETRY_JOB, PROMETHEUS_JOB } from "./prometheus-config";
 import { RecordingRule } from "./recording-rules";
 
@@ -30,24 +30,6 @@ export interface AlertRulesOptions {
 
 /** File name of the alerting rules in the Prometheus container. */
 export const ALERT_RULES_FILE = "alert-rules.yml";
-
-/** The series the budget rules write: each team's (and user's) spend in its periods, and the budgets themselves. */
-export const BudgetSeries = {
-  /** Budget in US dollars, by team and `budget` (BudgetPeriod). */
-  budget: "claude_code_budget_usd",
-  teamToday: "team:claude_code_cost_usage_USD:today",
-  teamMonthToDate: "team:claude_code_cost_usage_USD:month_to_date",
-  /** Month to date plus the trailing 7-day daily mean times the days left in the month. */
-  teamMonthForecast: "team:claude_code_cost_usage_USD:month_forecast",
-  userToday: "user:claude_code_cost_usage_USD:today",
-} as const;
-
-/** The `budget` label of budgets and budget alerts. */
-export const BudgetPeriod = { day: "daily", month: "monthly", userDay: "user daily" } as const;
-
-/** The label of every alert that says how urgent it is. */
-export const SEVERITY_LABEL = "severity";
-export const Severity = { warning: "warning", critical: "critical" } as const;
 
 /** Labels the budget rules compute a period from, on series inside their subqueries only. */
 const DAY_LABEL = "budget_day";
@@ -199,7 +181,7 @@ function budgetsOf(budgets: BudgetsConfig, key: keyof Budget, period: string, te
   const rules: RecordingRule[] = [];
   for (const name of Object.keys(budgets.teams).sort()) {
     const amount = teamBudget(budgets, name)[key];
-    if (amount > 0) rules.push({ record: BudgetSeries.budget, expr: `vector(${amount})`, labels: { [team]: name, budget: period } });
+    if (amount > 0) rules.push({ record: BudgetSeries.budget, expr: `vector(${amount})`, labels: { [team]: name, [BUDGET_LABEL]: period } });
   }
   const other = budgets.otherTeams[key];
   if (other > 0) {
@@ -207,7 +189,7 @@ function budgetsOf(budgets: BudgetsConfig, key: keyof Budget, period: string, te
     rules.push({
       record: BudgetSeries.budget,
       expr: `group by (${team}) (${spend}${named.length > 0 ? `{${team}!~"${named.map(escapeRegex).join("|")}"}` : ""}) * 0 + ${other}`,
-      labels: { budget: period },
+      labels: { [BUDGET_LABEL]: period },
     });
   }
   return rules;
@@ -218,13 +200,13 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
   const zone = budgets.timeZone;
   const fraction = budgets.warningFraction;
   const alerts: AlertingRule[] = [];
-  const budgetOf = (period: string) => `${BudgetSeries.budget}{budget="${period}"}`;
+  const budgetOf = (period: string) => `${BudgetSeries.budget}{${BUDGET_LABEL}="${period}"}`;
   // Annotation text from a query at the alert's evaluation, for `labels` of the alert, printed with `format`.
   const queried = (query: string, labels: readonly string[], format: string) =>
     `{{ with printf "${query}" ${labels.map((l) => `$labels.${l}`).join(" ")} | query }}{{ . | first | value | printf "${format}" }}{{ end }}`;
-  const budgetText = (period: string) => queried(`${BudgetSeries.budget}{${team}='%s',budget='${period}'}`, [team], "%.2f");
+  const budgetText = (period: string) => queried(`${BudgetSeries.budget}{${team}='%s',${BUDGET_LABEL}='${period}'}`, [team], "%.2f");
   const percent = (spend: string, period: string) =>
-    queried(`100 * ${spend}{${team}='%s'} / on (${team}) ${BudgetSeries.budget}{budget='${period}'}`, [team], "%.0f");
+    queried(`100 * ${spend}{${team}='%s'} / on (${team}) ${BudgetSeries.budget}{${BUDGET_LABEL}='${period}'}`, [team], "%.0f");
   const link = (labels: readonly string[], from: string) =>
     options.dashboardUrl ? `${options.dashboardUrl}?from=${from}&to=now&${labels.map((l) => `var-${dashboardVariable(l)}={{ $labels.${l} }}`).join("&")}` : "";
 
@@ -233,7 +215,7 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
     alerts.push({
       alert: name,
       expr: `${spend} >= on (${team}) (${threshold})`,
-      labels: { [SEVERITY_LABEL]: Severity[severity], budget: period },
+      labels: { [SEVERITY_LABEL]: Severity[severity], [BUDGET_LABEL]: period },
       annotations: {
         summary: words.summary,
         description: `team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} ${words.when} (${zone}); budget ${"$"}${budgetText(period)}, ${percent(spend, period)} %`,
@@ -264,7 +246,7 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
     alerts.push({
       alert: "UserDailyBudgetExceeded",
       expr: `${BudgetSeries.userToday} >= on (${team}) group_left () ${budgetOf(BudgetPeriod.userDay)}`,
-      labels: { [SEVERITY_LABEL]: Severity.warning, budget: BudgetPeriod.userDay },
+      labels: { [SEVERITY_LABEL]: Severity.warning, [BUDGET_LABEL]: BudgetPeriod.userDay },
       annotations: {
         summary: "A user has spent their daily budget",
         description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} today (${zone}); budget per user ${"$"}${budgetText(BudgetPeriod.userDay)}`,

@@ -6,7 +6,8 @@
  * names and amounts, never a secret (receivers' secrets are files of their own).
  */
 import { parse } from "yaml";
-import { BudgetSeries, dollars } from "./alert-rules";
+import { dollars } from "./alert-rules";
+import { BUDGET_LABEL, BudgetSeries } from "../telemetry/catalog";
 
 interface RulesFile {
   readonly groups?: readonly { readonly rules?: readonly Record<string, any>[] }[];
@@ -20,11 +21,11 @@ function budgetsIn(rulesYaml: string): Map<string, { team: string; period: strin
   const budgets = new Map<string, { team: string; period: string; amount: string }>();
   for (const rule of rulesOf(rulesYaml)) {
     if (rule.record !== BudgetSeries.budget) continue;
-    const teamLabel = Object.keys(rule.labels ?? {}).find((label) => label !== "budget");
+    const teamLabel = Object.keys(rule.labels ?? {}).find((label) => label !== BUDGET_LABEL);
     const team = teamLabel ? rule.labels[teamLabel] : "other teams";
     // The amount ends the expression: vector(200), or ... * 0 + 200 for other teams.
     const amount = dollars(Number(/([\d.]+)\)?$/.exec(String(rule.expr))?.[1]));
-    budgets.set(`${team} ${rule.labels?.budget}`, { team, period: rule.labels?.budget, amount });
+    budgets.set(`${team} ${rule.labels?.[BUDGET_LABEL]}`, { team, period: rule.labels?.[BUDGET_LABEL], amount });
   }
   return budgets;
 }

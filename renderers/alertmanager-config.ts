@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { AlertingConfig, ReceiverConfig } from "../config/alerting-config";
-import { Label } from "../telemetry/catalog";
-import { SEVERITY_LABEL, Severity, escapeRegex } from "./alert-rules";
+import { BUDGET_LABEL, Label, SEVERITY_LABEL, Severity } from "../telemetry/catalog";
+import { escapeRegex } from "./alert-rules";
 
 /** What the Alertmanager configuration depends on. */
 export interface AlertmanagerConfigOptions {
@@ -41,9 +41,9 @@ export function renderAlertmanagerConfig(options: AlertmanagerConfigOptions): st
     },
     inhibit_rules: [
       {
-        source_matchers: [`${SEVERITY_LABEL}="${Severity.critical}"`, 'budget=~".+"'],
-        target_matchers: [`${SEVERITY_LABEL}="${Severity.warning}"`, 'budget=~".+"'],
-        equal: ["budget", teamLabel],
+        source_matchers: [`${SEVERITY_LABEL}="${Severity.critical}"`, `${BUDGET_LABEL}=~".+"`],
+        target_matchers: [`${SEVERITY_LABEL}="${Severity.warning}"`, `${BUDGET_LABEL}=~".+"`],
+        equal: [BUDGET_LABEL, teamLabel],
       },
     ],
     receivers: [

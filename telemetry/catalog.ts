@@ -338,3 +338,25 @@ export const StackMetric = {
   collectorRefused: ["otelcol_receiver_refused_metric_points", "otelcol_receiver_refused_log_records"],
   collectorExportFailed: ["otelcol_exporter_send_failed_metric_points", "otelcol_exporter_send_failed_log_records"],
 } as const;
+
+/** The series the budget rules write: each team's (and user's) spend in its periods, and the budgets themselves. */
+export const BudgetSeries = {
+  /** Budget in US dollars, by team and `budget` (BudgetPeriod). */
+  budget: "claude_code_budget_usd",
+  teamToday: "team:claude_code_cost_usage_USD:today",
+  teamMonthToDate: "team:claude_code_cost_usage_USD:month_to_date",
+  /** Month to date plus the trailing 7-day daily mean times the days left in the month. */
+  teamMonthForecast: "team:claude_code_cost_usage_USD:month_forecast",
+  userToday: "user:claude_code_cost_usage_USD:today",
+} as const;
+
+/** The label of budgets and budget alerts that names the period, and its values. */
+export const BUDGET_LABEL = "budget";
+export const BudgetPeriod = { day: "daily", month: "monthly", userDay: "user daily" } as const;
+
+/** The label of every alert that says how urgent it is, and its values. */
+export const SEVERITY_LABEL = "severity";
+export const Severity = { warning: "warning", critical: "critical" } as const;
+
+/** Prometheus's series of its alerts: one per alert that is pending or firing, with the alert's labels. */
+export const AlertSeries = { name: "ALERTS", alertName: "alertname", state: "alertstate", firing: "firing" } as const;

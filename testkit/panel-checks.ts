@@ -1,5 +1,16 @@
 /** A dashboard's panels, evaluated as Grafana does, against what they must show. */
+import { BUDGETS_DASHBOARD_UID } from "../dashboards/budgets";
 import { TimeRange, Value, VariableValues, evaluateDashboard } from "./grafana-evaluation";
+
+/**
+ * The dashboards whose panels count what happened in the picked range, which
+ * a scenario's oracle covers: all but the budgets dashboard, which shows the
+ * budget periods and the alerts at the range's end and is checked against
+ * budgets and alerts (e2e/alerts.ts).
+ */
+export function rangeDashboards(models: readonly any[]): any[] {
+  return models.filter((model) => model.uid !== BUDGETS_DASHBOARD_UID);
+}
 
 /** An expected panel value; `atLeast` marks a lower bound (exclusive) where no exact oracle exists. */
 export interface Expectation {
@@ -59,7 +70,8 @@ export function formatValue(value: Value | undefined): string {
   if (typeof value === "number") return formatNumber(value);
   return Object.entries(value)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, v]) => `${key.length > 20 ? `${key.slice(0, 8)}…` : key}=${formatNumber(v)}`)
+    // Long ids (sessions) shortened; names of several words (an alert, its severity and team) in full.
+    .map(([key, v]) => `${key.length > 20 && !key.includes(" ") ? `${key.slice(0, 8)}…` : key}=${formatNumber(v)}`)
     .join(" ");
 }
 
