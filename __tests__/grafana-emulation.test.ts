@@ -58,7 +58,7 @@ describe("telemetry/grafana-intervals.ts against @grafana/data's rangeUtil", () 
 });
 
 describe("the test kit's Grafana-like query preparation against Grafana's own code", () => {
-  const dashboards = Object.values(allDashboards(dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m" }))) as any[];
+  const dashboards = Object.values(allDashboards(dashboardConfig({ teamAttributeKeys: ["team.id", "department"], ruleInterval: "1m", budgets: { teamAttribute: "team.id", warningFraction: 0.8 } }))) as any[];
   const queries = dashboards.flatMap((model) => panelsOf(model).flatMap((panel) => panel.targets.map((target: any) => target.expr as string)));
 
   test("the step it uses is rangeUtil.calculateInterval's, and the e2e's 1-minute step is what Grafana picks for its ranges", () => {
@@ -67,7 +67,7 @@ describe("the test kit's Grafana-like query preparation against Grafana's own co
     expect(grafanaStep(0, 90 * DAY, "1m", 1200)).toBe(2 * 3600);
   });
 
-  test("finds exactly the variable references @grafana/scenes' VARIABLE_REGEX finds, in every query of the three dashboards", () => {
+  test("finds exactly the variable references @grafana/scenes' VARIABLE_REGEX finds, in every query of the four dashboards", () => {
     const { references } = askScenes(queries, []);
     expect(queries.length).toBeGreaterThan(40);
     const ours = queries.map((query) => [...query.matchAll(/\$\{?(\w+)\}?/g)].map((m) => [m[0], m[1]]));

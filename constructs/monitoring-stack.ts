@@ -11,6 +11,7 @@ import { allDashboards } from "../dashboards";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { claudeCodeEnv } from "../renderers/claude-code-env";
 import { RULES_FILE } from "../renderers/recording-rules";
+import { ALERT_RULES_FILE } from "../renderers/alert-rules";
 import { storedData } from "../renderers/stored-data";
 import { labelForAttribute } from "../telemetry/catalog";
 import { budgetTeamAttribute } from "../config/alerting-config";
@@ -283,6 +284,6 @@ function importInstructions(dashboardFiles: readonly string[], prometheusUrl: st
     `Dashboards: ${dashboardFiles.map((file) => `dashboards/json/${file}`).join(", ")} (run \`npm run dashboards\` after changing team attributes).`,
     "Import each into your Grafana (Dashboards > New > Import) and pick a Prometheus datasource that reaches this stack's Prometheus",
     `(${prometheusUrl} from this machine). The panels read the recording rules this Prometheus already runs;`,
-    `for a Prometheus of your own, add dashboards/json/${RULES_FILE} to its rule_files.`,
+    `for a Prometheus of your own, add dashboards/json/${RULES_FILE} (and ${ALERT_RULES_FILE}, which the budgets dashboard reads) to its rule_files.`,
   ].join("\n");
 }
