@@ -231,12 +231,12 @@ const CASES: AlertCase[] = [
     ],
   },
   {
-    name: "spend spike: $1 per active hour usually; $3.90 in the last hour stays under 4x, $4.50 is over",
+    name: "spend spike: $1 per active hour usually (the 10:00 window); $3.90 in the last hour stays under 4x, $4.50 is over",
     start: "2026-03-10T10:00:00Z",
     minutes: 240,
     counters: [
-      cost("alpha", "ann", "s1", { 0: 0, 60: 1 }),
-      { name: Metric.activeTime.name, labels: { team_id: "alpha", department: "eng", user_id: "ann", session_id: "s1", type: "cli" }, points: { 0: 0, 60: 3600 } },
+      cost("alpha", "ann", "s1", { 0: 0, 50: 1 }),
+      { name: Metric.activeTime.name, labels: { team_id: "alpha", department: "eng", user_id: "ann", session_id: "s1", type: "cli" }, points: { 0: 0, 50: 3600 } },
       cost("alpha", "ann", "s2", { 150: 0, 160: 3.9 }),
       cost("alpha", "ann", "s3", { 200: 0, 210: 0.6 }),
     ],

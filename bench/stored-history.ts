@@ -60,6 +60,8 @@ export interface AlertRuleTiming {
   readonly developers: number;
   readonly days: number;
   readonly group: string;
+  /** How often Prometheus evaluates the group, in seconds. */
+  readonly intervalSeconds: number;
   readonly rules: number;
   /** Sum over its rules of each rule's query time (median of 3), in seconds. */
   readonly seconds: number;
@@ -243,7 +245,7 @@ export async function runHistory(
  */
 async function timeAlertRules(url: string, rulesYaml: string, at: number, historyCase: HistoryCase): Promise<AlertRuleTiming[]> {
   const timings: AlertRuleTiming[] = [];
-  for (const group of parse(rulesYaml).groups as { name: string; rules: { record?: string; alert?: string; expr: string }[] }[]) {
+  for (const group of parse(rulesYaml).groups as { name: string; interval: string; rules: { record?: string; alert?: string; expr: string }[] }[]) {
     const perRule: { rule: string; seconds: number }[] = [];
     for (const rule of group.rules) {
       const rounds: number[] = [];
@@ -258,7 +260,16 @@ async function timeAlertRules(url: string, rulesYaml: string, at: number, histor
     }
     const slowest = perRule.reduce((a, b) => (b.seconds > a.seconds ? b : a));
     const seconds = perRule.reduce((total, r) => total + r.seconds, 0);
-    timings.push({ developers: historyCase.developers, days: historyCase.days, group: group.name, rules: perRule.length, seconds, slowest, loadAverage: os.loadavg()[0] });
+    timings.push({
+      developers: historyCase.developers,
+      days: historyCase.days,
+      group: group.name,
+      intervalSeconds: durationSeconds(group.interval),
+      rules: perRule.length,
+      seconds,
+      slowest,
+      loadAverage: os.loadavg()[0],
+    });
   }
   return timings;
 }

@@ -49,7 +49,20 @@ export interface AlertingRule {
 type Rule = AlertingRule | RecordingRule;
 
 /** Names of the rule groups, for Prometheus's /api/v1/rules and the tests. */
-export const ALERT_GROUPS = { budgets: "claude-code-budgets", usage: "claude-code-usage", stack: "claude-code-stack" } as const;
+export const ALERT_GROUPS = {
+  budgets: "claude-code-budgets",
+  monthAndUserBudgets: "claude-code-budgets-month-and-user",
+  usage: "claude-code-usage",
+  stack: "claude-code-stack",
+} as const;
+
+/**
+ * How often the monthly and per-user budgets are evaluated (unless the rule
+ * interval is longer): they read a month of sums, or every user's, and need
+ * not be as quick as a team's day. Under Prometheus's 5-minute lookback, so
+ * their series never go missing between two evaluations.
+ */
+export const MONTH_AND_USER_BUDGETS_INTERVAL = "4m";
 
 /**
  * Renders the alerting rules file: budgets (recorded, so dashboards and
@@ -58,8 +71,11 @@ export const ALERT_GROUPS = { budgets: "claude-code-budgets", usage: "claude-cod
  */
 export function renderAlertRules(options: AlertRulesOptions): string {
   const offset = options.scrapeInterval;
+  const budgets = budgetRules(options);
+  const slower = durationSeconds(options.interval) >= durationSeconds(MONTH_AND_USER_BUDGETS_INTERVAL) ? options.interval : MONTH_AND_USER_BUDGETS_INTERVAL;
   const groups = [
-    { name: ALERT_GROUPS.budgets, interval: options.interval, query_offset: offset, rules: budgetRules(options) },
+    { name: ALERT_GROUPS.budgets, interval: options.interval, query_offset: offset, rules: budgets.teamDay },
+    { name: ALERT_GROUPS.monthAndUserBudgets, interval: slower, query_offset: offset, rules: budgets.monthAndUser },
     { name: ALERT_GROUPS.usage, interval: options.interval, query_offset: offset, rules: usageAlerts(options) },
     { name: ALERT_GROUPS.stack, interval: options.interval, rules: stackAlerts(options) },
   ];
@@ -132,42 +148,50 @@ function daysLeftInMonth(offsetSeconds: number): string {
   return `(days_in_month(${local}) - day_of_month(${local}) + 1 - (time() + ${offsetSeconds}) % 86400 / 86400)`;
 }
 
-function budgetRules(options: AlertRulesOptions): Rule[] {
+/**
+ * The budget rules in two groups: a team's day (every rule interval), and
+ * the months and users (every MONTH_AND_USER_BUDGETS_INTERVAL). Each group
+ * records its spends, then its budgets, then alerts on them.
+ */
+function budgetRules(options: AlertRulesOptions): { teamDay: Rule[]; monthAndUser: Rule[] } {
   const { budgets } = options;
   const team = options.teamLabel;
   const intervalSeconds = durationSeconds(options.interval);
   const offsetSeconds = timeZoneOffsetSeconds(budgets.timeZone);
   const cost = Metric.cost;
   const needs = (key: keyof Budget) => [budgets.otherTeams, ...Object.values(budgets.teams)].some((budget) => (budget[key] ?? 0) > 0);
-  const rules: Rule[] = [];
+  const teamDay: Rule[] = [];
+  const monthAndUser: Rule[] = [];
 
   if (needs("dailyUsd") || needs("monthlyUsd")) {
-    rules.push({ record: BudgetSeries.teamToday, expr: spendSincePeriodStart(cost.allUsers!, [team], "day", intervalSeconds, offsetSeconds) });
+    teamDay.push({ record: BudgetSeries.teamToday, expr: spendSincePeriodStart(cost.allUsers!, [team], "day", intervalSeconds, offsetSeconds) });
   }
   if (needs("monthlyUsd")) {
-    rules.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
+    monthAndUser.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
     const dailyMean = `sum by (${team}) (sum_over_time(${cost.allUsers!.recorded}[7d])) / 7`;
-    rules.push({
+    monthAndUser.push({
       record: BudgetSeries.teamMonthForecast,
       // A team without spend in the last 7 days is forecast at its month to date.
       expr: `${BudgetSeries.teamMonthToDate} + on (${team}) (${dailyMean} * on () group_left () ${daysLeftInMonth(offsetSeconds)})\nor\n${BudgetSeries.teamMonthToDate}`,
     });
   }
   if (needs("userDailyUsd")) {
-    rules.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
+    monthAndUser.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
   }
 
   const periods = [
-    { key: "dailyUsd", period: BudgetPeriod.day, spend: BudgetSeries.teamToday },
-    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate },
-    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday },
+    { key: "dailyUsd", period: BudgetPeriod.day, spend: BudgetSeries.teamToday, group: teamDay },
+    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate, group: monthAndUser },
+    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday, group: monthAndUser },
   ] as const;
-  for (const { key, period, spend } of periods) {
+  for (const { key, period, spend, group } of periods) {
     if (!needs(key)) continue;
-    rules.push(...budgetsOf(budgets, key, period, team, spend));
+    group.push(...budgetsOf(budgets, key, period, team, spend));
   }
-  rules.push(...budgetAlerts(options, team, needs));
-  return rules;
+  const alerts = budgetAlerts(options, team, needs);
+  teamDay.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] === BudgetPeriod.day));
+  monthAndUser.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] !== BudgetPeriod.day));
+  return { teamDay, monthAndUser };
 }
 
 /**
@@ -261,11 +285,12 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
 function usageAlerts(options: AlertRulesOptions): AlertingRule[] {
   const { alerting } = options;
   const team = options.teamLabel;
-  const sum = (series: RecordedSeries, range: string, by: readonly string[], offset = "") => `sum by (${by.join(", ")}) (sum_over_time(${series.recorded}[${range}]${offset}))`;
+  const sum = (series: RecordedSeries, range: string, by: readonly string[]) => `sum by (${by.join(", ")}) (sum_over_time(${series.recorded}[${range}]))`;
   const user = [team, Label.userId];
   const lastHour = sum(Metric.cost, "1h", user);
-  // Dollars per hour of activity over the 7 days before the last hour.
-  const usualHour = `(${sum(Metric.cost, "7d", user, " offset 1h")} / (${sum(Metric.activeTime, "7d", user, " offset 1h")} / 3600 > 0))`;
+  // Dollars per hour of activity in the rollup windows closed in the 7 days before the last hour: one total per window, not a sum per minute.
+  const closedWindows = (series: RecordedSeries) => `sum by (${user.join(", ")}) (sum_over_time(${series.windowTotal}[7d] offset 1h))`;
+  const usualHour = `(${closedWindows(Metric.cost)} / (${closedWindows(Metric.activeTime)} / 3600 > 0))`;
   const answers = sum(EventMetric.apiRequests.allUsers!, "15m", [team]);
   const errors = sum(EventMetric.apiErrors.allUsers!, "15m", [team]);
   const calls = `sum by (${team}) (label_replace(${errors}, "${PART_LABEL}", "errors", "", "") or label_replace(${answers}, "${PART_LABEL}", "answers", "", ""))`;
@@ -273,7 +298,7 @@ function usageAlerts(options: AlertRulesOptions): AlertingRule[] {
   return [
     {
       alert: "SpendSpike",
-      expr: `(${lastHour} > ${alerting.spikeFactor} * ${usualHour}) and ${lastHour} >= ${alerting.spikeMinUsd}`,
+      expr: `(${lastHour} >= ${alerting.spikeMinUsd}) > ${alerting.spikeFactor} * ${usualHour}`,
       labels: { [SEVERITY_LABEL]: Severity.warning },
       annotations: {
         summary: "A user spent far more in the last hour than in their usual hour of work",
