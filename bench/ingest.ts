@@ -10,6 +10,7 @@ import { untilPassing } from "../testkit/waits";
 import { LocalStackBinaries, SynthesizedFiles } from "../testkit/stack-files";
 import { startLocalStack } from "../testkit/targets";
 import { HEALTH_DASHBOARD_UID } from "../dashboards/health";
+import { StackMetric } from "../telemetry/catalog";
 import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { generateLoad } from "./load-generator";
 import { SentTotals } from "./session-model";
@@ -125,7 +126,7 @@ function watchRuleEvaluations(prometheusUrl: string): { stop(): Promise<{ longes
   const missedBefore = ownMetric(prometheusUrl, "prometheus_rule_group_iterations_missed_total", `;${RULE_GROUP}"`);
   const poll = (async () => {
     while (running) {
-      const last = await ownMetric(prometheusUrl, "prometheus_rule_group_last_duration_seconds", `;${RULE_GROUP}"`);
+      const last = await ownMetric(prometheusUrl, StackMetric.ruleGroupLastDuration, `;${RULE_GROUP}"`);
       if (!Number.isNaN(last)) longestSeconds = Math.max(longestSeconds, last);
       await new Promise((resolve) => setTimeout(resolve, 5000));
     }

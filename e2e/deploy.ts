@@ -565,8 +565,9 @@ async function alerting(steps: Steps, deployment: Deployment, configFile: string
 
   const firing = `TeamDailyBudgetExceeded ${Severity.critical} ${team}`;
   await steps.run("budgets dashboard", `${team}: spent ${spent} against a daily budget of ${budget}; Alerts Firing Now lists "${firing}"`, async () => {
-    const model = JSON.parse(JSON.stringify(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))["claude-code-budgets.json"]));
-    if (model?.uid !== BUDGETS_DASHBOARD_UID) return { found: "the stack provisions no budgets dashboard", passed: false };
+    const built = Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).find((model) => model.uid === BUDGETS_DASHBOARD_UID);
+    if (!built) return { found: "the stack provisions no budgets dashboard", passed: false };
+    const model = JSON.parse(JSON.stringify(built));
     let found = "not read";
     const passed = await waitUntil(async () => {
       const now = Math.floor(Date.now() / 1000);
