@@ -51,18 +51,18 @@ type Rule = AlertingRule | RecordingRule;
 /** Names of the rule groups, for Prometheus's /api/v1/rules and the tests. */
 export const ALERT_GROUPS = {
   budgets: "claude-code-budgets",
-  monthAndUserBudgets: "claude-code-budgets-month-and-user",
+  usersAndMonths: "claude-code-users-and-months",
   usage: "claude-code-usage",
   stack: "claude-code-stack",
 } as const;
 
 /**
- * How often the monthly and per-user budgets are evaluated (unless the rule
- * interval is longer): they read a month of sums, or every user's, and need
- * not be as quick as a team's day. Under Prometheus's 5-minute lookback, so
- * their series never go missing between two evaluations.
+ * How often the rules that read every user's sums or a month of them run
+ * (unless the rule interval is longer): the monthly and per-user budgets and
+ * SpendSpike, which need not be as quick as a team's day. Under Prometheus's
+ * 5-minute lookback, so their series never go missing between two evaluations.
  */
-export const MONTH_AND_USER_BUDGETS_INTERVAL = "4m";
+export const USERS_AND_MONTHS_INTERVAL = "4m";
 
 /**
  * Renders the alerting rules file: budgets (recorded, so dashboards and
@@ -72,10 +72,10 @@ export const MONTH_AND_USER_BUDGETS_INTERVAL = "4m";
 export function renderAlertRules(options: AlertRulesOptions): string {
   const offset = options.scrapeInterval;
   const budgets = budgetRules(options);
-  const slower = durationSeconds(options.interval) >= durationSeconds(MONTH_AND_USER_BUDGETS_INTERVAL) ? options.interval : MONTH_AND_USER_BUDGETS_INTERVAL;
+  const slower = durationSeconds(options.interval) >= durationSeconds(USERS_AND_MONTHS_INTERVAL) ? options.interval : USERS_AND_MONTHS_INTERVAL;
   const groups = [
     { name: ALERT_GROUPS.budgets, interval: options.interval, query_offset: offset, rules: budgets.teamDay },
-    { name: ALERT_GROUPS.monthAndUserBudgets, interval: slower, query_offset: offset, rules: budgets.monthAndUser },
+    { name: ALERT_GROUPS.usersAndMonths, interval: slower, query_offset: offset, rules: [...budgets.usersAndMonths, spendSpikeAlert(options)] },
     { name: ALERT_GROUPS.usage, interval: options.interval, query_offset: offset, rules: usageAlerts(options) },
     { name: ALERT_GROUPS.stack, interval: options.interval, rules: stackAlerts(options) },
   ];
@@ -150,10 +150,10 @@ function daysLeftInMonth(offsetSeconds: number): string {
 
 /**
  * The budget rules in two groups: a team's day (every rule interval), and
- * the months and users (every MONTH_AND_USER_BUDGETS_INTERVAL). Each group
+ * the months and users (every USERS_AND_MONTHS_INTERVAL). Each group
  * records its spends, then its budgets, then alerts on them.
  */
-function budgetRules(options: AlertRulesOptions): { teamDay: Rule[]; monthAndUser: Rule[] } {
+function budgetRules(options: AlertRulesOptions): { teamDay: Rule[]; usersAndMonths: Rule[] } {
   const { budgets } = options;
   const team = options.teamLabel;
   const intervalSeconds = durationSeconds(options.interval);
@@ -161,28 +161,28 @@ function budgetRules(options: AlertRulesOptions): { teamDay: Rule[]; monthAndUse
   const cost = Metric.cost;
   const needs = (key: keyof Budget) => [budgets.otherTeams, ...Object.values(budgets.teams)].some((budget) => (budget[key] ?? 0) > 0);
   const teamDay: Rule[] = [];
-  const monthAndUser: Rule[] = [];
+  const usersAndMonths: Rule[] = [];
 
   if (needs("dailyUsd") || needs("monthlyUsd")) {
     teamDay.push({ record: BudgetSeries.teamToday, expr: spendSincePeriodStart(cost.allUsers!, [team], "day", intervalSeconds, offsetSeconds) });
   }
   if (needs("monthlyUsd")) {
-    monthAndUser.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
+    usersAndMonths.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
     const dailyMean = `sum by (${team}) (sum_over_time(${cost.allUsers!.recorded}[7d])) / 7`;
-    monthAndUser.push({
+    usersAndMonths.push({
       record: BudgetSeries.teamMonthForecast,
       // A team without spend in the last 7 days is forecast at its month to date.
       expr: `${BudgetSeries.teamMonthToDate} + on (${team}) (${dailyMean} * on () group_left () ${daysLeftInMonth(offsetSeconds)})\nor\n${BudgetSeries.teamMonthToDate}`,
     });
   }
   if (needs("userDailyUsd")) {
-    monthAndUser.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
+    usersAndMonths.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
   }
 
   const periods = [
     { key: "dailyUsd", period: BudgetPeriod.day, spend: BudgetSeries.teamToday, group: teamDay },
-    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate, group: monthAndUser },
-    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday, group: monthAndUser },
+    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate, group: usersAndMonths },
+    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday, group: usersAndMonths },
   ] as const;
   for (const { key, period, spend, group } of periods) {
     if (!needs(key)) continue;
@@ -190,8 +190,8 @@ function budgetRules(options: AlertRulesOptions): { teamDay: Rule[]; monthAndUse
   }
   const alerts = budgetAlerts(options, team, needs);
   teamDay.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] === BudgetPeriod.day));
-  monthAndUser.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] !== BudgetPeriod.day));
-  return { teamDay, monthAndUser };
+  usersAndMonths.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] !== BudgetPeriod.day));
+  return { teamDay, usersAndMonths };
 }
 
 /**
@@ -281,30 +281,39 @@ function budgetAlerts(options: AlertRulesOptions, team: string, needs: (key: key
   return alerts;
 }
 
-/** Alerts on how Claude Code is used: spend spikes, failing API calls, metrics gone missing. */
+/**
+ * A user's last hour far above their usual hour: the last hour's sums against
+ * their dollars per hour of activity in the rollup windows closed in the 7
+ * days before it (one total per window, not a sum per minute).
+ */
+function spendSpikeAlert(options: AlertRulesOptions): AlertingRule {
+  const { alerting } = options;
+  const team = options.teamLabel;
+  const user = [team, Label.userId].join(", ");
+  const lastHour = `sum by (${user}) (sum_over_time(${Metric.cost.recorded}[1h]))`;
+  const closedWindows = (series: RecordedSeries) => `sum by (${user}) (sum_over_time(${series.windowTotal}[7d] offset 1h))`;
+  const usualHour = `(${closedWindows(Metric.cost)} / (${closedWindows(Metric.activeTime)} / 3600 > 0))`;
+  return {
+    alert: "SpendSpike",
+    expr: `(${lastHour} >= ${alerting.spikeMinUsd}) > ${alerting.spikeFactor} * ${usualHour}`,
+    labels: { [SEVERITY_LABEL]: Severity.warning },
+    annotations: {
+      summary: "A user spent far more in the last hour than in their usual hour of work",
+      description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} in the last hour, more than ${alerting.spikeFactor} times their spend per active hour over the 7 days before`,
+    },
+  };
+}
+
+/** Alerts on how Claude Code is used: failing API calls, metrics gone missing. */
 function usageAlerts(options: AlertRulesOptions): AlertingRule[] {
   const { alerting } = options;
   const team = options.teamLabel;
   const sum = (series: RecordedSeries, range: string, by: readonly string[]) => `sum by (${by.join(", ")}) (sum_over_time(${series.recorded}[${range}]))`;
-  const user = [team, Label.userId];
-  const lastHour = sum(Metric.cost, "1h", user);
-  // Dollars per hour of activity in the rollup windows closed in the 7 days before the last hour: one total per window, not a sum per minute.
-  const closedWindows = (series: RecordedSeries) => `sum by (${user.join(", ")}) (sum_over_time(${series.windowTotal}[7d] offset 1h))`;
-  const usualHour = `(${closedWindows(Metric.cost)} / (${closedWindows(Metric.activeTime)} / 3600 > 0))`;
   const answers = sum(EventMetric.apiRequests.allUsers!, "15m", [team]);
   const errors = sum(EventMetric.apiErrors.allUsers!, "15m", [team]);
   const calls = `sum by (${team}) (label_replace(${errors}, "${PART_LABEL}", "errors", "", "") or label_replace(${answers}, "${PART_LABEL}", "answers", "", ""))`;
   const tokens = sum(Metric.tokens.allUsers!, "15m", [team]);
   return [
-    {
-      alert: "SpendSpike",
-      expr: `(${lastHour} >= ${alerting.spikeMinUsd}) > ${alerting.spikeFactor} * ${usualHour}`,
-      labels: { [SEVERITY_LABEL]: Severity.warning },
-      annotations: {
-        summary: "A user spent far more in the last hour than in their usual hour of work",
-        description: `user {{ $labels.${Label.userId} }} of team {{ $labels.${team} }} spent ${"$"}{{ $value | printf "%.2f" }} in the last hour, more than ${alerting.spikeFactor} times their spend per active hour over the 7 days before`,
-      },
-    },
     {
       alert: "ApiErrorRate",
       expr: `(${errors} / on (${team}) ${calls} > ${alerting.apiErrorRatio}) and on (${team}) ${calls} >= ${alerting.minApiRequests}`,
