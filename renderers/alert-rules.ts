@@ -51,18 +51,18 @@ type Rule = AlertingRule | RecordingRule;
 /** Names of the rule groups, for Prometheus's /api/v1/rules and the tests. */
 export const ALERT_GROUPS = {
   budgets: "claude-code-budgets",
-  usersAndMonths: "claude-code-users-and-months",
+  perUser: "claude-code-per-user",
   usage: "claude-code-usage",
   stack: "claude-code-stack",
 } as const;
 
 /**
- * How often the rules that read every user's sums or a month of them run
- * (unless the rule interval is longer): the monthly and per-user budgets and
- * SpendSpike, which need not be as quick as a team's day. Under Prometheus's
- * 5-minute lookback, so their series never go missing between two evaluations.
+ * How often the rules that read every user's sums run (unless the rule
+ * interval is longer): the per-user budgets and SpendSpike, which need not be
+ * as quick as a team's budgets. Under Prometheus's 5-minute lookback, so their
+ * series never go missing between two evaluations.
  */
-export const USERS_AND_MONTHS_INTERVAL = "4m";
+export const PER_USER_INTERVAL = "4m";
 
 /**
  * Renders the alerting rules file: budgets (recorded, so dashboards and
@@ -72,10 +72,10 @@ export const USERS_AND_MONTHS_INTERVAL = "4m";
 export function renderAlertRules(options: AlertRulesOptions): string {
   const offset = options.scrapeInterval;
   const budgets = budgetRules(options);
-  const slower = durationSeconds(options.interval) >= durationSeconds(USERS_AND_MONTHS_INTERVAL) ? options.interval : USERS_AND_MONTHS_INTERVAL;
+  const perUserInterval = durationSeconds(options.interval) >= durationSeconds(PER_USER_INTERVAL) ? options.interval : PER_USER_INTERVAL;
   const groups = [
-    { name: ALERT_GROUPS.budgets, interval: options.interval, query_offset: offset, rules: budgets.teamDay },
-    { name: ALERT_GROUPS.usersAndMonths, interval: slower, query_offset: offset, rules: [...budgets.usersAndMonths, spendSpikeAlert(options)] },
+    { name: ALERT_GROUPS.budgets, interval: options.interval, query_offset: offset, rules: budgets.team },
+    { name: ALERT_GROUPS.perUser, interval: perUserInterval, query_offset: offset, rules: [...budgets.perUser, spendSpikeAlert(options)] },
     { name: ALERT_GROUPS.usage, interval: options.interval, query_offset: offset, rules: usageAlerts(options) },
     { name: ALERT_GROUPS.stack, interval: options.interval, rules: stackAlerts(options) },
   ];
@@ -149,49 +149,49 @@ function daysLeftInMonth(offsetSeconds: number): string {
 }
 
 /**
- * The budget rules in two groups: a team's day (every rule interval), and
- * the months and users (every USERS_AND_MONTHS_INTERVAL). Each group
+ * The budget rules in two groups: a team's day and month (every rule
+ * interval), and the users' days (every PER_USER_INTERVAL). Each group
  * records its spends, then its budgets, then alerts on them.
  */
-function budgetRules(options: AlertRulesOptions): { teamDay: Rule[]; usersAndMonths: Rule[] } {
+function budgetRules(options: AlertRulesOptions): { team: Rule[]; perUser: Rule[] } {
   const { budgets } = options;
   const team = options.teamLabel;
   const intervalSeconds = durationSeconds(options.interval);
   const offsetSeconds = timeZoneOffsetSeconds(budgets.timeZone);
   const cost = Metric.cost;
   const needs = (key: keyof Budget) => [budgets.otherTeams, ...Object.values(budgets.teams)].some((budget) => (budget[key] ?? 0) > 0);
-  const teamDay: Rule[] = [];
-  const usersAndMonths: Rule[] = [];
+  const teamRules: Rule[] = [];
+  const perUser: Rule[] = [];
 
   if (needs("dailyUsd") || needs("monthlyUsd")) {
-    teamDay.push({ record: BudgetSeries.teamToday, expr: spendSincePeriodStart(cost.allUsers!, [team], "day", intervalSeconds, offsetSeconds) });
+    teamRules.push({ record: BudgetSeries.teamToday, expr: spendSincePeriodStart(cost.allUsers!, [team], "day", intervalSeconds, offsetSeconds) });
   }
   if (needs("monthlyUsd")) {
-    usersAndMonths.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
+    teamRules.push({ record: BudgetSeries.teamMonthToDate, expr: spendSincePeriodStart(cost.allUsers!, [team], "month", intervalSeconds, offsetSeconds) });
     const dailyMean = `sum by (${team}) (sum_over_time(${cost.allUsers!.recorded}[7d])) / 7`;
-    usersAndMonths.push({
+    teamRules.push({
       record: BudgetSeries.teamMonthForecast,
       // A team without spend in the last 7 days is forecast at its month to date.
       expr: `${BudgetSeries.teamMonthToDate} + on (${team}) (${dailyMean} * on () group_left () ${daysLeftInMonth(offsetSeconds)})\nor\n${BudgetSeries.teamMonthToDate}`,
     });
   }
   if (needs("userDailyUsd")) {
-    usersAndMonths.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
+    perUser.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
   }
 
   const periods = [
-    { key: "dailyUsd", period: BudgetPeriod.day, spend: BudgetSeries.teamToday, group: teamDay },
-    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate, group: usersAndMonths },
-    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday, group: usersAndMonths },
+    { key: "dailyUsd", period: BudgetPeriod.day, spend: BudgetSeries.teamToday, group: teamRules },
+    { key: "monthlyUsd", period: BudgetPeriod.month, spend: BudgetSeries.teamMonthToDate, group: teamRules },
+    { key: "userDailyUsd", period: BudgetPeriod.userDay, spend: BudgetSeries.userToday, group: perUser },
   ] as const;
   for (const { key, period, spend, group } of periods) {
     if (!needs(key)) continue;
     group.push(...budgetsOf(budgets, key, period, team, spend));
   }
   const alerts = budgetAlerts(options, team, needs);
-  teamDay.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] === BudgetPeriod.day));
-  usersAndMonths.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] !== BudgetPeriod.day));
-  return { teamDay, usersAndMonths };
+  teamRules.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] !== BudgetPeriod.userDay));
+  perUser.push(...alerts.filter((alert) => alert.labels[BUDGET_LABEL] === BudgetPeriod.userDay));
+  return { team: teamRules, perUser };
 }
 
 /**
