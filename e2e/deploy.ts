@@ -564,6 +564,9 @@ async function alerting(steps: Steps, deployment: Deployment, configFile: string
   });
 
   const firing = `TeamDailyBudgetExceeded ${Severity.critical} ${team}`;
+  // The deploy replaced Prometheus: it sends alerts from its first evaluation but writes ALERTS
+  // only once it has restored its alerts' state, after its second (rules/group.go).
+  const alertsWrittenMs = (3 * RULE_INTERVAL_SECONDS + 60) * 1000;
   await steps.run("budgets dashboard", `${team}: spent ${spent} against a daily budget of ${budget}; Alerts Firing Now lists "${firing}"`, async () => {
     const built = Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).find((model) => model.uid === BUDGETS_DASHBOARD_UID);
     if (!built) return { found: "the stack provisions no budgets dashboard", passed: false };
@@ -577,7 +580,7 @@ async function alerting(steps: Steps, deployment: Deployment, configFile: string
       const ofTeam = typeof spend === "object" ? { [`${team} spent`]: spend[`${team} spent`], [`${team} budget`]: spend[`${team} budget`] } : {};
       found = `${formatValue(ofTeam)}; alerts firing: ${typeof alerts === "object" ? Object.keys(alerts).join(", ") : "none"}`;
       return matches(ofTeam, { [`${team} spent`]: spent, [`${team} budget`]: budget }) && typeof alerts === "object" && alerts[firing] === 1;
-    }, 60_000);
+    }, alertsWrittenMs);
     return { found, passed };
   });
 
