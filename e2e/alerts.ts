@@ -15,7 +15,7 @@ import { queryNumber } from "../testkit/prometheus-api";
 import { StackUnderTest } from "../testkit/targets";
 import { expectWithin } from "../testkit/waits";
 import { AlertWebhook, Notification } from "./alert-webhook";
-import { budgetsDashboardChecks } from "./budgets-dashboard";
+import { budgetsDashboardChecks, midnightBefore } from "./budgets-dashboard";
 import { ClaudeEvent } from "./event-receiver";
 import { teamOf } from "./oracle";
 import { TEAMS, Team } from "./scenario";
@@ -91,8 +91,7 @@ export async function alertChecks(scenario: AlertScenario): Promise<AlertCheck[]
   row(`${label}: alpha's notification: spend to the cent = oracle (the CLI's api_request events)`, notifiedSpend ?? description, alpha.toFixed(2));
   row(`${label}: alpha's notification: budget`, /budget \$(\d+\.\d\d)/.exec(description)?.[1] ?? description, alphaBudget.toFixed(2));
   const now = Math.floor(Date.now() / 1000);
-  const midnight = now - ((now + scenario.utcOffsetSeconds) % 86_400);
-  const dashboardCost = await totalCost(scenario, team("alpha"), midnight, now);
+  const dashboardCost = await totalCost(scenario, team("alpha"), midnightBefore(now, scenario.utcOffsetSeconds), now);
   row(`${label}: alpha's notification: spend = the main dashboard's Total Cost for alpha today`, notifiedSpend ?? description, dashboardCost.toFixed(2));
   const recorded = await queryNumber(stack.prometheusUrl, `${BudgetSeries.teamToday}{team_id="${team("alpha")}"}`);
   row(`${label}: alpha's spend today in Prometheus, unrounded = oracle`, String(recorded), String(alpha), Math.abs(recorded - alpha) < 1e-9);

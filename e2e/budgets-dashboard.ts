@@ -59,8 +59,7 @@ async function readOnce(scenario: BudgetsDashboardScenario, alertmanagerUrl: str
   const perTeam = (value: (team: Team) => number, suffix = "") => Object.fromEntries(teams.map((team) => [`${name(team)}${suffix}`, value(team)]));
 
   const now = Math.floor(Date.now() / 1000);
-  const midnight = now - ((now + utcOffsetSeconds) % 86_400);
-  const range = { from: midnight, to: now, step: 60, utcOffsetSeconds };
+  const range = { from: midnightBefore(now, utcOffsetSeconds), to: now, step: 60, utcOffsetSeconds };
   // The forecast's days left are those at the time the rule evaluated it: its sample's timestamp.
   const evaluatedAt = await sampleTimes(prometheusUrl, BudgetSeries.teamMonthForecast, now);
   const forecast = (team: Team) => spent[team] + (spent[team] / 7) * daysLeftInMonth(evaluatedAt[name(team)], utcOffsetSeconds);
@@ -120,6 +119,11 @@ async function alertsInAlertmanager(alertmanagerUrl: string): Promise<Record<str
 async function sampleTimes(prometheusUrl: string, series: string, time: number): Promise<Record<string, number>> {
   const data = await query(prometheusUrl, "query", { query: `timestamp(${series})`, time: String(time) });
   return Object.fromEntries(data.result.map((sample: any) => [sample.metric[TEAM_LABEL], Number(sample.value[1])]));
+}
+
+/** The start of the day that `time` (Unix seconds) is in, in the zone `utcOffsetSeconds`. */
+export function midnightBefore(time: number, utcOffsetSeconds: number): number {
+  return time - ((time + utcOffsetSeconds) % 86_400);
 }
 
 /** Days from `time` (Unix seconds) to the end of its month in the zone `utcOffsetSeconds`, fractional. */
