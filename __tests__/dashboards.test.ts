@@ -136,6 +136,24 @@ describe("health dashboard", () => {
     expect(expr).toContain(`"status", "5xx", "${EventLabel.statusCode}", "5.."`);
   });
 
+  test("the success rate of tools is drawn from 0 to 100 %", () => {
+    const panel = panels.find((p) => p.title === "Tool Success Rate");
+    expect(panel.fieldConfig.defaults).toMatchObject({ unit: "percentunit", min: 0, max: 1 });
+  });
+
+  test("the time lost to exhausted retries is the sum of their retry durations", () => {
+    const [expr] = exprs("Time Lost to Exhausted Retries");
+    expect(expr).toBe(new QueryBuilder(config).total(EventMetric.apiRetryTime));
+  });
+
+  test("the panels the Model filter does not reach are those on tools and prompts, which carry no model", () => {
+    const unfiltered = panels.filter((panel) => panel.description.includes("Not filtered by Model")).map((panel) => panel.title);
+    expect(unfiltered).toEqual([
+      "Prompts", "Tool Runs", "Tool Success Rate", "Tool Failures by Error Type", "Slowest Tools (Mean)", "Slowest Tools (p95)",
+      "Prompts by User", "Prompts by team.id", "Prompts by department",
+    ]);
+  });
+
   test("a tool that never succeeded shows a success rate of 0, not no data", () => {
     const [expr] = exprs("Tool Success Rate");
     // The runs are parenthesised: 0 * (runs != 0), not (0 * runs) != 0, which would drop every tool.
@@ -190,6 +208,30 @@ describe.each([
     for (const variable of variables.slice(1)) {
       expect(variable).toMatchObject({ type: "query", multi: true, includeAll: true, allValue: ".*" });
       expect(variable.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
+    }
+  });
+
+  test("each filter offers the values of its label on every series the dashboards read (the user's per user, the others summed over users)", () => {
+    const read = [...Object.values(Metric), ...Object.values(EventMetric).map((metric) => (metric.kind === "histogram" ? metric.count : metric))];
+    const offered = (name: string) => {
+      const variable = (model.templating.list as any[]).find((v) => v.name === name);
+      const [, names, label] = /^label_values\(\{__name__=~"(.+)"\}, (\w+)\)$/.exec(variable.query)!;
+      return { names: names.split("|").sort(), label };
+    };
+    const recorded = (series: readonly RecordedSeries[]) => series.map((metric) => metric.recorded).sort();
+    expect(offered("user")).toEqual({ names: recorded(read), label: "user_id" });
+    expect(offered("model")).toEqual({ names: recorded(read.filter((metric) => metric.labels.includes(Label.model)).map((metric) => metric.allUsers!)), label: "model" });
+    expect(offered("model").names).toContain(EventMetric.apiErrors.allUsers!.recorded);
+    expect(offered("team_id")).toEqual({ names: recorded(read.map((metric) => metric.allUsers!)), label: "team_id" });
+  });
+
+  test("a panel says it is not filtered by Model exactly when one of its series has no model", () => {
+    for (const panel of panels) {
+      const selectors = panel.targets.flatMap((target: any) => parsePromQL(target.expr).selectors);
+      const reached = selectors.every((selector: any) => selector.matchers.includes('model=~"$model"'));
+      expect(`${panel.title}: ${panel.description.includes("Not filtered by Model") ? "says not filtered" : "filtered"}`).toBe(
+        `${panel.title}: ${reached ? "filtered" : "says not filtered"}`,
+      );
     }
   });
 
@@ -263,6 +305,10 @@ describe("budgets dashboard", () => {
       }
     },
   );
+
+  test("says nothing of filters it does not have", () => {
+    for (const panel of panels) expect(panel.description).not.toContain("Not filtered");
+  });
 
   test("is provisioned only with alerting on", () => {
     expect(Object.keys(allDashboards(dashboardConfig({ teamAttributeKeys: ["team.id"], ruleInterval: "1m" })))).not.toContain("claude-code-budgets.json");

@@ -168,6 +168,16 @@ describe("Collector configuration", () => {
     ]);
   });
 
+  test("the retry time counts an attribute's milliseconds as seconds, not one per event", () => {
+    const [definition] = parse(renderCollectorConfig({ ...collectorOptions, eventMetrics: [EventMetric.apiRetryTime] })).connectors.signal_to_metrics.logs;
+    expect(definition).toMatchObject({
+      name: "claude_code.api.retry_time",
+      unit: "s",
+      conditions: ['attributes["event.name"] == "api_retries_exhausted"'],
+      sum: { value: 'Double(attributes["total_retry_duration_ms"]) / 1000.0', monotonic: true },
+    });
+  });
+
   test("without team attributes only the kept attributes stay", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: [] }));
     expect(config.processors["transform/labels"].metric_statements[0].statements).toEqual([

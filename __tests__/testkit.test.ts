@@ -1,6 +1,6 @@
 import { consoleTotal, parseConsoleMetrics } from "../e2e/console-metrics";
 import { matches } from "../testkit/panel-checks";
-import { ALL, resolveVariables } from "../testkit/grafana-evaluation";
+import { ALL, resolveVariables, variableRequest } from "../testkit/grafana-evaluation";
 import { expectWithin, untilAllRowsPass } from "../testkit/waits";
 
 const dump = (start: number, end: number, value: number) => `
@@ -60,6 +60,18 @@ describe("Grafana-like evaluation", () => {
     expect(matches(undefined, 0)).toBe(false);
     expect(matches(0.5, 0, true)).toBe(true);
     expect(matches(0, 0, true)).toBe(false);
+    // A ratio of nothing to nothing is "No data" in Grafana: no value, not 0.
+    expect(matches(undefined, NaN)).toBe(true);
+    expect(matches(0, NaN)).toBe(false);
+  });
+
+  test("asks the label values API for a label_values variable, over the range, matched to its selector", () => {
+    const variable = { name: "model", query: 'label_values({__name__=~"a|b"}, model)' };
+    expect(variableRequest(variable, { from: 100, to: 200 })).toEqual({
+      path: "/api/v1/label/model/values",
+      params: { "match[]": '{__name__=~"a|b"}', start: "100", end: "200" },
+    });
+    expect(variableRequest({ name: "datasource", query: "prometheus" }, { from: 100, to: 200 })).toBeUndefined();
   });
 });
 

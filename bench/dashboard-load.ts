@@ -5,14 +5,9 @@
  * at the step Grafana picks for a panel 1200 pixels wide.
  */
 import { durationSeconds } from "../config/stack-config";
-import { VariableValues, alignedToStep, allValuesOf, grafanaStep as grafanaStepOver, panelsOf, resolveVariables } from "../testkit/grafana-evaluation";
+import { ApiRequest, VariableValues, alignedToStep, allValuesOf, grafanaStep as grafanaStepOver, panelsOf, resolveVariables, variableRequest } from "../testkit/grafana-evaluation";
 
 /** One HTTP request Grafana makes to Prometheus while the dashboard loads. */
-interface Request {
-  readonly path: string;
-  readonly params: Record<string, string>;
-}
-
 export interface LoadTiming {
   readonly requests: number;
   /** Sum of the requests' times, one after another (median of the rounds; one round when slower than 20 s). */
@@ -72,18 +67,14 @@ export async function timeDashboardLoad(
 }
 
 /** What Grafana requests for `model` over `range`. */
-export function dashboardRequests(model: any, variables: VariableValues, range: { from: number; to: number }): Request[] {
+export function dashboardRequests(model: any, variables: VariableValues, range: { from: number; to: number }): ApiRequest[] {
   const step = grafanaStep(range.to - range.from, model);
   const timeRange = { ...range, step };
   const allValues = allValuesOf(model);
-  const requests: Request[] = [];
+  const requests: ApiRequest[] = [];
   for (const variable of model.templating.list as any[]) {
-    const query = /^label_values\((.+), (\w+)\)$/.exec(typeof variable.query === "string" ? variable.query : variable.query?.query ?? "");
-    if (!query) continue;
-    requests.push({
-      path: `/api/v1/label/${query[2]}/values`,
-      params: { "match[]": query[1], start: String(range.from), end: String(range.to) },
-    });
+    const request = variableRequest(variable, range);
+    if (request) requests.push(request);
   }
   for (const panel of panelsOf(model)) {
     for (const target of panel.targets) {
@@ -110,7 +101,7 @@ export function grafanaStep(rangeSeconds: number, model: any): number {
 }
 
 /** Sends one request as Grafana does (queries by POST, label values by GET); returns Prometheus's error, if any. */
-async function send(prometheusUrl: string, request: Request, timeoutMs: number): Promise<string | undefined> {
+async function send(prometheusUrl: string, request: ApiRequest, timeoutMs: number): Promise<string | undefined> {
   const params = new URLSearchParams({ ...request.params, timeout: `${Math.max(1, Math.ceil(timeoutMs / 1000))}s` });
   const response = request.path.startsWith("/api/v1/query")
     ? await fetch(`${prometheusUrl}${request.path}`, {

@@ -13,8 +13,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { Metric } from "../telemetry/catalog";
-import { DashboardConfig, FilterVariable } from "./config";
+import { DashboardConfig, FilterVariable, filterMatcher } from "./config";
 import { QueryBuilder } from "./queries";
 
 /** Grafana unit ids used by the panels. */
@@ -161,13 +160,13 @@ export class DashboardKit {
    * The datasource variable and one multi-value filter per label of `filters`,
    * whose values are those of the label on the series `valuesFrom` names.
    * @param filters @default the configured filters
-   * @param valuesFrom @default the token counter as the dashboards read it
+   * @param valuesFrom @default every series the dashboards read (QueryBuilder.filterValues)
    */
   variables(filters: readonly FilterVariable[] = this.config.filters, valuesFrom?: string): cog.Builder<dashboard.VariableModel>[] {
     const datasource = new dashboard.DatasourceVariableBuilder(this.config.datasourceVariable)
       .label("Data source")
       .type("prometheus");
-    const valuesOf = (label: string) => (valuesFrom ? `label_values(${valuesFrom}, ${label})` : this.queries.labelValues(Metric.tokens, label));
+    const valuesOf = (label: string) => (valuesFrom ? `label_values(${valuesFrom}, ${label})` : this.queries.filterValues(label));
     const variables = filters.map((filter) =>
       new dashboard.QueryVariableBuilder(filter.name)
         .label(filter.title)
@@ -240,6 +239,32 @@ export function addRows(builder: dashboard.DashboardBuilder, rows: readonly RowS
     y += lineHeight;
   }
   return builder;
+}
+
+/**
+ * Builds the dashboard, and says in the description of every panel which of
+ * the dashboard's filters do not reach it: a panel that reads series without
+ * a filter's label (Claude Code puts no model on sessions, active time or tool
+ * runs) shows every value of that label whatever the filter picks.
+ */
+export function buildDashboard(builder: dashboard.DashboardBuilder, config: DashboardConfig): dashboard.Dashboard {
+  const built = builder.build();
+  const variableNames = new Set((built.templating?.list ?? []).map((variable) => variable.name));
+  const filters = config.filters.filter((filter) => variableNames.has(filter.name));
+  for (const panel of built.panels ?? []) {
+    if (!("targets" in panel)) continue;
+    const selectors = (panel.targets ?? []).flatMap((target: any) => [...String(target.expr).matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]));
+    const missed = filters.filter((filter) => selectors.some((selector) => !selector.includes(filterMatcher(filter))));
+    if (missed.length > 0) {
+      panel.description = `${panel.description} ${unfilteredNote(missed.map((filter) => filter.title))}`;
+    }
+  }
+  return built;
+}
+
+/** What a panel's description says about the filters that do not reach it. */
+export function unfilteredNote(titles: readonly string[]): string {
+  return `Not filtered by ${titles.join(" or ")}: Claude Code sends the data it reads without that attribute.`;
 }
 
 /** The dashboard-wide defaults every dashboard of this project shares. */

@@ -55,6 +55,11 @@ export interface FilterVariable {
   readonly title: string;
 }
 
+/** The label matcher of a filter, which every selector it reaches carries. */
+export function filterMatcher(filter: FilterVariable): string {
+  return `${filter.label}=~"$${filter.name}"`;
+}
+
 /** Builds the dashboard configuration for a set of team attribute keys. */
 export function dashboardConfig(options: {
   teamAttributeKeys: readonly string[];

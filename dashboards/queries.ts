@@ -1,5 +1,5 @@
-import { BUCKET_LABEL, EventHistogram, LATE_CLOSING_SECONDS, Label, ROLLUP_STEPS_LABEL, RecordedSeries } from "../telemetry/catalog";
-import { DashboardConfig } from "./config";
+import { BUCKET_LABEL, EventHistogram, EventMetric, LATE_CLOSING_SECONDS, Label, Metric, ROLLUP_STEPS_LABEL, RecordedSeries } from "../telemetry/catalog";
+import { DashboardConfig, filterMatcher } from "./config";
 
 /** A window queries add growth over: the dashboard's range, or a time series' step. */
 export type Window = "$__range" | "$__interval";
@@ -44,7 +44,7 @@ export class QueryBuilder {
   selector(metric: RecordedSeries, matchers: Matchers = {}, series = this.seriesName(metric), extra: readonly string[] = []): string {
     const filters = this.config.filters
       .filter((filter) => appliesTo(filter.label, metric))
-      .map((filter) => `${filter.label}=~"$${filter.name}"`);
+      .map(filterMatcher);
     const exact = Object.entries(matchers).map(([label, value]) =>
       typeof value === "string" ? `${label}="${value}"` : `${label}=~"${value.join("|")}"`,
     );
@@ -182,9 +182,18 @@ export class QueryBuilder {
     return `sum by (${by.join(", ")}) (${this.increase(metric, matchers, window, by)})`;
   }
 
-  /** Query of a template variable: the values `label` takes on `metric`. */
-  labelValues(metric: RecordedSeries, label: string): string {
-    return `label_values(${this.seriesName(metric)}, ${label})`;
+  /**
+   * Query of a filter variable: the values `label` takes on every series the
+   * dashboards read that carries it, so a model or team whose every request
+   * failed in the range (API errors, no tokens) can still be picked. Labels
+   * other than the user's come from the sums over users: a few series per
+   * team and model, not per user.
+   */
+  filterValues(label: string): string {
+    const names = FILTERED_SERIES.filter((metric) => appliesTo(label, metric)).map((metric) =>
+      this.seriesName(label === Label.userId || !metric.allUsers ? metric : metric.allUsers),
+    );
+    return `label_values({__name__=~"${[...new Set(names)].join("|")}"}, ${label})`;
   }
 
   private seriesName(metric: RecordedSeries): string {
@@ -193,6 +202,12 @@ export class QueryBuilder {
 }
 
 const CATALOG_LABELS: readonly string[] = Object.values(Label);
+
+/** Every series the dashboards read, a histogram by its count. */
+const FILTERED_SERIES: readonly RecordedSeries[] = [
+  ...Object.values(Metric),
+  ...Object.values(EventMetric).map((metric) => (metric.kind === "histogram" ? metric.count : metric)),
+];
 
 /**
  * Whether a filter applies to a metric: Claude Code's own labels only where the

@@ -59,10 +59,16 @@ export interface FailedAttempt {
   readonly turn: number;
   /** HTTP status, or "drop" for a closed connection. */
   readonly failure: number | "drop";
+  /** When the attempt arrived (ms since the epoch). */
+  readonly at: number;
 }
 
-/** Failed attempts ask the CLI to retry at once, so retries cost milliseconds, not seconds. */
-const RETRY_AT_ONCE = { "retry-after-ms": "0", "x-should-retry": "true" };
+/**
+ * Failed attempts ask the CLI to retry. No retry-after-ms: Claude Code 2.1.332
+ * takes 0 for no header and backs off on its own (about 0.5 to 2 s between
+ * attempts), so CLAUDE_CODE_MAX_RETRIES alone keeps a failing request short.
+ */
+const RETRY = { "x-should-retry": "true" };
 
 const TAG = /\[e2e:([a-z0-9-]+)\]/;
 
@@ -106,7 +112,7 @@ export class AnthropicStandIn {
       const { tag, index, turn } = this.turnFor(message);
       const failure = this.nextFailure(tag, index, turn);
       if (failure) {
-        this.failed.push({ tag, model: message.model, turn: index, failure: "drop" in failure ? "drop" : failure.status });
+        this.failed.push({ tag, model: message.model, turn: index, failure: "drop" in failure ? "drop" : failure.status, at: Date.now() });
         this.fail(request, response, failure);
         return;
       }
@@ -127,7 +133,7 @@ export class AnthropicStandIn {
       return;
     }
     const type = { 429: "rate_limit_error", 529: "overloaded_error" }[failure.status] ?? "api_error";
-    response.writeHead(failure.status, { "content-type": "application/json", ...RETRY_AT_ONCE });
+    response.writeHead(failure.status, { "content-type": "application/json", ...RETRY });
     response.end(JSON.stringify({ type: "error", error: { type, message: `scripted ${failure.status}` } }));
   }
 

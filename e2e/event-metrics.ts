@@ -1,7 +1,7 @@
 /**
  * Checks of the metrics the Collector derives from Claude Code's events against
  * the events themselves (recorded by the test before they reach the Collector):
- * every counter per label set, and every histogram's count and buckets, over the
+ * every counter (of events, or of an attribute's seconds) per label set, and every histogram's count and buckets, over the
  * whole scenario, read from the raw series as Prometheus holds them.
  */
 import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttribute } from "../telemetry/catalog";
@@ -24,7 +24,8 @@ export async function eventMetricChecks(prometheusUrl: string, events: readonly 
     const labels = metric.attributes.map(({ key }) => labelForAttribute(key));
     const keyOf = (event: ClaudeEvent) => metric.attributes.map(({ key, missing }) => String(attributeOf(event, key) ?? missing)).join(",");
     const series = metric.kind === "histogram" ? metric.count.name : metric.name;
-    checks.push(compare(metric.name, await totalsBy(prometheusUrl, series, labels, range), countBy(matching, keyOf)));
+    const valueOf = metric.kind === "counter" && metric.secondsOf ? (event: ClaudeEvent) => Number(event.attributes[metric.secondsOf!]) / 1000 : () => 1;
+    checks.push(compare(metric.name, await totalsBy(prometheusUrl, series, labels, range), sumBy(matching, keyOf, valueOf)));
     if (metric.kind === "histogram") {
       const histogram = metric.duration;
       const bounds = [...histogram.buckets.map(String), "+Inf"];
@@ -52,10 +53,10 @@ export function attributeOf(event: ClaudeEvent, key: string): string | number | 
   return event.attributes[key] ?? (overloaded ? OVERLOADED_ERROR.statusCode : undefined);
 }
 
-function countBy(events: readonly ClaudeEvent[], keyOf: (event: ClaudeEvent) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const event of events) counts[keyOf(event)] = (counts[keyOf(event)] ?? 0) + 1;
-  return counts;
+function sumBy(events: readonly ClaudeEvent[], keyOf: (event: ClaudeEvent) => string, valueOf: (event: ClaudeEvent) => number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const event of events) sums[keyOf(event)] = (sums[keyOf(event)] ?? 0) + valueOf(event);
+  return sums;
 }
 
 /** Growth of `series` over the range per label set, label values joined like the oracle's keys; zero sets left out. */
@@ -85,6 +86,7 @@ function compare(metric: string, found: Record<string, number>, expected: Record
       .map(([key, value]) => `${key}=${value}`)
       .join(" ") || "none";
   const keys = new Set([...Object.keys(found), ...Object.keys(expected)]);
-  const passed = [...keys].every((key) => found[key] === expected[key]);
+  // Sums of seconds from milliseconds differ in the last bits with the order of addition.
+  const passed = [...keys].every((key) => found[key] === expected[key] || Math.abs(found[key] - expected[key]) <= 1e-9 * Math.abs(expected[key]));
   return { metric, found: format(found), expected: format(expected), passed };
 }

@@ -45,6 +45,7 @@ export function healthExpectations(events: readonly ClaudeEvent[]): Record<strin
     "API Errors": { value: errors.length },
     "API Error Rate": { value: errors.length / (errors.length + requests.length) },
     "Retries Exhausted": { value: named(EventMetric.apiRetriesExhausted.event).length },
+    "Time Lost to Exhausted Retries": { value: sum(named(EventMetric.apiRetryTime.event).map((event) => Number(event.attributes[EventMetric.apiRetryTime.secondsOf!]) / 1000)) },
     Refusals: { value: named(EventMetric.apiRefusals.event).length },
     Prompts: { value: prompts.length },
     "API Errors by Status Over Time": { value: countBy(errors, (event) => statusGroup(status(event))) },

@@ -12,7 +12,7 @@ import { ClaudeEvent } from "./event-receiver";
 import { healthExpectations } from "./health-oracle";
 import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import type { Expectation } from "../testkit/panel-checks";
-import { SessionRun, TEAMS, Team } from "./scenario";
+import { MODELS, SessionRun, TEAMS, Team } from "./scenario";
 
 export interface OracleInput {
   readonly runs: readonly SessionRun[];
@@ -20,14 +20,25 @@ export interface OracleInput {
   readonly events: readonly ClaudeEvent[];
   /** Restrict to one team, or all when undefined. */
   readonly team?: Team;
+  /**
+   * Restrict to one model id, or all when undefined: only what Claude Code
+   * sends with a model (tokens, cost, lines of code, API requests, errors and
+   * refusals); sessions, active time, commits, pull requests, edit decisions,
+   * tool runs and prompts carry none and stay whole.
+   */
+  readonly model?: string;
 }
 
 /** Expected values by panel title, for the main, the activity and the health dashboard. */
 export function expectations(input: OracleInput): Record<string, Expectation> {
+  const ofModel = (model: string | undefined) => !input.model || model === undefined || model === input.model;
   const runs = input.runs.filter((run) => !input.team || run.plan.team === input.team);
+  const runsOfModel = runs.filter((run) => ofModel(MODELS[run.plan.model]));
   const teamOfTag = new Map(input.runs.map((run) => [run.plan.tag, run.plan.team]));
-  const served = input.served.filter((answer) => !input.team || teamOfTag.get(answer.tag) === input.team);
-  const requests = input.events.filter((event) => event.name === "api_request" && (!input.team || teamOf(event) === input.team));
+  const servedOfModel = input.served.filter((answer) => ofModel(answer.model));
+  const eventsOfModel = input.events.filter((event) => ofModel(event.attributes.model as string | undefined));
+  const served = servedOfModel.filter((answer) => !input.team || teamOfTag.get(answer.tag) === input.team);
+  const requests = eventsOfModel.filter((event) => event.name === "api_request" && (!input.team || teamOf(event) === input.team));
 
   const tokens = {
     [TokenType.input]: sum(served.map((a) => a.usage.input)),
@@ -43,8 +54,8 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     [ActiveTimeType.user]: sum(runs.map((run) => consoleTotal(run.console, Metric.activeTime.otelName, { type: ActiveTimeType.user }))),
   };
   const lines = {
-    [LinesType.added]: sum(runs.map((run) => run.plan.expected.linesAdded)),
-    [LinesType.removed]: sum(runs.map((run) => run.plan.expected.linesRemoved)),
+    [LinesType.added]: sum(runsOfModel.map((run) => run.plan.expected.linesAdded)),
+    [LinesType.removed]: sum(runsOfModel.map((run) => run.plan.expected.linesRemoved)),
   };
   const decisions = runs.flatMap((run) => run.plan.expected.decisions);
   const accepted = decisions.filter((d) => d.decision === EditDecision.accept).length;
@@ -52,9 +63,9 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
   const teams = (Object.keys(TEAMS) as Team[]).filter((team) => !input.team || team === input.team);
   const userOfTeam = (team: Team) => userOf(input.events, team);
   const perTeam = (key: (team: Team) => string, value: (team: Team) => number) =>
-    Object.fromEntries(teams.map((team) => [key(team), value(team)]));
-  const teamTokens = (team: Team) => totalTokens(input.served.filter((a) => teamOfTag.get(a.tag) === team));
-  const teamCost = (team: Team) => sum(input.events.filter((e) => e.name === "api_request" && teamOf(e) === team).map((e) => Number(e.attributes.cost_usd)));
+    grown(Object.fromEntries(teams.map((team) => [key(team), value(team)])));
+  const teamTokens = (team: Team) => totalTokens(servedOfModel.filter((a) => teamOfTag.get(a.tag) === team));
+  const teamCost = (team: Team) => sum(eventsOfModel.filter((e) => e.name === "api_request" && teamOf(e) === team).map((e) => Number(e.attributes.cost_usd)));
 
   return {
     // Claude Code
@@ -65,7 +76,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Cache Creation Tokens": { value: tokens.cacheCreation },
     "Cache Efficiency": { value: tokens.cacheRead / (tokens.cacheRead + tokens.input) },
     "Cost per 1K Output Tokens": { value: cost / (tokens.output / 1000) },
-    "Tokens by Type": { value: tokens },
+    "Tokens by Type": { value: grown(tokens) },
     "Tokens by Model": { value: tokensByModel },
     "Cost by Model": { value: costByModel },
     Sessions: { value: runs.length },
@@ -76,7 +87,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Peak Leverage": { value: 0, atLeast: true },
     "Active Time Distribution": { value: active },
     "Productivity Ratio": { value: active.cli / active.user },
-    "Token Usage Over Time": { value: tokens },
+    "Token Usage Over Time": { value: grown(tokens) },
     "Token Usage by Model Over Time": { value: tokensByModel },
     "Cost Over Time": { value: costByModel },
     "Active Time Over Time": { value: active },
@@ -86,7 +97,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Decisions by Tool": { value: countBy(decisions, (d) => `${d.tool} ${d.decision}`) },
     "Decisions by Language": { value: countBy(decisions, (d) => `${d.language} ${d.decision}`) },
     "Pull Requests": { value: sum(runs.map((run) => run.plan.expected.pullRequests)) },
-    "Lines Added vs Removed": { value: lines },
+    "Lines Added vs Removed": { value: grown(lines) },
     "Cost by User": { value: perTeam(userOfTeam, teamCost) },
     "Tokens by User": { value: perTeam(userOfTeam, teamTokens) },
     "Cost by team.id": { value: perTeam((team) => TEAMS[team]["team.id"], teamCost) },
@@ -94,7 +105,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Cost by department": { value: perTeam((team) => TEAMS[team].department, teamCost) },
     "Tokens by department": { value: perTeam((team) => TEAMS[team].department, teamTokens) },
     // Claude Code Health
-    ...healthExpectations(input.events.filter((event) => !input.team || teamOf(event) === input.team)),
+    ...healthExpectations(eventsOfModel.filter((event) => !input.team || teamOf(event) === input.team)),
   };
 }
 
@@ -103,16 +114,19 @@ export function sessionTokens(served: readonly ServedAnswer[], tag: string): num
   return totalTokens(served.filter((answer) => answer.tag === tag));
 }
 
-/** A setting of the dashboards' filters that the tests check, and the team its oracle is restricted to. */
+/** A setting of the dashboards' filters that the tests check, and the team and model its oracle is restricted to. */
 export interface DashboardView {
   readonly name: string;
   readonly variables: VariableValues;
   readonly team?: Team;
+  readonly model?: string;
 }
 
 /**
- * Every filter at All, team alpha, and alpha's user: a picked user switches
- * the dashboards from the sums over users to the per-user series.
+ * Every filter at All, team alpha, alpha's user (a picked user switches the
+ * dashboards from the sums over users to the per-user series), and opus, the
+ * model whose requests all failed (the panels that the Model filter does not
+ * reach show every model).
  */
 export function dashboardViews(events: readonly ClaudeEvent[]): DashboardView[] {
   const all = allOf("user", "model", "team_id", "department");
@@ -120,7 +134,24 @@ export function dashboardViews(events: readonly ClaudeEvent[]): DashboardView[] 
     { name: "All", variables: all },
     { name: "team alpha", variables: { ...all, team_id: [TEAMS.alpha["team.id"]] }, team: "alpha" },
     { name: "team alpha's user", variables: { ...all, user: [userOf(events, "alpha")] }, team: "alpha" },
+    { name: "model opus", variables: { ...all, model: [MODELS.opus] }, model: MODELS.opus },
   ];
+}
+
+/**
+ * What each filter of the main, activity and health dashboards must offer:
+ * every user, model and team the CLI's events name (a model whose requests
+ * all failed included), sorted.
+ */
+export function filterOptions(events: readonly ClaudeEvent[]): Record<string, string[]> {
+  const distinct = (values: readonly unknown[]) => [...new Set(values.filter((value) => value !== undefined).map(String))].sort();
+  const teams = Object.values(TEAMS);
+  return {
+    user: distinct(events.map((event) => event.attributes["user.id"])),
+    model: distinct(events.map((event) => event.attributes.model)),
+    team_id: distinct(teams.map((team) => team["team.id"])),
+    department: distinct(teams.map((team) => team.department)),
+  };
 }
 
 /** The user id Claude Code reported for a team's sessions (each team runs from a home of its own). */
@@ -145,6 +176,11 @@ function groupSum<T>(items: readonly T[], key: (item: T) => string, value: (item
   const result: Record<string, number> = {};
   for (const item of items) result[key(item)] = (result[key(item)] ?? 0) + value(item);
   return result;
+}
+
+/** The entries that are not 0: panels by label leave out the values that did not grow. */
+function grown(values: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== 0));
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {

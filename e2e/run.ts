@@ -11,13 +11,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
-import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
+import { AnthropicStandIn, FailedAttempt, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
 import { faultChecks } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
-import { dashboardViews, expectations, sessionTokens } from "./oracle";
+import { dashboardViews, expectations, filterOptions, sessionTokens } from "./oracle";
 import { checkPanels, rangeDashboards } from "../testkit/panel-checks";
+import { variableOptions } from "../testkit/grafana-evaluation";
 import { everyTargetScrapedSince, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
 import { BATCH_TIMEOUT } from "../renderers/collector-config";
 import { expectWithin, untilAllRowsPass } from "../testkit/waits";
@@ -236,14 +237,16 @@ async function runScenario(
     for (const run of parallel) await visible(run);
 
     // API faults: one session recovers from a 429 and a 529 and meets a refusal;
-    // four at once end on a request whose every attempt fails.
+    // five at once end on a request whose every attempt fails (the one on opus
+    // on its first, so it has no tokens to wait for).
     const flaky = await runPrintSession(plans.flaky, standIn, env);
     runs.push(flaky);
     await visible(flaky);
-    const exhausted = [plans.rateLimited, plans.overloaded, plans.serverError, plans.dropped];
+    const exhausted = [plans.rateLimited, plans.overloaded, plans.serverError, plans.dropped, plans.opusUnavailable];
     const failedRuns = await Promise.all(exhausted.map((plan) => runPrintSession(plan, standIn, env)));
     runs.push(...failedRuns);
-    for (const run of failedRuns) await visible(run);
+    for (const run of failedRuns.filter((run) => sessionTokens(standIn.served, run.plan.tag) > 0)) await visible(run);
+    log(`${label}: the CLI's back-off between attempts of a failing request: ${backOffSeconds(standIn.failed)}`);
 
     // Faults while the interactive session lives: a Collector restart after its
     // first answer, then an idle gap longer than the staleness settings that
@@ -276,9 +279,16 @@ async function runScenario(
       const range = { from, to: Math.floor(Date.now() / 1000), step };
       const rows: Check[] = [];
       for (const view of dashboardViews(receiver.events)) {
-        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team });
+        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team, model: view.model });
         const panels = await checkPanels(prometheusUrl, rangeDashboards(dashboards), view.variables, range, expected);
         rows.push(...panels.map((check) => ({ run: label, view: view.name, ...check })));
+      }
+      const offered = filterOptions(receiver.events);
+      for (const model of rangeDashboards(dashboards)) {
+        for (const [variable, values] of Object.entries(await variableOptions(prometheusUrl, model, range))) {
+          const expected = (offered[variable] ?? []).join(", ");
+          rows.push({ run: label, view: "filters", dashboard: model.title, panel: `${variable} offers`, found: values.join(", "), expected, passed: values.join(", ") === expected });
+        }
       }
       for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {
         rows.push({ run: label, view: "events", dashboard: "-", panel: check.metric, found: check.found, expected: check.expected, passed: check.passed });
@@ -410,6 +420,14 @@ function consistencyChecks(label: string, runs: SessionRun[], standIn: Anthropic
 }
 
 /** Seconds from the session's exit until Prometheus shows all its tokens. */
+/** The shortest and longest pause between consecutive failed attempts at one request. */
+function backOffSeconds(failed: readonly FailedAttempt[]): string {
+  const byRequest = new Map<string, number[]>();
+  for (const attempt of failed) byRequest.set(`${attempt.tag}#${attempt.turn}`, [...(byRequest.get(`${attempt.tag}#${attempt.turn}`) ?? []), attempt.at]);
+  const gaps = [...byRequest.values()].flatMap((times) => times.slice(1).map((at, i) => (at - times[i]) / 1000));
+  return gaps.length === 0 ? "no retries" : `${Math.min(...gaps).toFixed(2)} to ${Math.max(...gaps).toFixed(2)} s over ${gaps.length} retries`;
+}
+
 async function secondsUntilVisible(prometheusUrl: string, run: SessionRun, tokens: number): Promise<number> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {

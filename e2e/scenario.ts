@@ -5,7 +5,8 @@
  * accepted and rejected edits, a commit and a pull request, two sessions at the
  * same time, an interactive session (user active time) with an idle gap, and
  * API faults: retried 429 and 529, delays, a refusal, and requests that fail
- * on every attempt with 429, 529, 5xx or a dropped connection.
+ * on every attempt with 429, 529, 5xx or a dropped connection (on opus, the
+ * only request of its only session).
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import { randomUUID } from "crypto";
@@ -23,7 +24,7 @@ export const TEAMS = {
 export type Team = keyof typeof TEAMS;
 
 /** Claude Code's model aliases and the model ids it sends for them. */
-export const MODELS = { sonnet: "claude-sonnet-5-5", haiku: "claude-haiku-5-5" } as const;
+export const MODELS = { sonnet: "claude-sonnet-5-5", haiku: "claude-haiku-5-5", opus: "claude-opus-5-5" } as const;
 type ModelAlias = keyof typeof MODELS;
 
 export interface Decision {
@@ -169,6 +170,18 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
     overloaded: exhausted(repo, "overloaded", "beta", "sonnet", [{ status: 529 }, { status: 529 }, { status: 529 }], 26),
     serverError: exhausted(repo, "server-error", "alpha", "haiku", [{ status: 500 }, { status: 503 }, { status: 500 }], 27),
     dropped: exhausted(repo, "dropped", "beta", "haiku", [{ drop: true }, { drop: true }, { drop: true }], 28),
+    // The only session on opus, whose one request fails on every attempt: a
+    // model with errors and no answer, which the Model filter must still offer.
+    opusUnavailable: {
+      tag: "opus-unavailable",
+      team: "beta",
+      model: "opus",
+      prompts: ["Review app.py [e2e:opus-unavailable]"],
+      turns: [{ text: "never sent", usage: usage(29), failures: [{ status: 503 }, { status: 500 }, { status: 503 }] }],
+      cliArgs: [],
+      expected: NOTHING,
+      exitCode: 1,
+    },
     outage: {
       tag: "outage",
       team: "beta",

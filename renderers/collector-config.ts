@@ -210,8 +210,8 @@ function teamFilters(teamMode: CollectorTeamMode): Record<string, object> {
 }
 
 /**
- * One signal_to_metrics definition: a delta counter (1 per event) or a histogram
- * of a duration attribute in seconds, labelled with the event's identity and team
+ * One signal_to_metrics definition: a delta counter (1 per event, or a
+ * milliseconds attribute in seconds) or a histogram of a duration attribute in seconds, labelled with the event's identity and team
  * attributes when present and with the metric's own attributes. Nothing else of
  * the event (messages, ids, content) becomes a label.
  */
@@ -226,7 +226,8 @@ function eventMetricConfig(metric: EventMetricDefinition, optionalKeys: readonly
     conditions: [`attributes["event.name"] == ${quote(metric.event)}`],
     attributes,
   };
-  if (metric.kind === "counter") return { ...common, sum: { value: "1", monotonic: true } };
+  if (metric.kind === "counter" && metric.secondsOf === undefined) return { ...common, sum: { value: "1", monotonic: true } };
+  if (metric.kind === "counter") return { ...common, unit: "s", sum: { value: `Double(attributes[${quote(metric.secondsOf!)}]) / 1000.0`, monotonic: true } };
   const { attribute, buckets } = metric.duration;
   // duration_ms is a number on api_request and a string on tool_result: Double() takes both.
   return { ...common, unit: "s", histogram: { buckets, value: `Double(attributes[${quote(attribute)}]) / 1000.0` } };

@@ -175,9 +175,11 @@ interface EventMetricSpec {
   readonly attributes: readonly { readonly key: string; readonly missing?: string }[];
 }
 
-/** A counter of events: one per event. */
+/** A counter of events: one per event, or the sum of a milliseconds attribute in seconds. */
 export interface EventCounter extends EventMetricSpec, RecordedSeries {
   readonly kind: "counter";
+  /** The event attribute in milliseconds whose sum in seconds is counted. @default - each event counts 1 */
+  readonly secondsOf?: string;
 }
 
 /** A histogram of a duration attribute of events, in seconds. */
@@ -218,8 +220,8 @@ function eventLabels(spec: EventMetricSpec): string[] {
   return [Label.userId, ...spec.attributes.map(({ key }) => labelForAttribute(key))];
 }
 
-function eventCounter(spec: EventMetricSpec): EventCounter {
-  return { kind: "counter", ...spec, ...recordedSeries(spec.name, eventLabels(spec)) };
+function eventCounter(spec: EventMetricSpec, secondsOf?: string): EventCounter {
+  return { kind: "counter", ...spec, ...recordedSeries(spec.name, eventLabels(spec)), ...(secondsOf ? { secondsOf } : {}) };
 }
 
 function eventHistogram(spec: EventMetricSpec, duration: EventHistogram["duration"]): EventHistogram {
@@ -280,6 +282,16 @@ export const EventMetric = {
     description: "API requests that failed after more than one attempt",
     attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: ABSENT }],
   }),
+  apiRetryTime: eventCounter(
+    {
+      event: "api_retries_exhausted",
+      otelName: "claude_code.api.retry_time",
+      name: "claude_code_api_retry_time_seconds_total",
+      description: "Time spent on requests that failed after more than one attempt, from the first attempt to the last (total_retry_duration_ms)",
+      attributes: [{ key: Label.model }, { key: EventLabel.statusCode, missing: ABSENT }],
+    },
+    "total_retry_duration_ms",
+  ),
   apiRefusals: eventCounter({
     event: "api_refusal",
     otelName: "claude_code.api.refusal",

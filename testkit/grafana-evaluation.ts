@@ -100,6 +100,37 @@ function reduce(panel: any, perTarget: Record<string, number>[]): Value | undefi
   return Object.assign({}, ...perTarget);
 }
 
+/** A request to Prometheus's HTTP API: its path under the server and its parameters. */
+export interface ApiRequest {
+  readonly path: string;
+  readonly params: Record<string, string>;
+}
+
+/**
+ * What Grafana requests for a query variable `label_values(selector, label)`
+ * over a range: the label values API, matched to the selector; undefined for
+ * any other variable.
+ */
+export function variableRequest(variable: any, range: { from: number; to: number }): ApiRequest | undefined {
+  const query = /^label_values\((.+), (\w+)\)$/.exec(typeof variable.query === "string" ? variable.query : (variable.query?.query ?? ""));
+  if (!query) return undefined;
+  return { path: `/api/v1/label/${query[2]}/values`, params: { "match[]": query[1], start: String(range.from), end: String(range.to) } };
+}
+
+/** The options each query variable of a dashboard offers over a range, sorted as the variables sort them (alphabetically). */
+export async function variableOptions(prometheusUrl: string, model: any, range: { from: number; to: number }): Promise<Record<string, string[]>> {
+  const options: Record<string, string[]> = {};
+  for (const variable of model.templating?.list ?? []) {
+    const request = variableRequest(variable, range);
+    if (!request) continue;
+    const response = await fetch(`${prometheusUrl}${request.path}?${new URLSearchParams(request.params)}`);
+    const body: any = await response.json();
+    if (body.status !== "success") throw new Error(`Prometheus refused the values of variable ${variable.name}: ${body.error ?? response.status}`);
+    options[variable.name] = [...(body.data as string[])].sort();
+  }
+  return options;
+}
+
 /** The allValue of each template variable that has one. */
 export function allValuesOf(model: any): Readonly<Record<string, string>> {
   return Object.fromEntries((model.templating?.list ?? []).filter((v: any) => typeof v.allValue === "string").map((v: any) => [v.name, v.allValue]));

@@ -54,6 +54,8 @@ export async function checkPanels(
 
 /** Whether `actual` equals `expected` up to floating-point rounding, series by series. */
 export function matches(actual: Value | undefined, expected: Value, atLeast = false): boolean {
+  // A ratio of nothing to nothing (NaN) has no value: Grafana shows "No data".
+  if (typeof expected === "number" && Number.isNaN(expected)) return actual === undefined;
   if (actual === undefined) return false;
   if (typeof expected === "number") return typeof actual === "number" && (atLeast ? actual > expected : close(actual, expected));
   if (typeof actual === "number") return false;
@@ -67,7 +69,7 @@ function close(a: number, b: number): boolean {
 
 export function formatValue(value: Value | undefined): string {
   if (value === undefined) return "no data";
-  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "number") return Number.isNaN(value) ? "no data" : formatNumber(value);
   return Object.entries(value)
     .sort(([a], [b]) => a.localeCompare(b))
     // Long ids (sessions) shortened; names of several words (an alert, its severity and team) in full.

@@ -1,6 +1,6 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { EditDecision, Label, Metric } from "../../telemetry/catalog";
-import { DashboardKit, PlacedPanel, RowSpec, Unit, addRows, baseDashboard, placed } from "../common";
+import { DashboardKit, PlacedPanel, RowSpec, Unit, addRows, baseDashboard, placed, buildDashboard } from "../common";
 import { DashboardConfig } from "../config";
 
 export const ACTIVITY_DASHBOARD_UID = "claude-code-activity";
@@ -14,7 +14,7 @@ export function activityDashboard(config: DashboardConfig): dashboard.Dashboard 
     "Claude Code Activity",
     "Code edit decisions, pull requests, lines added versus removed, and cost and token leaderboards per user and team.",
   ).variables(kit.variables());
-  return addRows(builder, [codeEditsRow(kit), codeOutputRow(kit), leaderboardsRow(kit)]).build();
+  return buildDashboard(addRows(builder, [codeEditsRow(kit), codeOutputRow(kit), leaderboardsRow(kit)]), config);
 }
 
 function codeEditsRow(kit: DashboardKit): RowSpec {

@@ -1,6 +1,6 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { AlertSeries, BUDGET_LABEL, BudgetPeriod, BudgetSeries, SEVERITY_LABEL } from "../../telemetry/catalog";
-import { DashboardKit, RowSpec, Unit, addRows, baseDashboard, placed, thresholdSteps } from "../common";
+import { DashboardKit, RowSpec, Unit, addRows, baseDashboard, placed, thresholdSteps, buildDashboard } from "../common";
 import { BudgetsView, DashboardConfig } from "../config";
 
 export const BUDGETS_DASHBOARD_UID = "claude-code-budgets";
@@ -19,7 +19,7 @@ export function budgetsDashboard(config: DashboardConfig, budgets: BudgetsView):
     "Claude Code Budgets",
     "Spend today and this month per team against its budgets (days and months in the budgets' time zone), the forecast to the month's end, and the alerts firing now. Values are at the end of the picked range; set budgets in stack.config.json (budgets) to fill the budget panels.",
   ).variables(kit.variables([budgets.team], BudgetSeries.budget));
-  return addRows(builder, [todayRow(kit, budgets), monthRow(kit, budgets), alertsRow(kit, budgets)]).build();
+  return buildDashboard(addRows(builder, [todayRow(kit, budgets), monthRow(kit, budgets), alertsRow(kit, budgets)]), config);
 }
 
 /** `name{matchers..., team=~"$team"}`: every query of this dashboard follows the team filter. */

@@ -1,6 +1,6 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome } from "../../telemetry/catalog";
-import { DashboardKit, PlacedPanel, RowSpec, Target, Unit, addRows, baseDashboard, placed } from "../common";
+import { DashboardKit, PlacedPanel, RowSpec, Target, Unit, addRows, baseDashboard, placed, buildDashboard } from "../common";
 import { DashboardConfig } from "../config";
 
 export const HEALTH_DASHBOARD_UID = "claude-code-health";
@@ -23,7 +23,7 @@ export function healthDashboard(config: DashboardConfig): dashboard.Dashboard {
     "Claude Code Health",
     "API errors by status, retries exhausted, refusals, API latency per model, tool failures and durations, and requests and prompts per user and team, all derived from Claude Code's events.",
   ).variables(kit.variables());
-  return addRows(builder, [apiRow(kit), latencyRow(kit), toolsRow(kit), peopleRow(kit)]).build();
+  return buildDashboard(addRows(builder, [apiRow(kit), latencyRow(kit), toolsRow(kit), peopleRow(kit)]), config);
 }
 
 function apiRow(kit: DashboardKit): RowSpec {
@@ -111,7 +111,7 @@ function latencyRow(kit: DashboardKit): RowSpec {
           Unit.seconds,
           ...quantiles,
         ),
-        12,
+        10,
         8,
       ),
       placed(
@@ -119,7 +119,17 @@ function latencyRow(kit: DashboardKit): RowSpec {
           expr: q.perStepBy(EventMetric.apiRequests, [Label.model]),
           legend: `{{${Label.model}}}`,
         }),
-        12,
+        10,
+        8,
+      ),
+      placed(
+        kit.stat(
+          "Time Lost to Exhausted Retries",
+          "Time from the first to the last attempt of requests that failed after more than one attempt (total_retry_duration_ms of api_retries_exhausted). API latency counts only the last attempt. Retries that recovered leave no trace in Claude Code's telemetry, so the time they took shows nowhere.",
+          Unit.seconds,
+          [{ expr: q.total(EventMetric.apiRetryTime), legend: "Retry time" }],
+        ),
+        4,
         8,
       ),
     ],
@@ -147,10 +157,13 @@ function toolsRow(kit: DashboardKit): RowSpec {
         8,
       ),
       placed(
-        kit.barGauge("Tool Success Rate", "Successful runs / all runs per tool. Claude Code counts a Bash command that exits with 1 as a success.", Unit.percent, {
-          expr: q.ratio(succeeded, runs),
-          legend: toolLegend,
-        }),
+        kit
+          .barGauge("Tool Success Rate", "Successful runs / all runs per tool. Claude Code counts a Bash command that exits with 1 as a success.", Unit.percent, {
+            expr: q.ratio(succeeded, runs),
+            legend: toolLegend,
+          })
+          .min(0)
+          .max(1),
         6,
         8,
       ),

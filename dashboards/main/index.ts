@@ -1,5 +1,5 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { DashboardKit, addRows, baseDashboard } from "../common";
+import { DashboardKit, addRows, baseDashboard, buildDashboard } from "../common";
 import { DashboardConfig } from "../config";
 import { breakdownsRow } from "./breakdowns";
 import { timeSeriesRow } from "./time-series";
@@ -17,5 +17,5 @@ export function mainDashboard(config: DashboardConfig): dashboard.Dashboard {
     "Claude Code",
     "Tokens, cost, cache efficiency, active time, sessions, commits and lines of code from Claude Code's OpenTelemetry metrics.",
   ).variables(kit.variables());
-  return addRows(builder, [tokenStatsRow(kit), breakdownsRow(kit), timeTrackingRow(kit), timeSeriesRow(kit)]).build();
+  return buildDashboard(addRows(builder, [tokenStatsRow(kit), breakdownsRow(kit), timeTrackingRow(kit), timeSeriesRow(kit)]), config);
 }
