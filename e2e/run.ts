@@ -432,11 +432,13 @@ function backOffSeconds(failed: readonly FailedAttempt[]): string {
 
 async function secondsUntilVisible(prometheusUrl: string, run: SessionRun, tokens: number): Promise<number> {
   const deadline = Date.now() + 120_000;
+  let seen = 0;
   while (Date.now() < deadline) {
-    if ((await tokensInPrometheus(prometheusUrl, run.sessionId)) === tokens) return (Date.now() - run.exitedAt) / 1000;
+    seen = await tokensInPrometheus(prometheusUrl, run.sessionId);
+    if (seen === tokens) return (Date.now() - run.exitedAt) / 1000;
     await sleep(250);
   }
-  throw new Error(`session ${run.plan.tag}: Prometheus did not show its ${tokens} tokens within 120 s`);
+  throw new Error(`session ${run.plan.tag}: Prometheus did not show its ${tokens} tokens within 120 s (it showed ${seen})`);
 }
 
 
