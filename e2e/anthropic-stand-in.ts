@@ -67,8 +67,9 @@ export interface FailedAttempt {
 
 /**
  * Failed attempts ask the CLI to retry. No retry-after-ms: Claude Code 2.1.332
- * takes 0 for no header and backs off on its own (about 0.5 to 2 s between
- * attempts), so CLAUDE_CODE_MAX_RETRIES alone keeps a failing request short.
+ * takes 0 for no header and backs off on its own (0.5 to 1.3 s between
+ * attempts in the test's runs), so CLAUDE_CODE_MAX_RETRIES alone keeps a
+ * failing request short.
  */
 const RETRY = { "x-should-retry": "true" };
 

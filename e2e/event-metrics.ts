@@ -1,8 +1,9 @@
 /**
  * Checks of the metrics the Collector derives from Claude Code's events against
  * the events themselves (recorded by the test before they reach the Collector):
- * every counter (of events, or of an attribute's seconds) per label set, and every histogram's count and buckets, over the
- * whole scenario, read from the raw series as Prometheus holds them.
+ * every counter (of events, or of an attribute's seconds) per label set, and
+ * every histogram's count and buckets, over the whole scenario, read from the
+ * raw series as Prometheus holds them.
  */
 import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttribute } from "../telemetry/catalog";
 import { ClaudeEvent } from "./event-receiver";
