@@ -211,9 +211,10 @@ function teamFilters(teamMode: CollectorTeamMode): Record<string, object> {
 
 /**
  * One signal_to_metrics definition: a delta counter (1 per event, or a
- * milliseconds attribute in seconds) or a histogram of a duration attribute in seconds, labelled with the event's identity and team
- * attributes when present and with the metric's own attributes. Nothing else of
- * the event (messages, ids, content) becomes a label.
+ * milliseconds attribute in seconds) or a histogram of a duration attribute in
+ * seconds, labelled with the event's identity and team attributes when present
+ * and with the metric's own attributes. Nothing else of the event (messages,
+ * ids, content) becomes a label.
  */
 function eventMetricConfig(metric: EventMetricDefinition, optionalKeys: readonly string[]): object {
   const attributes = [

@@ -49,10 +49,10 @@ export const CATCH_UP_WINDOWS = 5;
 
 /**
  * The growth of `series` in the window (t - interval, t], summed over
- * sessions and the streams within them (REQUEST_LABELS), plus the growth of up to CATCH_UP_WINDOWS earlier windows whose
- * evaluation is missing: a window k intervals back is added for a group of
- * series only if the rule wrote nothing for that group in the k evaluations
- * since. (Nothing is also written when a window had no growth, and then the
+ * sessions and the streams within them (REQUEST_LABELS), plus the growth of
+ * up to CATCH_UP_WINDOWS earlier windows whose evaluation is missing: a window
+ * k intervals back is added for a group of series only if the rule wrote
+ * nothing for that group in the k evaluations since. (Nothing is also written when a window had no growth, and then the
  * added growth is zero.)
  */
 function growthSum(series: RecordedSeries, intervalSeconds: number, catchUpWindows: number): string {

@@ -116,8 +116,8 @@ export const EditDecision = { accept: "accept", reject: "reject" } as const;
  * subagent, an auxiliary request), at which effort and speed, and the agent,
  * skill, plugin and MCP server and tool it was for. Each combination is a
  * stream of its own; the Collector keeps them so that each stays a series of
- * its own (dropped, two streams would write one series and one would overwrite
- * the other), and the recording rules add them up (REQUEST_LABELS). Their
+ * its own (dropped, two streams wrote one series and one stream's counts were
+ * lost, see docs/design.md), and the recording rules add them up (REQUEST_LABELS). Their
  * values are those the session used: enumerations, and names of at most
  * MAX_LABEL_VALUE_LENGTH characters.
  */
