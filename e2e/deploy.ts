@@ -26,7 +26,7 @@ import { STACK_NAME } from "../constructs/monitoring-stack";
 import { allDashboards } from "../dashboards";
 import { BudgetSeries, Metric, Severity, labelForAttribute } from "../telemetry/catalog";
 import { stackDashboardConfig } from "../dashboards/config";
-import { RULE_GROUP, recordingRules } from "../renderers/recording-rules";
+import { RULE_GROUP } from "../renderers/recording-rules";
 import { PER_USER_INTERVAL, dollars } from "../renderers/alert-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, docker, ensureDockerEngine } from "../testkit/docker-engine";
@@ -232,7 +232,7 @@ async function main(): Promise<number> {
       const output = cdktf("deploy", previousDeployment);
       return { found: /Apply complete! Resources: [^\n.]*/.exec(output)?.[0] ?? "applied", passed: true };
     });
-    await checkRunningStack(steps);
+    await checkRunningStack(steps, release.recordingRules);
     await sessions.start();
     await printSessions(steps, sessions, sessions.environment(previousDeployment, path.join(workDir, "before-upgrade")), `on release ${release.version}`, { interactive: true });
     await steps.run(`dashboards of release ${release.version}`, "every panel equals its oracle (1-minute steps)", async () =>
@@ -298,8 +298,8 @@ async function main(): Promise<number> {
 /** Every template variable at All. */
 const ALL = allOf("user", "model", "team_id", "department", "project");
 
-/** Containers, ports, readiness, scrape target and rules of the running stack. */
-async function checkRunningStack(steps: Steps): Promise<void> {
+/** Containers, ports, readiness, scrape target and rules (`ruleCount` of them) of the running stack. */
+async function checkRunningStack(steps: Steps, ruleCount: number): Promise<void> {
   await steps.run("containers", "Collector running; Prometheus running and healthy", async () => {
     const deadline = Date.now() + 90_000;
     const stateOf = (name: string) => docker(["inspect", "--format", "{{.State.Status}}{{if .State.Health}} {{.State.Health.Status}}{{end}}", name]);
@@ -334,7 +334,6 @@ async function checkRunningStack(steps: Steps): Promise<void> {
     return { found: health, passed: health === "otel-collector: up" };
   });
 
-  const ruleCount = recordingRules(RULE_INTERVAL_SECONDS, durationSeconds(DEFAULT_CONFIG.prometheus.rollupWindow)).length;
   await steps.run("recording rules", `${ruleCount} rules in ${RULE_GROUP}, evaluated without error`, async () => {
     let found = "not loaded";
     const ok = await waitUntil(async () => {

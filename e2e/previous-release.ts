@@ -6,6 +6,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
+import { RULES_FILE } from "../renderers/recording-rules";
 import { PROJECT_DIR } from "../testkit/paths";
 import { rangeDashboards } from "../testkit/panel-checks";
 
@@ -16,6 +18,8 @@ export interface PreviousRelease {
   readonly dir: string;
   /** Its dashboards over a range as it provisions them (its dashboards/json; see rangeDashboards). */
   readonly dashboards: readonly any[];
+  /** How many recording rules it runs (its dashboards/json/recording-rules.yml). */
+  readonly recordingRules: number;
 }
 
 /** Version and commit of the release before the newest entry of CHANGELOG.md. */
@@ -62,5 +66,7 @@ export function checkoutPreviousRelease(dir: string, log: (line: string) => void
       .sort()
       .map((file) => JSON.parse(fs.readFileSync(path.join(dashboardsDir, file), "utf8"))),
   );
-  return { version, commit, dir, dashboards };
+  const rules = parse(fs.readFileSync(path.join(dashboardsDir, RULES_FILE), "utf8"));
+  const recordingRules = (rules.groups as any[]).reduce((count, group) => count + group.rules.length, 0);
+  return { version, commit, dir, dashboards, recordingRules };
 }
