@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, REQUEST_LABELS, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../telemetry/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../telemetry/catalog";
 import { rollupSteps } from "../renderers/recording-rules";
 import { replayRollups } from "../backfill/rollup-replay";
 import {
@@ -207,8 +207,7 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
 /**
  * The label sets the Collector exports for a data point: kept attributes and
  * team attributes, renamed as its prometheus exporter renames them, plus the
- * target labels; and the same without session_id and the request labels, as
- * the recording rules write them.
+ * target labels; and the same without session_id for the recording rules.
  */
 function seriesLabels(
   options: HistoryOptions,
@@ -223,8 +222,7 @@ function seriesLabels(
   pairs.push(...Object.entries(options.targetLabels));
   pairs.sort(([a], [b]) => (a < b ? -1 : 1));
   const text = (list: [string, string][]) => list.map(([name, value]) => `${name}="${value}"`).join(",");
-  const summedAway = [Label.sessionId, ...REQUEST_LABELS];
-  const groupPairs: [string, string][] = [...pairs.filter(([name]) => !summedAway.includes(name)), [ROLLUP_STEPS_LABEL, rollupSteps(options.ruleIntervalSeconds, options.rollupWindowSeconds)]];
+  const groupPairs: [string, string][] = [...pairs.filter(([name]) => name !== Label.sessionId), [ROLLUP_STEPS_LABEL, rollupSteps(options.ruleIntervalSeconds, options.rollupWindowSeconds)]];
   groupPairs.sort(([a], [b]) => (a < b ? -1 : 1));
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,

@@ -226,7 +226,7 @@ async function runScenario(
       log(`${label}: session ${run.plan.tag} visible ${seconds.toFixed(1)} s after exit`);
     };
 
-    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit, plans.subagent]) {
+    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) {
       const run = await runPrintSession(plan, standIn, env);
       runs.push(run);
       await visible(run);

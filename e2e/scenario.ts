@@ -3,7 +3,7 @@
  * answers in each, and what each session should count. Every metric the two
  * dashboards use is produced: tokens and cost on two models and two teams,
  * accepted and rejected edits, a commit and a pull request, two sessions at the
- * same time, a subagent, an interactive session (user active time) with an idle gap, and
+ * same time, an interactive session (user active time) with an idle gap, and
  * API faults: retried 429 and 529, delays, a refusal, and requests that fail
  * on every attempt with 429, 529, 5xx or a dropped connection (on opus, the
  * only request of its only session).
@@ -52,8 +52,6 @@ export interface SessionPlan {
   readonly expected: Expected;
   /** Exit code of the CLI: 1 when the session ends on a request whose retries are exhausted. @default 0 */
   readonly exitCode?: number;
-  /** A subagent the session starts, by the tag in its prompt, and its answers. @default - none */
-  readonly subagent?: { readonly tag: string; readonly turns: readonly Turn[] };
 }
 
 /** A session that ran: its plan, its id and the CLI's own metric dumps. */
@@ -144,25 +142,6 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       model: "haiku",
       prompts: ["Summarise the repository [e2e:parallel-b]"],
       turns: [{ text: "One Python file.", usage: usage(13) }],
-      cliArgs: [],
-      expected: NOTHING,
-    },
-    // A subagent on the session's model: Claude Code labels its cost and tokens
-    // query_source "subagent" beside the main conversation's "main".
-    subagent: {
-      tag: "subagent",
-      team: "alpha",
-      model: "sonnet",
-      prompts: ["Have an agent read app.py [e2e:subagent]"],
-      turns: [
-        {
-          tool: "Agent",
-          input: { description: "Read app.py", prompt: "Read app.py and say what it prints [e2e:subagent-reader]", subagent_type: "general-purpose", run_in_background: false },
-          usage: usage(30),
-        },
-        { text: "The agent says it prints numbers.", usage: usage(31) },
-      ],
-      subagent: { tag: "subagent-reader", turns: [{ text: "It prints 1, 20, 21 and 3.", usage: usage(32) }] },
       cliArgs: [],
       expected: NOTHING,
     },
@@ -344,7 +323,6 @@ export function trustRepository(homes: Readonly<Record<Team, string>>, repo: str
 /** Runs one `claude -p` session to its end. */
 export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStandIn, env: SessionEnvironment): Promise<SessionRun> {
   standIn.script(plan.tag, plan.turns);
-  if (plan.subagent) standIn.scriptSubagent(plan.tag, plan.subagent.tag, plan.subagent.turns);
   const sessionId = randomUUID();
   const args = ["-p", plan.prompts[0], "--model", plan.model, "--session-id", sessionId, ...plan.cliArgs];
   const child = spawn(claudeBinary(), args, { cwd: env.repo, env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });

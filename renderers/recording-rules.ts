@@ -8,7 +8,6 @@ import {
   Label,
   Metric,
   ROLLUP_STEPS_LABEL,
-  REQUEST_LABELS,
   RecordedSeries,
   eventSeries,
 } from "../telemetry/catalog";
@@ -49,24 +48,23 @@ export const CATCH_UP_WINDOWS = 5;
 
 /**
  * The growth of `series` in the window (t - interval, t], summed over
- * sessions and the streams within them (REQUEST_LABELS), plus the growth of
- * up to CATCH_UP_WINDOWS earlier windows whose evaluation is missing: a window
- * k intervals back is added for a group of series only if the rule wrote
- * nothing for that group in the k evaluations since. (Nothing is also written when a window had no growth, and then the
+ * sessions, plus the growth of up to CATCH_UP_WINDOWS earlier windows whose
+ * evaluation is missing: a window k intervals back is added for a group of
+ * series only if the rule wrote nothing for that group in the k evaluations
+ * since. (Nothing is also written when a window had no growth, and then the
  * added growth is zero.)
  */
 function growthSum(series: RecordedSeries, intervalSeconds: number, catchUpWindows: number): string {
-  const summedAway = [Label.sessionId, ...REQUEST_LABELS];
   const growth = (windowsBack: number) =>
     `increase(${series.name}[${intervalSeconds}s] anchored${windowsBack > 0 ? ` offset ${windowsBack * intervalSeconds}s` : ""})`;
   const catchUp = (windowsBack: number) => {
     // Recorded samples at t - interval ... t - windowsBack * interval.
     const written = `last_over_time(${series.recorded}[${(windowsBack - 1) * intervalSeconds + 1}s] offset ${intervalSeconds}s)`;
-    const missed = `${growth(windowsBack)} unless ignoring (${[...summedAway, ROLLUP_STEPS_LABEL].join(", ")}) ${written}`;
+    const missed = `${growth(windowsBack)} unless ignoring (${Label.sessionId}, ${ROLLUP_STEPS_LABEL}) ${written}`;
     return `label_replace(${missed}, "${CATCH_UP_LABEL}", "${windowsBack}", "", "")`;
   };
   const terms = [growth(0), ...Array.from({ length: catchUpWindows }, (_, i) => catchUp(i + 1))];
-  return `sum without (${[...summedAway, CATCH_UP_LABEL].join(", ")}) (\n  ${terms.join("\nor\n  ")}\n)`;
+  return `sum without (${Label.sessionId}, ${CATCH_UP_LABEL}) (\n  ${terms.join("\nor\n  ")}\n)`;
 }
 
 /**

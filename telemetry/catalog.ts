@@ -111,41 +111,13 @@ export const LinesType = { added: "added", removed: "removed" } as const;
 export const EditDecision = { accept: "accept", reject: "reject" } as const;
 
 /**
- * Attributes that Claude Code 2.1.332 varies between the cost and token data
- * points of one session and model: who asked (the main conversation, a
- * subagent, an auxiliary request), at which effort and speed, and the agent,
- * skill, plugin and MCP server and tool it was for. Each combination is a
- * stream of its own; the Collector keeps them so that each stays a series of
- * its own (dropped, two streams wrote one series and one stream's counts were
- * lost, see docs/design.md), and the recording rules add them up (REQUEST_LABELS). Their
- * values are those the session used: enumerations, and names of at most
- * MAX_LABEL_VALUE_LENGTH characters.
- */
-export const REQUEST_ATTRIBUTES: readonly string[] = [
-  "query_source",
-  "effort",
-  "speed",
-  "agent.name",
-  "skill.name",
-  "plugin.name",
-  "marketplace.name",
-  "mcp_server.name",
-  "mcp_tool.name",
-];
-
-/** REQUEST_ATTRIBUTES as labels. */
-export const REQUEST_LABELS: readonly string[] = REQUEST_ATTRIBUTES.map((key) => labelForAttribute(key));
-
-/**
  * Data point attributes the Collector keeps (besides the team attributes); it
- * drops every other one, so per-request ids, client details (terminal, app
- * version) and anything a future client adds never become labels. session.id
- * stays: each Claude Code process must write its own series, or parallel
- * sessions would overwrite each other; so do the request attributes, for the
- * streams within a session.
+ * drops every other one, so per-request values (prompt ids, effort, query
+ * source), client details (terminal, app version) and anything a future client
+ * adds never become labels. session.id stays: each Claude Code process must
+ * write its own series, or parallel sessions would overwrite each other.
  */
 export const KEPT_ATTRIBUTES: readonly string[] = [
-  ...REQUEST_ATTRIBUTES,
   "session.id",
   "user.id",
   "user.email",
@@ -179,7 +151,9 @@ export const RESERVED_LABELS: readonly string[] = [
   "organization_id",
   "terminal_type",
   "app_version",
-  ...REQUEST_LABELS,
+  "query_source",
+  "effort",
+  "speed",
 ];
 
 /** Prometheus label name for an OTel attribute key (the exporter replaces every non-alphanumeric character). */
