@@ -9,6 +9,7 @@ import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttrib
 import { ClaudeEvent } from "./event-receiver";
 import { TimeRange } from "../testkit/grafana-evaluation";
 import { query } from "../testkit/prometheus-api";
+import { matches } from "../testkit/panel-checks";
 
 export interface EventMetricCheck {
   readonly metric: string;
@@ -88,6 +89,6 @@ function compare(metric: string, found: Record<string, number>, expected: Record
       .join(" ") || "none";
   const keys = new Set([...Object.keys(found), ...Object.keys(expected)]);
   // Sums of seconds from milliseconds differ in the last bits with the order of addition.
-  const passed = [...keys].every((key) => found[key] === expected[key] || Math.abs(found[key] - expected[key]) <= 1e-9 * Math.abs(expected[key]));
+  const passed = [...keys].every((key) => matches(found[key], expected[key]));
   return { metric, found: format(found), expected: format(expected), passed };
 }

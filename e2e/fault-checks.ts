@@ -13,12 +13,7 @@ import type { CheckRow } from "../testkit/report";
 import { MAX_RETRIES, SessionRun } from "./scenario";
 
 export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): CheckRow[] {
-  const attemptsByRequest = new Map<string, FailedAttempt[]>();
-  for (const attempt of standIn.failed) {
-    const key = `${attempt.tag}#${attempt.turn}`;
-    attemptsByRequest.set(key, [...(attemptsByRequest.get(key) ?? []), attempt]);
-  }
-  const requests = [...attemptsByRequest.values()];
+  const requests = failedRequests(standIn.failed);
   const exhausted = requests.filter((attempts) => attempts.length === MAX_RETRIES + 1);
   const recovered = requests.filter((attempts) => attempts.length <= MAX_RETRIES);
   const statusOfAttempt = (attempt: FailedAttempt) => (attempt.failure === "drop" ? ABSENT : String(attempt.failure));
@@ -47,6 +42,16 @@ export function faultChecks(runs: readonly SessionRun[], standIn: AnthropicStand
     count("api_refusal events = refusals the stand-in answered", receiver.named(EventMetric.apiRefusals.event).length, refusals),
   ];
   return [...rows, ...delayChecks(runs, standIn, receiver)];
+}
+
+/** The failed attempts at each request (a session's turn), in the order they came. */
+export function failedRequests(failed: readonly FailedAttempt[]): FailedAttempt[][] {
+  const byRequest = new Map<string, FailedAttempt[]>();
+  for (const attempt of failed) {
+    const key = `${attempt.tag}#${attempt.turn}`;
+    byRequest.set(key, [...(byRequest.get(key) ?? []), attempt]);
+  }
+  return [...byRequest.values()];
 }
 
 /** Each delayed answer's api_request event (the nth event of a session is its nth answer) lasted at least the delay. */

@@ -14,7 +14,7 @@ import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { AnthropicStandIn, FailedAttempt, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
-import { faultChecks } from "./fault-checks";
+import { faultChecks, failedRequests } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
 import { dashboardViews, expectations, filterOptions, sessionTokens } from "./oracle";
 import { checkPanels, rangeDashboards } from "../testkit/panel-checks";
@@ -424,9 +424,7 @@ function consistencyChecks(label: string, runs: SessionRun[], standIn: Anthropic
 /** Seconds from the session's exit until Prometheus shows all its tokens. */
 /** The shortest and longest pause between consecutive failed attempts at one request. */
 function backOffSeconds(failed: readonly FailedAttempt[]): string {
-  const byRequest = new Map<string, number[]>();
-  for (const attempt of failed) byRequest.set(`${attempt.tag}#${attempt.turn}`, [...(byRequest.get(`${attempt.tag}#${attempt.turn}`) ?? []), attempt.at]);
-  const gaps = [...byRequest.values()].flatMap((times) => times.slice(1).map((at, i) => (at - times[i]) / 1000));
+  const gaps = failedRequests(failed).flatMap((attempts) => attempts.slice(1).map((attempt, i) => (attempt.at - attempts[i].at) / 1000));
   return gaps.length === 0 ? "no retries" : `${Math.min(...gaps).toFixed(2)} to ${Math.max(...gaps).toFixed(2)} s over ${gaps.length} retries`;
 }
 
