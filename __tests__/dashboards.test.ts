@@ -150,7 +150,7 @@ describe("health dashboard", () => {
     const unfiltered = panels.filter((panel) => panel.description.includes("Not filtered by Model")).map((panel) => panel.title);
     expect(unfiltered).toEqual([
       "Prompts", "Tool Runs", "Tool Success Rate", "Tool Failures by Error Type", "Slowest Tools (Mean)", "Slowest Tools (p95)",
-      "Prompts by User", "Prompts by team.id", "Prompts by department",
+      "Prompts by User", "Prompts by Repository", "Prompts by team.id", "Prompts by department",
     ]);
   });
 
@@ -204,7 +204,7 @@ describe.each([
 
   test("variables: datasource, user, model and each team attribute", () => {
     const variables = model.templating.list as any[];
-    expect(variables.map((variable) => variable.name)).toEqual(["datasource", "user", "model", "team_id", "department"]);
+    expect(variables.map((variable) => variable.name)).toEqual(["datasource", "user", "model", "repository", "team_id", "department"]);
     for (const variable of variables.slice(1)) {
       expect(variable).toMatchObject({ type: "query", multi: true, includeAll: true, allValue: ".*" });
       expect(variable.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
@@ -326,14 +326,14 @@ describe("query builder", () => {
   test("a list of values matches any of them in one selector", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     expect(q.selector(Metric.tokens, { type: ["cacheRead", "input"] })).toBe(
-      'claude_code_token_usage_tokens_total:increase{type=~"cacheRead|input", user_id=~"$user", model=~"$model"}',
+      'claude_code_token_usage_tokens_total:increase{type=~"cacheRead|input", user_id=~"$user", model=~"$model", repository=~"$repository"}',
     );
   });
 
   test("the stack reads the window totals in the range and the running sums still open at both ends", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user"}';
-    const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user"}';
+    const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user", repository=~"$repository"}';
+    const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user", repository=~"$repository"}';
     expect(q.increase(Metric.commits, {}, "$__range", [Label.userId]).split(" or ")).toEqual([
       `label_replace(sum_over_time(${totals}[$__range]), "part", "closed windows", "", "")`,
       `label_replace(${runningSum} >= 0, "part", "open at the end", "", "")`,
@@ -344,23 +344,24 @@ describe("query builder", () => {
   test("a time series step reads the window totals where it is whole windows, else the per-interval sums", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId])).toBe(
-      'sum_over_time(claude_code_commit_count_total:increase_window{user_id=~"$user", rollup_steps=~".*,$__interval,.*"}[$__interval] offset -300s)' +
-        ' or sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user", rollup_steps!~".*,$__interval,.*"}[$__interval])',
+      'sum_over_time(claude_code_commit_count_total:increase_window{user_id=~"$user", repository=~"$repository", rollup_steps=~".*,$__interval,.*"}[$__interval] offset -300s)' +
+        ' or sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user", repository=~"$repository", rollup_steps!~".*,$__interval,.*"}[$__interval])',
     );
   });
 
   test("a query by no user reads the sums over users while the user filter is All, the per-user series once it picks users", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     const allUsers = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/increase_window/g, "increase_all_users_window");
-    const perUser = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/user_id=~"\$user"/g, 'user_id=~"$user", all_users_guard!~"$user"');
+    const perUser = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/repository=~"\$repository"/g, 'repository=~"$repository", all_users_guard!~"$user"');
     expect(q.increase(Metric.commits)).toBe(`${allUsers} or ${perUser}`);
   });
 
   test("the benchmark's other readings use the per-interval sums or the raw counters", () => {
     const reading = (counterReading: string) => new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m", counterReading } as any));
-    expect(reading("recorded-intervals").total(Metric.commits)).toBe('sum(sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user"}[$__range])) or vector(0)');
-    expect(reading("raw-increase").total(Metric.commits)).toBe('sum(increase(claude_code_commit_count_total{user_id=~"$user"}[$__range] anchored)) or vector(0)');
-    expect(reading("raw-sum").total(Metric.commits)).toBe('sum(claude_code_commit_count_total{user_id=~"$user"}) or vector(0)');
+    const filters = 'user_id=~"$user", repository=~"$repository"';
+    expect(reading("recorded-intervals").total(Metric.commits)).toBe(`sum(sum_over_time(claude_code_commit_count_total:increase{${filters}}[$__range])) or vector(0)`);
+    expect(reading("raw-increase").total(Metric.commits)).toBe(`sum(increase(claude_code_commit_count_total{${filters}}[$__range] anchored)) or vector(0)`);
+    expect(reading("raw-sum").total(Metric.commits)).toBe(`sum(claude_code_commit_count_total{${filters}}) or vector(0)`);
   });
 });
 
@@ -368,7 +369,7 @@ describe("team attributes from the configuration", () => {
   test("become variables and filters of every query", () => {
     const custom = allDashboards(dashboardConfig({ teamAttributeKeys: ["cost.center"], ruleInterval: "1m" }));
     const model = custom["claude-code.json"] as any;
-    expect(model.templating.list.map((variable: any) => variable.name)).toEqual(["datasource", "user", "model", "cost_center"]);
+    expect(model.templating.list.map((variable: any) => variable.name)).toEqual(["datasource", "user", "model", "repository", "cost_center"]);
     for (const panel of panelsOf(model)) {
       for (const target of panel.targets) expect(target.expr).toContain('cost_center=~"$cost_center"');
     }

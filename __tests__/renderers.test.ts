@@ -53,6 +53,7 @@ describe("Collector configuration", () => {
                   - set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA
                   - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
                   - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
+                  - set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil
                   - keep_keys(attributes, ["session.id", "model", "team.id", "department"])
                   - truncate_all(attributes, 256)
           transform/events:
@@ -61,6 +62,7 @@ describe("Collector configuration", () => {
               - context: log
                 statements:
                   - set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"
+                  - set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil
                   - truncate_all(attributes, 256)
           delta_to_cumulative:
             max_stale: 24h
@@ -128,6 +130,7 @@ describe("Collector configuration", () => {
         context: "log",
         statements: [
           'set(attributes["status_code"], 529) where attributes["status_code"] == nil and attributes["error"] == "Repeated 529 Overloaded errors"',
+          'set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil',
           "truncate_all(attributes, 256)",
         ],
       },
@@ -144,6 +147,7 @@ describe("Collector configuration", () => {
         attributes: [
           { key: "user.id", optional: true },
           { key: "user.email", optional: true },
+          { key: "repository", optional: true },
           { key: "team.id", optional: true },
           { key: "department", optional: true },
           { key: "model" },
@@ -159,6 +163,7 @@ describe("Collector configuration", () => {
         attributes: [
           { key: "user.id", optional: true },
           { key: "user.email", optional: true },
+          { key: "repository", optional: true },
           { key: "team.id", optional: true },
           { key: "department", optional: true },
           { key: "tool_name" },
@@ -182,6 +187,7 @@ describe("Collector configuration", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: [] }));
     expect(config.processors["transform/labels"].metric_statements[0].statements).toEqual([
       "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA",
+      'set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil',
       'keep_keys(attributes, ["session.id", "model"])',
       "truncate_all(attributes, 256)",
     ]);
@@ -191,6 +197,7 @@ describe("Collector configuration", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: ["cost_center"] }));
     expect(config.processors["transform/labels"].metric_statements[0].statements.slice(1)).toEqual([
       'set(attributes["cost_center"], resource.attributes["cost_center"]) where attributes["cost_center"] == nil and resource.attributes["cost_center"] != nil',
+      'set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil',
       'keep_keys(attributes, ["session.id", "model", "cost_center"])',
       "truncate_all(attributes, 256)",
     ]);
@@ -466,7 +473,7 @@ describe("recording rules of event histograms", () => {
 });
 
 describe("Claude Code settings", () => {
-  test("point clients at the stack with cumulative temporality and the team attributes", () => {
+  test("point clients at the stack with cumulative temporality, the repository and the team attributes", () => {
     expect(
       claudeCodeEnv({
         protocol: "grpc",
@@ -482,6 +489,7 @@ describe("Claude Code settings", () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
       OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
       OTEL_METRIC_EXPORT_INTERVAL: "30000",
+      OTEL_METRICS_INCLUDE_REPOSITORY: "true",
       OTEL_RESOURCE_ATTRIBUTES: "team.id=platform,department=eng",
     });
   });

@@ -129,7 +129,7 @@ describe("monitoring stack", () => {
       ...Object.values(stack.resource.grafana_folder),
       ...Object.values(stack.resource.grafana_dashboard),
     ];
-    expect(provisioned).toHaveLength(6);
+    expect(provisioned).toHaveLength(7);
     for (const resource of provisioned) expect(resource.depends_on).toContain(grafanaId);
     expect(stack.provider.grafana[0].url).toBe("http://127.0.0.1:3000");
   });
@@ -149,7 +149,7 @@ describe("monitoring stack", () => {
       expect(dashboard.folder).toMatch(/^\$\{grafana_folder\..*\.uid\}$/);
       expect(dashboard.config_json).not.toMatch(/(^|[^$])\$\{datasource\}/);
       const model = JSON.parse(dashboard.config_json.replace(/\$\$\{/g, "${"));
-      expect(["claude-code-overview", "claude-code-activity", "claude-code-health", "claude-code-budgets"]).toContain(model.uid);
+      expect(["claude-code-overview", "claude-code-activity", "claude-code-health", "claude-code-spend", "claude-code-budgets"]).toContain(model.uid);
     }
     expect(escapeTerraformTemplate('{"uid":"${datasource}","t":"%{x}"}')).toBe('{"uid":"$${datasource}","t":"%%{x}"}');
   });
@@ -184,7 +184,7 @@ describe("grafana.mode", () => {
     expect(stack.variable?.[GRAFANA_TOKEN_VARIABLE]).toMatchObject({ sensitive: true, nullable: false, type: "string" });
     expect(stack.provider.grafana[0]).toMatchObject({ url: "https://grafana.example.com", auth: `\${var.${GRAFANA_TOKEN_VARIABLE}}` });
     expect(resourceOf(stack, "grafana_data_source", "grafana-content_prometheus").url).toBe("http://prometheus.internal:9090");
-    expect(Object.values(stack.resource.grafana_dashboard)).toHaveLength(4);
+    expect(Object.values(stack.resource.grafana_dashboard)).toHaveLength(5);
     for (const dashboard of Object.values(stack.resource.grafana_dashboard) as any[]) expect(dashboard.depends_on).toHaveLength(1);
     expect(stack.output.grafana_url.value).toBe("https://grafana.example.com");
     expect(stack.output.grafana_admin_password).toBeUndefined();

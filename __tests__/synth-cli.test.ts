@@ -20,7 +20,7 @@ test("`cdktf synth` writes the one stack with every resource, offline", () => {
   expect(count("docker_container")).toBe(4);
   expect(count("grafana_data_source")).toBe(1);
   expect(count("grafana_folder")).toBe(1);
-  expect(count("grafana_dashboard")).toBe(4);
+  expect(count("grafana_dashboard")).toBe(5);
   expect(stack.provider.grafana).toHaveLength(1);
   fs.rmSync(outDir, { recursive: true, force: true });
 });

@@ -1,6 +1,6 @@
 import { budgetTeamAttribute } from "../config/alerting-config";
 import { StackConfig } from "../config/stack-config";
-import { labelForAttribute } from "../telemetry/catalog";
+import { Label, labelForAttribute } from "../telemetry/catalog";
 
 /** The one object every dashboard and query is built from. */
 export interface DashboardConfig {
@@ -75,7 +75,12 @@ export function dashboardConfig(options: {
   const teamFilters = options.teamAttributeKeys.map(teamFilter);
   return {
     datasourceVariable: "datasource",
-    filters: [{ name: "user", label: "user_id", title: "User" }, { name: "model", label: "model", title: "Model" }, ...teamFilters],
+    filters: [
+      { name: "user", label: Label.userId, title: "User" },
+      { name: "model", label: Label.model, title: "Model" },
+      { name: "repository", label: Label.repository, title: "Repository" },
+      ...teamFilters,
+    ],
     minInterval: options.ruleInterval,
     counterReading: options.counterReading ?? "recorded",
     tags: ["claude-code", "opentelemetry"],

@@ -4,6 +4,7 @@ import { budgetsDashboard } from "./budgets";
 import { DashboardConfig } from "./config";
 import { healthDashboard } from "./health";
 import { mainDashboard } from "./main";
+import { spendDashboard } from "./spend";
 
 /** Every dashboard of the project, by the file name it is written to under dashboards/json/. */
 export function allDashboards(config: DashboardConfig): Record<string, dashboard.Dashboard> {
@@ -11,6 +12,7 @@ export function allDashboards(config: DashboardConfig): Record<string, dashboard
     "claude-code.json": mainDashboard(config),
     "claude-code-activity.json": activityDashboard(config),
     "claude-code-health.json": healthDashboard(config),
+    "claude-code-spend.json": spendDashboard(config),
     ...(config.budgets ? { "claude-code-budgets.json": budgetsDashboard(config, config.budgets) } : {}),
   };
 }

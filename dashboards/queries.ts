@@ -142,6 +142,25 @@ export class QueryBuilder {
     return `(${this.sumBy(metric, by, matchers)} != 0)`;
   }
 
+  /**
+   * totalBy for one label, with `missing` written where a series lacks the
+   * label (an older Claude Code, or a setting left off), so the share without
+   * it shows as a stated value.
+   */
+  totalByStated(metric: RecordedSeries, label: string, missing: string, matchers: Matchers = {}): string {
+    return stated(this.totalBy(metric, [label], matchers), label, missing);
+  }
+
+  /**
+   * The `count` largest values of totalByStated, and the rest summed into one
+   * value named `others` when there are more than `count`.
+   */
+  topWithOthers(metric: RecordedSeries, label: string, count: number, names: { missing: string; others: string }, matchers: Matchers = {}): string {
+    const all = this.totalByStated(metric, label, names.missing, matchers);
+    const rest = `(sum(${all}) - sum(topk(${count}, ${all}))) and on () (count(${all}) > ${count})`;
+    return `topk(${count}, ${all}) or label_replace(${rest}, "${label}", "${names.others}", "", "")`;
+  }
+
   /** Growth in each time series step, summed per value of `by`; steps without growth are left out. */
   perStepBy(metric: RecordedSeries, by: readonly string[], matchers: Matchers = {}): string {
     return `(${this.sumBy(metric, by, matchers, "$__interval")} != 0)`;
@@ -199,6 +218,11 @@ export class QueryBuilder {
   private seriesName(metric: RecordedSeries): string {
     return this.config.counterReading.startsWith("raw-") ? metric.name : metric.recorded;
   }
+}
+
+/** `expression` with `value` written as `label` where the label is missing (empty). */
+export function stated(expression: string, label: string, value: string): string {
+  return `label_replace(${expression}, "${label}", "${value}", "${label}", "")`;
 }
 
 const CATALOG_LABELS: readonly string[] = Object.values(Label);

@@ -16,7 +16,8 @@ export interface ClaudeCodeEnvOptions {
  * The `env` block for ~/.claude/settings.json. It asks for cumulative
  * temporality: every export then carries the client's totals, so a Collector
  * restart or outage loses nothing. Clients that keep Claude Code's default
- * (delta) are converted to cumulative by the Collector.
+ * (delta) are converted to cumulative by the Collector. It also asks for the
+ * repository (owner and name from the git remote) on every data point and event.
  */
 export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, string> {
   const attributes = Object.entries(options.resourceAttributes)
@@ -30,6 +31,7 @@ export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, str
     OTEL_EXPORTER_OTLP_ENDPOINT: options.endpoint,
     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
     OTEL_METRIC_EXPORT_INTERVAL: String(options.metricExportIntervalMillis),
+    OTEL_METRICS_INCLUDE_REPOSITORY: "true",
     ...(attributes ? { OTEL_RESOURCE_ATTRIBUTES: attributes } : {}),
     ...(options.token ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${options.token}` } : {}),
   };

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { EventLabel, EventMetricDefinition, OVERLOADED_ERROR } from "../telemetry/catalog";
+import { EventLabel, EventMetricDefinition, Label, OVERLOADED_ERROR, REPOSITORY_ATTRIBUTES } from "../telemetry/catalog";
 import { TEAM_FROM_TOKEN_PROCESSOR, TOKEN_ATTRIBUTE } from "./team-token-mapping";
 
 /** What the Collector configuration depends on. */
@@ -75,19 +75,27 @@ export const MAX_LABEL_VALUE_LENGTH = 256;
 /** Name of the processor that copies a client's Authorization header onto its data points and events. */
 const TOKEN_PROCESSOR = "attributes/token";
 
-/** Event attributes every event metric keeps when present: who, and the team attributes. */
-const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email"];
+/** Event attributes every event metric keeps when present: who, where, and the team attributes. */
+const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email", Label.repository];
+
+/** The statement that writes `repository` ("owner/name") where Claude Code sends the repository's owner and name. */
+function repositoryStatement(): string {
+  const owner = `attributes[${quote(REPOSITORY_ATTRIBUTES.owner)}]`;
+  const name = `attributes[${quote(REPOSITORY_ATTRIBUTES.name)}]`;
+  return `set(attributes[${quote(Label.repository)}], Concat([${owner}, ${name}], "/")) where ${owner} != nil and ${name} != nil`;
+}
 
 /**
  * Renders the Collector's config.yaml.
  *
  * Metrics: memory_limiter -> transform (deltas start when received, team
- * attributes from the resource onto data points, then every attribute dropped
- * but the kept ones and the team attributes) -> delta_to_cumulative (Claude
+ * attributes from the resource onto data points, `repository` from the
+ * repository's owner and name, then every attribute dropped but the kept ones
+ * and the team attributes) -> delta_to_cumulative (Claude
  * Code sends deltas by default) -> batch -> prometheus exporter. Resource
  * attributes and instrumentation scope are not converted to labels.
  * Logs (Claude Code events): memory_limiter -> transform (the status of API
- * errors that Claude Code reports only by message) -> signal_to_metrics, which
+ * errors that Claude Code reports only by message, `repository`) -> signal_to_metrics, which
  * turns them into counters and duration histograms for the metrics pipeline
  * above; the events themselves go nowhere else.
  * Team mode: both pipelines first set the team from the client's token; then
@@ -163,7 +171,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         metric_statements: [
           {
             context: "datapoint",
-            statements: [startDeltasOnReceipt, ...promoteTeamAttributes, `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
+            statements: [startDeltasOnReceipt, ...promoteTeamAttributes, repositoryStatement(), `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
           },
         ],
       },
@@ -172,7 +180,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         : {}),
       "transform/events": {
         error_mode: "ignore",
-        log_statements: [{ context: "log", statements: [overloadedStatus, truncateLabels] }],
+        log_statements: [{ context: "log", statements: [overloadedStatus, repositoryStatement(), truncateLabels] }],
       },
       ...(teamMode ? teamFilters(teamMode) : {}),
       delta_to_cumulative: { max_stale: options.deltaMaxStale },

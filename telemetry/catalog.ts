@@ -4,7 +4,11 @@
  * these names; no metric or label name is written anywhere else.
  */
 
-/** Labels that Claude Code puts on its data points (OTel attribute dots become underscores). */
+/**
+ * Labels that Claude Code puts on its data points (OTel attribute dots become
+ * underscores), and `repository`, which the Collector writes from two of them
+ * (see REPOSITORY_ATTRIBUTES).
+ */
 export const Label = {
   sessionId: "session_id",
   userId: "user_id",
@@ -15,9 +19,47 @@ export const Label = {
   decision: "decision",
   source: "source",
   language: "language",
+  repository: "repository",
+  querySource: "query_source",
+  effort: "effort",
+  speed: "speed",
+  agent: "agent_name",
+  skill: "skill_name",
+  plugin: "plugin_name",
+  marketplace: "marketplace_name",
+  mcpServer: "mcp_server_name",
+  mcpTool: "mcp_tool_name",
 } as const;
 
 export type CatalogLabel = (typeof Label)[keyof typeof Label];
+
+/**
+ * Attributes that Claude Code 2.1.332 varies between the cost and token data
+ * points of one session and model: who asked (the main conversation, a
+ * subagent, an auxiliary request), at which effort and speed, and the agent,
+ * skill, plugin, MCP server and tool it was for. Each combination is a stream
+ * of its own, which must stay a series of its own: dropped, two streams write
+ * one series and one's counts are lost (see docs/design.md). Their values are
+ * those the session used: enumerations, and names of at most
+ * MAX_LABEL_VALUE_LENGTH characters. None is folded into "other": that would
+ * merge two streams again.
+ */
+export const REQUEST_ATTRIBUTES = [
+  "query_source",
+  "effort",
+  "speed",
+  "agent.name",
+  "skill.name",
+  "plugin.name",
+  "marketplace.name",
+  "mcp_server.name",
+  "mcp_tool.name",
+] as const;
+
+/** REQUEST_ATTRIBUTES as labels (all in Label). */
+function requestLabels(): CatalogLabel[] {
+  return REQUEST_ATTRIBUTES.map((key) => labelForAttribute(key) as CatalogLabel);
+}
 
 /** Labels of the metrics the Collector derives from Claude Code's events (event attribute keys too). */
 export const EventLabel = { statusCode: "status_code", success: "success", errorType: "error_type" } as const;
@@ -71,14 +113,14 @@ function recordedSeries(name: string, labels: readonly string[]): RecordedSeries
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {
-  const withUser = [Label.userId, ...labels];
+  const withUser = [Label.userId, Label.repository, ...labels];
   return { otelName, ...recordedSeries(name, withUser), labels: withUser };
 }
 
 export const Metric = {
   sessions: metric("claude_code.session.count", "claude_code_session_count_total", [Label.startType]),
-  tokens: metric("claude_code.token.usage", "claude_code_token_usage_tokens_total", [Label.type, Label.model]),
-  cost: metric("claude_code.cost.usage", "claude_code_cost_usage_USD_total", [Label.model]),
+  tokens: metric("claude_code.token.usage", "claude_code_token_usage_tokens_total", [Label.type, Label.model, ...requestLabels()]),
+  cost: metric("claude_code.cost.usage", "claude_code_cost_usage_USD_total", [Label.model, ...requestLabels()]),
   activeTime: metric("claude_code.active_time.total", "claude_code_active_time_seconds_total", [Label.type]),
   linesOfCode: metric("claude_code.lines_of_code.count", "claude_code_lines_of_code_count_total", [Label.type, Label.model]),
   commits: metric("claude_code.commit.count", "claude_code_commit_count_total", []),
@@ -111,13 +153,24 @@ export const LinesType = { added: "added", removed: "removed" } as const;
 export const EditDecision = { accept: "accept", reject: "reject" } as const;
 
 /**
+ * The attributes (with OTEL_METRICS_INCLUDE_REPOSITORY) from which the
+ * Collector writes the `repository` label, "owner/name", on every data point
+ * and event that has both. The remote's URL (vcs.repository.url.full) is not
+ * kept: it can carry credentials, and it adds nothing to owner and name.
+ */
+export const REPOSITORY_ATTRIBUTES = { owner: "vcs.owner.name", name: "vcs.repository.name" } as const;
+
+/**
  * Data point attributes the Collector keeps (besides the team attributes); it
- * drops every other one, so per-request values (prompt ids, effort, query
- * source), client details (terminal, app version) and anything a future client
- * adds never become labels. session.id stays: each Claude Code process must
- * write its own series, or parallel sessions would overwrite each other.
+ * drops every other one, so per-request ids, client details (terminal, app
+ * version) and anything a future client adds never become labels. session.id
+ * stays: each Claude Code process must write its own series, or parallel
+ * sessions would overwrite each other; so do the request attributes, for the
+ * streams within a session.
  */
 export const KEPT_ATTRIBUTES: readonly string[] = [
+  ...REQUEST_ATTRIBUTES,
+  Label.repository,
   "session.id",
   "user.id",
   "user.email",
@@ -151,9 +204,6 @@ export const RESERVED_LABELS: readonly string[] = [
   "organization_id",
   "terminal_type",
   "app_version",
-  "query_source",
-  "effort",
-  "speed",
 ];
 
 /** Prometheus label name for an OTel attribute key (the exporter replaces every non-alphanumeric character). */
@@ -215,9 +265,9 @@ export const ROLLUP_STEPS_LABEL = "rollup_steps";
  */
 export const LATE_CLOSING_SECONDS = 300;
 
-/** Labels of an event metric: the user, then its attributes. */
+/** Labels of an event metric: the user and repository, then its attributes. */
 function eventLabels(spec: EventMetricSpec): string[] {
-  return [Label.userId, ...spec.attributes.map(({ key }) => labelForAttribute(key))];
+  return [Label.userId, Label.repository, ...spec.attributes.map(({ key }) => labelForAttribute(key))];
 }
 
 function eventCounter(spec: EventMetricSpec, secondsOf?: string): EventCounter {

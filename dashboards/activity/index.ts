@@ -94,7 +94,8 @@ function codeOutputRow(kit: DashboardKit): RowSpec {
 }
 
 function leaderboardsRow(kit: DashboardKit): RowSpec {
-  const groups = kit.config.filters.filter((filter) => filter.label !== Label.model);
+  // Cost and tokens by model are on the main dashboard, by repository on the spend dashboard.
+  const groups = kit.config.filters.filter((filter) => filter.label !== Label.model && filter.label !== Label.repository);
   const panels: PlacedPanel[] = groups.flatMap((group) => [
     placed(
       kit.leaderboard(`Cost by ${group.title}`, `Cost in USD in the selected range per ${group.title}.`, Unit.usd, {
