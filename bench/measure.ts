@@ -5,7 +5,7 @@ import { grafanaStep } from "./dashboard-load";
 import { SentTotals, seededRandom } from "./session-model";
 
 /** The dashboards' variables at "All" for the teams the benchmark simulates. */
-export const ALL: VariableValues = allOf("user", "model", "team_id", "department");
+export const ALL: VariableValues = allOf("user", "model", "repository", "team_id", "department");
 
 /**
  * The main dashboard's totals (and, when events were sent, the Health

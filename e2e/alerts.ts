@@ -10,14 +10,14 @@
  * its alert, and a stopped Collector fires CollectorDown until it is back.
  */
 import { BudgetPeriod, BudgetSeries } from "../telemetry/catalog";
-import { evaluateDashboard, allOf } from "../testkit/grafana-evaluation";
+import { evaluateDashboard } from "../testkit/grafana-evaluation";
 import { queryNumber } from "../testkit/prometheus-api";
 import { StackUnderTest } from "../testkit/targets";
 import { expectWithin } from "../testkit/waits";
 import { AlertWebhook, Notification } from "./alert-webhook";
 import { budgetsDashboardChecks, midnightBefore } from "./budgets-dashboard";
 import { ClaudeEvent } from "./event-receiver";
-import { teamOf } from "./oracle";
+import { ALL_FILTERS, teamOf } from "./oracle";
 import { TEAMS, Team } from "./scenario";
 
 export interface AlertCheck {
@@ -165,7 +165,7 @@ async function notification(webhook: AlertWebhook, group: Readonly<Record<string
 
 /** The main dashboard's Total Cost for one team over (from, to], read like Grafana does. */
 async function totalCost(scenario: AlertScenario, team: string, from: number, to: number): Promise<number> {
-  const variables = { ...allOf("user", "model", "team_id", "department"), team_id: [team] };
+  const variables = { ...ALL_FILTERS, team_id: [team] };
   const panels = await evaluateDashboard(scenario.stack.prometheusUrl, scenario.mainDashboard, variables, { from, to, step: 60, utcOffsetSeconds: scenario.utcOffsetSeconds });
   const value = panels.find((panel) => panel.title === "Total Cost")?.value;
   if (typeof value !== "number") throw new Error(`the main dashboard's Total Cost for team ${team} has no single value: ${JSON.stringify(value)}`);

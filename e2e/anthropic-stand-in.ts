@@ -35,8 +35,10 @@ export type Turn = TurnFaults &
 
 /** What the stand-in answered, for the oracle. */
 export interface ServedAnswer {
-  /** Session tag found in the prompt, or "untagged". */
+  /** Session tag found in the prompt (its session's, for a subagent's answer), or "untagged". */
   readonly tag: string;
+  /** Tag of the subagent's own script, for an answer to a subagent. @default - the main conversation */
+  readonly subagent?: string;
   /** Index of the turn in the session's script (-1 outside the script). */
   readonly turn: number;
   readonly model: string;
@@ -77,12 +79,23 @@ export class AnthropicStandIn {
   readonly served: ServedAnswer[] = [];
   readonly failed: FailedAttempt[] = [];
   private readonly scripts = new Map<string, readonly Turn[]>();
+  /** The session tag of each subagent's script tag. */
+  private readonly sessionOfSubagent = new Map<string, string>();
   private server?: http.Server;
   private counter = 0;
 
   /** Answers to requests whose prompt carries `[e2e:tag]`: the nth answer of a conversation is turns[n]. */
   script(tag: string, turns: readonly Turn[]): void {
     this.scripts.set(tag, turns);
+  }
+
+  /**
+   * Answers to a subagent the session `sessionTag` starts with a prompt that
+   * carries `[e2e:tag]`; they are recorded under the session's tag.
+   */
+  scriptSubagent(sessionTag: string, tag: string, turns: readonly Turn[]): void {
+    this.scripts.set(tag, turns);
+    this.sessionOfSubagent.set(tag, sessionTag);
   }
 
   async start(): Promise<string> {
@@ -117,7 +130,8 @@ export class AnthropicStandIn {
         this.fail(request, response, failure);
         return;
       }
-      this.served.push({ tag, turn: index, model: message.model, usage: turn.usage });
+      const session = this.sessionOfSubagent.get(tag);
+      this.served.push(session ? { tag: session, subagent: tag, turn: index, model: message.model, usage: turn.usage } : { tag, turn: index, model: message.model, usage: turn.usage });
       setTimeout(() => (message.stream ? this.stream(response, message.model, turn) : this.reply(response, message.model, turn)), turn.delayMs ?? 0);
     });
   }

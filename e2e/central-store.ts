@@ -113,7 +113,7 @@ export async function centralStoreChecks(dir: string, log: (line: string) => voi
       const rows: CentralStoreResult["checks"] = [];
       for (const view of dashboardViews(events)) {
         const started = Date.now();
-        const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, view.variables, range, expectations({ runs, served: standIn.served, events, team: view.team, model: view.model }));
+        const panels: PanelCheck[] = await checkPanels(thanos.queryUrl, dashboards, view.variables, range, expectations({ runs, served: standIn.served, events, team: view.team, model: view.model, repository: view.repository }));
         if (view.team === undefined) dashboardMs = Date.now() - started;
         if (panels.length === 0) throw new Error("the synthesized stack has no dashboards to check through the central store");
         rows.push(...panels.map((check) => ({ view: view.name, ...check })));

@@ -248,7 +248,7 @@ async function main(): Promise<number> {
     });
     await backfillWriter(steps, files.prometheusImage, workDir);
     await interactiveSessionWithRestarts(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade")));
-    await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", { plans: ["write", "commit"] });
+    await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", { plans: ["write", "commit", "subagent"] });
 
     // The dashboards as this checkout deploys them (the JSON files of dashboards/json).
     const dashboards = rangeDashboards(Object.values(allDashboards(stackDashboardConfig(DEFAULT_CONFIG))).map((model) => JSON.parse(JSON.stringify(model))));
@@ -296,7 +296,7 @@ async function main(): Promise<number> {
 }
 
 /** Every template variable at All. */
-const ALL = allOf("user", "model", "team_id", "department", "project");
+const ALL = allOf("user", "model", "repository", "team_id", "department", "project");
 
 /** Containers, ports, readiness, scrape target and rules (`ruleCount` of them) of the running stack. */
 async function checkRunningStack(steps: Steps, ruleCount: number): Promise<void> {
@@ -389,7 +389,7 @@ class OracleSessions {
     fs.mkdirSync(dir, { recursive: true });
     const settings = JSON.parse(terraformOutput(deployment, "claude_code_settings")).env as Record<string, string>;
     const workspace = prepareWorkspace(dir);
-    if (this.homes) trustRepository(this.homes, workspace.repo);
+    if (this.homes) for (const repo of Object.values(workspace.repos)) trustRepository(this.homes, repo);
     this.homes ??= workspace.homes;
     return { stackEnv: { ...settings, ...overrides }, ...this.endpoints, ...workspace, homes: this.homes, exportIntervalMillis: EXPORT_INTERVAL_MS };
   }

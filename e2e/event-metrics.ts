@@ -5,7 +5,7 @@
  * every histogram's count and buckets, over the whole scenario, read from the
  * raw series as Prometheus holds them.
  */
-import { BUCKET_LABEL, EventLabel, EventMetric, OVERLOADED_ERROR, labelForAttribute } from "../telemetry/catalog";
+import { BUCKET_LABEL, EventLabel, EventMetric, Label, OVERLOADED_ERROR, REPOSITORY_ATTRIBUTES, labelForAttribute } from "../telemetry/catalog";
 import { ClaudeEvent } from "./event-receiver";
 import { TimeRange } from "../testkit/grafana-evaluation";
 import { query } from "../testkit/prometheus-api";
@@ -49,8 +49,15 @@ export async function eventMetricChecks(prometheusUrl: string, events: readonly 
   return checks;
 }
 
-/** An event attribute as the Collector sees it: the status of an overloaded error written from its message. */
+/**
+ * An event attribute as the Collector sees it: the status of an overloaded
+ * error written from its message, the repository from its owner and name.
+ */
 export function attributeOf(event: ClaudeEvent, key: string): string | number | boolean | undefined {
+  if (key === Label.repository) {
+    const [owner, name] = [event.attributes[REPOSITORY_ATTRIBUTES.owner], event.attributes[REPOSITORY_ATTRIBUTES.name]];
+    return owner !== undefined && name !== undefined ? `${owner}/${name}` : undefined;
+  }
   const overloaded = key === EventLabel.statusCode && event.attributes[OVERLOADED_ERROR.attribute] === OVERLOADED_ERROR.message;
   return event.attributes[key] ?? (overloaded ? OVERLOADED_ERROR.statusCode : undefined);
 }

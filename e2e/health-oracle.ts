@@ -63,9 +63,10 @@ export function healthExpectations(events: readonly ClaudeEvent[]): Record<strin
   };
 }
 
-/** The e2e's leaderboard groups (its team attributes are team.id and department) and each event's value of them. */
+/** The e2e's leaderboard groups (the filters but Model; its team attributes are team.id and department) and each event's value of them. */
 const PEOPLE_GROUPS: readonly [string, (event: ClaudeEvent) => string][] = [
   ["User", (event) => attribute(event, "user.id")],
+  ["Repository", (event) => attribute(event, Label.repository)],
   ["team.id", (event) => attribute(event, "team.id")],
   ["department", (event) => attribute(event, "department")],
 ];

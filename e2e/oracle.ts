@@ -5,14 +5,16 @@
  * active time from the CLI's own metric dumps, the Health dashboard from the
  * CLI's events (see health-oracle.ts).
  */
-import { ActiveTimeType, EditDecision, LinesType, Metric, TokenType } from "../telemetry/catalog";
+import { ActiveTimeType, EditDecision, Label, LinesType, Metric, TokenType } from "../telemetry/catalog";
+import { UNKNOWN } from "../dashboards/spend";
 import { ServedAnswer, totalOf } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
+import { attributeOf } from "./event-metrics";
 import { healthExpectations } from "./health-oracle";
 import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import type { Expectation } from "../testkit/panel-checks";
-import { MODELS, SessionRun, TEAMS, Team } from "./scenario";
+import { MODELS, REPOSITORIES, SessionRun, TEAMS, Team, repositoryOf } from "./scenario";
 
 export interface OracleInput {
   readonly runs: readonly SessionRun[];
@@ -27,16 +29,21 @@ export interface OracleInput {
    * tool runs and prompts carry none and stay whole.
    */
   readonly model?: string;
+  /** Restrict to one repository label ("owner/name"), or all when undefined: everything carries one. */
+  readonly repository?: string;
 }
 
-/** Expected values by panel title, for the main, the activity and the health dashboard. */
+/** Expected values by panel title, for the main, activity, health and spend dashboards. */
 export function expectations(input: OracleInput): Record<string, Expectation> {
   const ofModel = (model: string | undefined) => !input.model || model === undefined || model === input.model;
-  const runs = input.runs.filter((run) => !input.team || run.plan.team === input.team);
+  const ofRepository = (repository: string | undefined) => !input.repository || repository === input.repository;
+  const repositoryOfRun = (run: SessionRun) => REPOSITORIES[repositoryOf(run.plan)].label;
+  const runs = input.runs.filter((run) => (!input.team || run.plan.team === input.team) && ofRepository(repositoryOfRun(run)));
   const runsOfModel = runs.filter((run) => ofModel(MODELS[run.plan.model]));
   const teamOfTag = new Map(input.runs.map((run) => [run.plan.tag, run.plan.team]));
-  const servedOfModel = input.served.filter((answer) => ofModel(answer.model));
-  const eventsOfModel = input.events.filter((event) => ofModel(event.attributes.model as string | undefined));
+  const repositoryOfTag = new Map(input.runs.map((run) => [run.plan.tag, repositoryOfRun(run)]));
+  const servedOfModel = input.served.filter((answer) => ofModel(answer.model) && ofRepository(repositoryOfTag.get(answer.tag)));
+  const eventsOfModel = input.events.filter((event) => ofModel(event.attributes.model as string | undefined) && ofRepository(eventRepository(event)));
   const served = servedOfModel.filter((answer) => !input.team || teamOfTag.get(answer.tag) === input.team);
   const requests = eventsOfModel.filter((event) => event.name === "api_request" && (!input.team || teamOf(event) === input.team));
 
@@ -106,7 +113,58 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Tokens by department": { value: perTeam((team) => TEAMS[team].department, teamTokens) },
     // Claude Code Health
     ...healthExpectations(eventsOfModel.filter((event) => !input.team || teamOf(event) === input.team)),
+    // Claude Code Spend
+    ...spendExpectations(runs, served, requests, (answer) => repositoryOfTag.get(answer.tag)!),
   };
+}
+
+/**
+ * The spend dashboard: tokens from the stand-in's answers (a subagent's
+ * answers marked), cost from the CLI's api_request events, which name the
+ * repository, effort and agent; Claude Code labels a subagent's cost and
+ * tokens query_source "subagent" and the main conversation's "main" (its
+ * events say "sdk", "repl_main_thread" or "agent:...").
+ */
+function spendExpectations(
+  runs: readonly SessionRun[],
+  served: readonly ServedAnswer[],
+  requests: readonly ClaudeEvent[],
+  repositoryOfAnswer: (answer: ServedAnswer) => string,
+): Record<string, Expectation> {
+  const cost = (event: ClaudeEvent) => Number(event.attributes.cost_usd);
+  const costBy = (key: (event: ClaudeEvent) => string | undefined) => {
+    const named = requests.filter((event) => key(event) !== undefined);
+    return groupSum(named, (event) => key(event)!, cost);
+  };
+  const optional = (key: string) => (event: ClaudeEvent) => event.attributes[key] as string | undefined;
+  const effort = (event: ClaudeEvent) => String(event.attributes.effort ?? UNKNOWN);
+  const tokensBy = (key: (answer: ServedAnswer) => string, type?: keyof typeof TokenType) =>
+    groupSum(served, key, (answer) => (type ? answer.usage[type] : totalOf(answer.usage)));
+  const cacheRead = tokensBy(repositoryOfAnswer, "cacheRead");
+  const input = tokensBy(repositoryOfAnswer, "input");
+  const runsBy = (count: (run: SessionRun) => number) => grown(groupSum(runs, (run) => REPOSITORIES[repositoryOf(run.plan)].label, count));
+  const costByRepository = costBy((event) => eventRepository(event) ?? UNKNOWN);
+  return {
+    "Cost by Repository": { value: costByRepository },
+    "Tokens by Repository": { value: tokensBy(repositoryOfAnswer) },
+    "Cache Hit Ratio by Repository": { value: Object.fromEntries(Object.keys(input).map((name) => [name, cacheRead[name] / (cacheRead[name] + input[name])])) },
+    "Commits by Repository": { value: runsBy((run) => run.plan.expected.commits) },
+    "Pull Requests by Repository": { value: runsBy((run) => run.plan.expected.pullRequests) },
+    "Cost by Repository Over Time": { value: costByRepository },
+    "Cost by Request Source": { value: costBy((event) => (event.attributes["agent.name"] === undefined ? "main" : "subagent")) },
+    "Tokens by Request Source": { value: tokensBy((answer) => (answer.subagent ? "subagent" : "main")) },
+    "Cost by Effort": { value: costBy(effort) },
+    "Cost by Model and Effort": { value: costBy((event) => `${event.attributes.model} ${effort(event)}`) },
+    "Cost by Agent": { value: costBy(optional("agent.name")) },
+    "Cost by Skill": { value: costBy(optional("skill.name")) },
+    "Cost by MCP Server": { value: costBy(optional("mcp_server.name")) },
+  };
+}
+
+/** The repository label ("owner/name") the Collector writes for an event. */
+function eventRepository(event: ClaudeEvent): string | undefined {
+  const repository = attributeOf(event, Label.repository);
+  return repository === undefined ? undefined : String(repository);
 }
 
 /** Total tokens the stand-in answered for one session, for freshness checks. */
@@ -114,33 +172,39 @@ export function sessionTokens(served: readonly ServedAnswer[], tag: string): num
   return totalTokens(served.filter((answer) => answer.tag === tag));
 }
 
-/** A setting of the dashboards' filters that the tests check, and the team and model its oracle is restricted to. */
+/** A setting of the dashboards' filters that the tests check, and the team, model and repository its oracle is restricted to. */
 export interface DashboardView {
   readonly name: string;
   readonly variables: VariableValues;
   readonly team?: Team;
   readonly model?: string;
+  readonly repository?: string;
 }
+
+/** Every filter of the dashboards at All (the e2e's team attributes are team.id and department). */
+export const ALL_FILTERS: VariableValues = allOf("user", "model", "repository", "team_id", "department");
 
 /**
  * Every filter at All, team alpha, alpha's user (a picked user switches the
  * dashboards from the sums over users to the per-user series), and opus, the
  * model whose requests all failed (the panels that the Model filter does not
- * reach show every model).
+ * reach show every model), and one repository.
  */
 export function dashboardViews(events: readonly ClaudeEvent[]): DashboardView[] {
-  const all = allOf("user", "model", "team_id", "department");
+  const all = ALL_FILTERS;
+  const repository = REPOSITORIES.api.label;
   return [
     { name: "All", variables: all },
     { name: "team alpha", variables: { ...all, team_id: [TEAMS.alpha["team.id"]] }, team: "alpha" },
     { name: "team alpha's user", variables: { ...all, user: [userOf(events, "alpha")] }, team: "alpha" },
     { name: "model opus", variables: { ...all, model: [MODELS.opus] }, model: MODELS.opus },
+    { name: `repository ${repository}`, variables: { ...all, repository: [repository] }, repository },
   ];
 }
 
 /**
  * What each filter of the main, activity and health dashboards must offer:
- * every user, model and team the CLI's events name (a model whose requests
+ * every user, model, repository and team the CLI's events name (a model whose requests
  * all failed included), sorted.
  */
 export function filterOptions(events: readonly ClaudeEvent[]): Record<string, string[]> {
@@ -149,6 +213,7 @@ export function filterOptions(events: readonly ClaudeEvent[]): Record<string, st
   return {
     user: distinct(events.map((event) => event.attributes["user.id"])),
     model: distinct(events.map((event) => event.attributes.model)),
+    repository: distinct(events.map(eventRepository)),
     team_id: distinct(teams.map((team) => team["team.id"])),
     department: distinct(teams.map((team) => team.department)),
   };

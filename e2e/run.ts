@@ -226,7 +226,7 @@ async function runScenario(
       log(`${label}: session ${run.plan.tag} visible ${seconds.toFixed(1)} s after exit`);
     };
 
-    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit]) {
+    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit, plans.subagent]) {
       const run = await runPrintSession(plan, standIn, env);
       runs.push(run);
       await visible(run);
@@ -279,7 +279,7 @@ async function runScenario(
       const range = { from, to: Math.floor(Date.now() / 1000), step };
       const rows: Check[] = [];
       for (const view of dashboardViews(receiver.events)) {
-        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team, model: view.model });
+        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team, model: view.model, repository: view.repository });
         const panels = await checkPanels(prometheusUrl, rangeDashboards(dashboards), view.variables, range, expected);
         rows.push(...panels.map((check) => ({ run: label, view: view.name, ...check })));
       }

@@ -3,7 +3,8 @@
  * answers in each, and what each session should count. Every metric the two
  * dashboards use is produced: tokens and cost on two models and two teams,
  * accepted and rejected edits, a commit and a pull request, two sessions at the
- * same time, an interactive session (user active time) with an idle gap, and
+ * same time, a subagent, sessions in two git repositories, an interactive
+ * session (user active time) with an idle gap, and
  * API faults: retried 429 and 529, delays, a refusal, and requests that fail
  * on every attempt with 429, 529, 5xx or a dropped connection (on opus, the
  * only request of its only session).
@@ -22,6 +23,17 @@ export const TEAMS = {
   beta: { "team.id": "beta", department: "research" },
 } as const;
 export type Team = keyof typeof TEAMS;
+
+/**
+ * The scenario's git repositories: their remotes, in two hosting providers'
+ * forms (one with credentials in it, which must never become a label), and
+ * the repository label the Collector writes for each. Nothing is fetched.
+ */
+export const REPOSITORIES = {
+  shop: { remote: "https://e2e-user:e2e-secret@github.com/acme/shop.git", label: "acme/shop" },
+  api: { remote: "git@gitlab.com:acme/api.git", label: "acme/api" },
+} as const;
+export type Repository = keyof typeof REPOSITORIES;
 
 /** Claude Code's model aliases and the model ids it sends for them. */
 export const MODELS = { sonnet: "claude-sonnet-5-5", haiku: "claude-haiku-5-5", opus: "claude-opus-5-5" } as const;
@@ -52,6 +64,15 @@ export interface SessionPlan {
   readonly expected: Expected;
   /** Exit code of the CLI: 1 when the session ends on a request whose retries are exhausted. @default 0 */
   readonly exitCode?: number;
+  /** A subagent the session starts, by the tag in its prompt, and its answers. @default - none */
+  readonly subagent?: { readonly tag: string; readonly turns: readonly Turn[] };
+  /** The repository the session runs in. @default "shop" */
+  readonly repository?: Repository;
+}
+
+/** The repository a session runs in. */
+export function repositoryOf(plan: SessionPlan): Repository {
+  return plan.repository ?? "shop";
 }
 
 /** A session that ran: its plan, its id and the CLI's own metric dumps. */
@@ -144,6 +165,27 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       turns: [{ text: "One Python file.", usage: usage(13) }],
       cliArgs: [],
       expected: NOTHING,
+      repository: "api",
+    },
+    // A subagent on the session's model: Claude Code sends its cost and tokens
+    // as a stream of their own (query_source "subagent", agent.name).
+    subagent: {
+      tag: "subagent",
+      team: "alpha",
+      model: "sonnet",
+      prompts: ["Have an agent read the README [e2e:subagent]"],
+      turns: [
+        {
+          tool: "Agent",
+          input: { description: "Read the README", prompt: "Read README.md and say what it is [e2e:subagent-reader]", subagent_type: "general-purpose", run_in_background: false },
+          usage: usage(30),
+        },
+        { text: "The agent says it is the e2e README.", usage: usage(31) },
+      ],
+      subagent: { tag: "subagent-reader", turns: [{ text: "It is the e2e README.", usage: usage(32) }] },
+      cliArgs: [],
+      expected: NOTHING,
+      repository: "api",
     },
     // API faults. Retries the CLI recovers from leave no event; a request whose
     // attempts all fail ends a `claude -p` session with exit code 1.
@@ -241,7 +283,10 @@ export interface SessionEnvironment {
   readonly apiUrl: string;
   readonly eventsEndpoint: string;
   readonly homes: Readonly<Record<Team, string>>;
+  /** The "shop" repository's folder. */
   readonly repo: string;
+  /** Each repository's folder. */
+  readonly repos: Readonly<Record<Repository, string>>;
   /** Folder with the `gh` stand-in, first on PATH. */
   readonly binDir: string;
   readonly exportIntervalMillis: number;
@@ -277,17 +322,22 @@ export function sessionEnv(env: SessionEnvironment, team: Team): NodeJS.ProcessE
   };
 }
 
-/** Homes for the two teams (so they have distinct user ids), a git repository and a `gh` stand-in. */
-export function prepareWorkspace(workDir: string): { homes: Record<Team, string>; repo: string; binDir: string } {
-  const repo = path.join(workDir, "repo");
-  fs.mkdirSync(repo, { recursive: true });
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "e2e@example.invalid");
-  git("config", "user.name", "e2e");
-  fs.writeFileSync(path.join(repo, "README.md"), "e2e\n");
-  git("add", "-A");
-  git("commit", "-q", "-m", "Initial commit");
+/** Homes for the two teams (so they have distinct user ids), the git repositories and a `gh` stand-in. */
+export function prepareWorkspace(workDir: string): { homes: Record<Team, string>; repo: string; repos: Record<Repository, string>; binDir: string } {
+  const repos = {} as Record<Repository, string>;
+  for (const [name, { remote }] of Object.entries(REPOSITORIES) as [Repository, (typeof REPOSITORIES)[Repository]][]) {
+    const repo = path.join(workDir, name === "shop" ? "repo" : `repo-${name}`);
+    fs.mkdirSync(repo, { recursive: true });
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+    git("init", "-q", "-b", "main");
+    git("config", "user.email", "e2e@example.invalid");
+    git("config", "user.name", "e2e");
+    git("remote", "add", "origin", remote);
+    fs.writeFileSync(path.join(repo, "README.md"), "e2e\n");
+    git("add", "-A");
+    git("commit", "-q", "-m", "Initial commit");
+    repos[name] = repo;
+  }
 
   const homes = {} as Record<Team, string>;
   for (const team of Object.keys(TEAMS) as Team[]) {
@@ -300,11 +350,11 @@ export function prepareWorkspace(workDir: string): { homes: Record<Team, string>
     );
     homes[team] = home;
   }
-  trustRepository(homes, repo);
+  for (const repo of Object.values(repos)) trustRepository(homes, repo);
   const binDir = path.join(workDir, "bin");
   fs.mkdirSync(binDir, { recursive: true });
   fs.writeFileSync(path.join(binDir, "gh"), '#!/bin/sh\necho "https://github.com/example/e2e/pull/1"\n', { mode: 0o755 });
-  return { homes, repo, binDir };
+  return { homes, repo: repos.shop, repos, binDir };
 }
 
 /**
@@ -323,9 +373,10 @@ export function trustRepository(homes: Readonly<Record<Team, string>>, repo: str
 /** Runs one `claude -p` session to its end. */
 export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStandIn, env: SessionEnvironment): Promise<SessionRun> {
   standIn.script(plan.tag, plan.turns);
+  if (plan.subagent) standIn.scriptSubagent(plan.tag, plan.subagent.tag, plan.subagent.turns);
   const sessionId = randomUUID();
   const args = ["-p", plan.prompts[0], "--model", plan.model, "--session-id", sessionId, ...plan.cliArgs];
-  const child = spawn(claudeBinary(), args, { cwd: env.repo, env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(claudeBinary(), args, { cwd: env.repos[repositoryOf(plan)], env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
   const output = await collectOutput(child, 120_000, plan.tag, plan.exitCode ?? 0);
   return { plan, sessionId, exitedAt: Date.now(), console: parseConsoleMetrics(output) };
 }
@@ -351,7 +402,7 @@ export async function runInteractiveSession(
   const endMarker = `end-of-session-${sessionId}`;
   const command = `env -i ${variables.join(" ")} ${shellQuote(claudeBinary())} --model ${plan.model} --session-id ${sessionId}; echo $? > ${shellQuote(exitFile)}; echo ${endMarker}; sleep 600`;
   const tmux = (...args: string[]) => execFileSync("tmux", args, { stdio: "pipe" }).toString();
-  tmux("new-session", "-d", "-s", tmuxSession, "-x", "160", "-y", "50", "-c", env.repo, command);
+  tmux("new-session", "-d", "-s", tmuxSession, "-x", "160", "-y", "50", "-c", env.repos[repositoryOf(plan)], command);
   try {
     tmux("pipe-pane", "-t", tmuxSession, "-o", `cat >> ${shellQuote(paneLog)}`);
     await waitFor(() => tmux("capture-pane", "-p", "-t", tmuxSession).includes("❯"), 60_000, "the interactive prompt");
