@@ -73,7 +73,19 @@ export interface FailedAttempt {
  */
 const RETRY = { "x-should-retry": "true" };
 
-const TAG = /\[e2e:([a-z0-9-]+)\]/;
+const TAG = /\[e2e:([a-z0-9-]+)\]/g;
+
+/**
+ * The tag of the last prompt that carries one (a resumed session's new prompt
+ * may name a script of its own); tags in answers, such as a subagent's prompt
+ * in an Agent tool call, do not count.
+ */
+function promptTag(messages: readonly any[]): string | undefined {
+  const prompts = messages
+    .filter((message) => message.role === "user")
+    .flatMap((message) => (typeof message.content === "string" ? [message.content] : (message.content as any[]).filter((part) => part.type === "text").map((part) => part.text)));
+  return [...prompts.join("\n").matchAll(TAG)].at(-1)?.[1];
+}
 
 export class AnthropicStandIn {
   readonly served: ServedAnswer[] = [];
@@ -153,7 +165,7 @@ export class AnthropicStandIn {
   }
 
   private turnFor(message: any): { tag: string; index: number; turn: Turn } {
-    const tag = TAG.exec(JSON.stringify(message.messages ?? []))?.[1];
+    const tag = promptTag(message.messages ?? []);
     const turns = tag ? this.scripts.get(tag) : undefined;
     // Only the main conversation carries tools; side requests get a plain answer.
     if (!tag || !turns || !(message.tools?.length > 0)) {

@@ -24,7 +24,7 @@ import * as path from "path";
 import { DEFAULT_CONFIG, durationSeconds } from "../config/stack-config";
 import { STACK_NAME } from "../constructs/monitoring-stack";
 import { allDashboards } from "../dashboards";
-import { BudgetSeries, Metric, Severity, labelForAttribute } from "../telemetry/catalog";
+import { BudgetSeries, Metric, Severity, labelForAttribute, sessionMatcher } from "../telemetry/catalog";
 import { stackDashboardConfig } from "../dashboards/config";
 import { RULE_GROUP } from "../renderers/recording-rules";
 import { PER_USER_INTERVAL, dollars } from "../renderers/alert-rules";
@@ -719,7 +719,7 @@ async function forkChange(steps: Steps, deployment: Deployment, configFile: stri
   const [attribute, value] = Object.entries(FORK_CHANGE.teamAttributes).find(([key]) => !(key in DEFAULT_CONFIG.teamAttributes))!;
   await steps.run(`fork change: new team attribute ${attribute}`, `a session sending ${attribute}=${value} is labelled with it`, async () => {
     const sessionId = await runSession(deployment, path.join(deployment.workDir, "after-change"), { [attribute]: value });
-    const labelled = `sum(increase(${Metric.tokens.name}{session_id="${sessionId}", ${labelForAttribute(attribute)}="${value}"}[30m] anchored))`;
+    const labelled = `sum(increase(${Metric.tokens.name}{${sessionMatcher(sessionId)}, ${labelForAttribute(attribute)}="${value}"}[30m] anchored))`;
     let tokens = 0;
     await waitUntil(async () => (tokens = await queryNumber(PROMETHEUS_URL, labelled)) > 0, 60_000);
     return { found: `${tokens} tokens under ${labelForAttribute(attribute)}="${value}"`, passed: tokens > 0 };
@@ -771,7 +771,7 @@ async function teamModeChange(steps: Steps, deployment: Deployment, configFile: 
   const collector = (token: string) => ({ host: SERVER_NAME, port: DEPLOY_TEST_CONFIG.ports.otlpHttp, ca: fs.readFileSync(certificate.certFile, "utf8"), token });
   const accepted = (token: string) => postOtlp(collector(token), "/v1/metrics", "{}", "application/json");
   const teamTokens = (sessionId: string) =>
-    queryWithLogin(`sum by (team_id) (${Metric.tokens.name}{session_id="${sessionId}"})`, login).then((result) =>
+    queryWithLogin(`sum by (team_id) (${Metric.tokens.name}{${sessionMatcher(sessionId)}})`, login).then((result) =>
       result.map((series: any) => `${series.metric.team_id}=${Number(series.value[1])}`).join(", "),
     );
   let alphaSession = { sessionId: "", tokens: 0 };

@@ -91,13 +91,14 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     "Lines of Code": { value: { Added: lines.added, Removed: lines.removed } },
     "Active Time (You)": { value: active.user },
     "Active Time (CLI)": { value: active.cli },
-    "Peak Leverage": { value: 0, atLeast: true },
-    "Active Time Distribution": { value: active },
-    "Productivity Ratio": { value: active.cli / active.user },
+    // Ratios to the user's active time have no value where there is none (a view without the interactive session).
+    "Peak Leverage": active.user > 0 ? { value: 0, atLeast: true } : { value: NaN },
+    "Active Time Distribution": { value: grown(active) },
+    "Productivity Ratio": { value: active.user > 0 ? active.cli / active.user : NaN },
     "Token Usage Over Time": { value: grown(tokens) },
     "Token Usage by Model Over Time": { value: tokensByModel },
     "Cost Over Time": { value: costByModel },
-    "Active Time Over Time": { value: active },
+    "Active Time Over Time": { value: grown(active) },
     // Claude Code Activity
     "Edit Decisions": { value: { Accepted: accepted, Rejected: rejected } },
     "Acceptance Rate": { value: accepted / (accepted + rejected) },

@@ -236,6 +236,13 @@ async function runScenario(
     runs.push(...parallel);
     for (const run of parallel) await visible(run);
 
+    // Claude Code issue #56317: two processes resume one session at once.
+    const resumed = await runPrintSession(plans.resumed, standIn, env);
+    runs.push(resumed);
+    const resuming = await Promise.all([plans.resumedA, plans.resumedB].map((plan) => runPrintSession(plan, standIn, env, resumed.sessionId)));
+    runs.push(...resuming);
+    await visible(resuming[1]);
+
     // API faults: one session recovers from a 429 and a 529 and meets a refusal;
     // five at once end on a request whose every attempt fails (the one on opus
     // on its first, so it has no tokens to wait for).

@@ -68,6 +68,12 @@ export interface SessionPlan {
   readonly subagent?: { readonly tag: string; readonly turns: readonly Turn[] };
   /** The repository the session runs in. @default "shop" */
   readonly repository?: Repository;
+  /**
+   * The plan of the session this one resumes (`--resume`): its script's first
+   * turns are that session's answers, which the conversation already holds.
+   * @default - a new session
+   */
+  readonly resumes?: string;
 }
 
 /** The repository a session runs in. */
@@ -187,6 +193,19 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       expected: NOTHING,
       repository: "api",
     },
+    // Claude Code issue #56317: one session resumed by two processes at once.
+    // Both report the session's id, with the same attributes.
+    resumed: {
+      tag: "resumed",
+      team: "beta",
+      model: "sonnet",
+      prompts: ["Remember that the checks are slow [e2e:resumed]"],
+      turns: [{ text: "Noted.", usage: usage(33) }],
+      cliArgs: [],
+      expected: NOTHING,
+    },
+    resumedA: resumingProcess("resumed-a", 34),
+    resumedB: resumingProcess("resumed-b", 36),
     // API faults. Retries the CLI recovers from leave no event; a request whose
     // attempts all fail ends a `claude -p` session with exit code 1.
     flaky: {
@@ -250,6 +269,27 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       cliArgs: [],
       expected: NOTHING,
     },
+  };
+}
+
+/**
+ * A process that resumes the "resumed" session with a prompt of its own and
+ * lives for a few metric exports: a Bash tool run of 5 seconds, then an answer.
+ */
+function resumingProcess(tag: string, seed: number): SessionPlan {
+  return {
+    tag,
+    team: "beta",
+    model: "sonnet",
+    prompts: [`Run the slow checks [e2e:${tag}]`],
+    turns: [
+      { text: "Noted.", usage: usage(33) },
+      { tool: "Bash", input: { command: "sleep 5", description: "Run the slow checks" }, usage: usage(seed) },
+      { text: "The checks passed.", usage: usage(seed + 1) },
+    ],
+    cliArgs: ["--allowedTools", "Bash"],
+    expected: NOTHING,
+    resumes: "resumed",
   };
 }
 
@@ -370,12 +410,15 @@ export function trustRepository(homes: Readonly<Record<Team, string>>, repo: str
   }
 }
 
-/** Runs one `claude -p` session to its end. */
-export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStandIn, env: SessionEnvironment): Promise<SessionRun> {
+/**
+ * Runs one `claude -p` session to its end: a new one, or with `resume` the
+ * session of that id again (for a plan that `resumes` one).
+ */
+export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStandIn, env: SessionEnvironment, resume?: string): Promise<SessionRun> {
   standIn.script(plan.tag, plan.turns);
   if (plan.subagent) standIn.scriptSubagent(plan.tag, plan.subagent.tag, plan.subagent.turns);
-  const sessionId = randomUUID();
-  const args = ["-p", plan.prompts[0], "--model", plan.model, "--session-id", sessionId, ...plan.cliArgs];
+  const sessionId = resume ?? randomUUID();
+  const args = ["-p", plan.prompts[0], "--model", plan.model, resume ? "--resume" : "--session-id", sessionId, ...plan.cliArgs];
   const child = spawn(claudeBinary(), args, { cwd: env.repos[repositoryOf(plan)], env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
   const output = await collectOutput(child, 120_000, plan.tag, plan.exitCode ?? 0);
   return { plan, sessionId, exitedAt: Date.now(), console: parseConsoleMetrics(output) };

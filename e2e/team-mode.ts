@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_CONFIG } from "../config/stack-config";
-import { EventMetric, Metric, labelForAttribute } from "../telemetry/catalog";
+import { EventMetric, Metric, labelForAttribute, sessionMatcher } from "../telemetry/catalog";
 import { teamEndpointName } from "../renderers/collector-config";
 import { TOKEN_ATTRIBUTE } from "../renderers/team-token-mapping";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
@@ -144,7 +144,7 @@ export async function teamModeChecks(dir: string, log: (line: string) => void): 
     const teamLabel = labelForAttribute(TEAM_ATTRIBUTE);
     const checks: CheckRow[] = [];
     const countedRow = async ({ client, run }: { client: Client; run: { sessionId: string } }): Promise<CheckRow> => {
-      const bySession = `sum by (${teamLabel}) (${Metric.tokens.name}{session_id="${run.sessionId}"})`;
+      const bySession = `sum by (${teamLabel}) (${Metric.tokens.name}{${sessionMatcher(run.sessionId)}})`;
       const found = (await totalsBy(stack.prometheusUrl, bySession, teamLabel)).join(", ") || "nothing";
       const expected = client.countedAs ? `${client.countedAs}=${SESSION_TOKENS}` : "nothing";
       const claim = `claims ${TEAMS[client.claims][TEAM_ATTRIBUTE]}`;

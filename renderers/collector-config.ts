@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { EventLabel, EventMetricDefinition, Label, OVERLOADED_ERROR, REPOSITORY_ATTRIBUTES } from "../telemetry/catalog";
+import { EventLabel, EventMetricDefinition, Label, OVERLOADED_ERROR, REPOSITORY_ATTRIBUTES, SESSION_START_SEPARATOR } from "../telemetry/catalog";
 import { TEAM_FROM_TOKEN_PROCESSOR, TOKEN_ATTRIBUTE } from "./team-token-mapping";
 
 /** What the Collector configuration depends on. */
@@ -88,7 +88,8 @@ function repositoryStatement(): string {
 /**
  * Renders the Collector's config.yaml.
  *
- * Metrics: memory_limiter -> transform (deltas start when received, team
+ * Metrics: memory_limiter -> transform (deltas start when received, the
+ * start of a cumulative total appended to its session id, team
  * attributes from the resource onto data points, `repository` from the
  * repository's owner and name, then every attribute dropped but the kept ones
  * and the team attributes) -> delta_to_cumulative (Claude
@@ -113,6 +114,11 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
   // it when the Collector receives it puts the new total's start after every
   // sample of the old one, so Prometheus sees the reset (a zero at the start).
   const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
+  // Two processes that resume one session send the same session id and
+  // attributes; their cumulative totals, each counted from its own start,
+  // would overwrite each other in one series. Deltas add up in one total anyway.
+  const session = `attributes["session.id"]`;
+  const sessionPerProcess = `set(${session}, Format("%s${SESSION_START_SEPARATOR}%d", [${session}, start_time_unix_nano / 1000000])) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_CUMULATIVE and ${session} != nil`;
   const teamMode = options.teamMode;
   // In team mode the team comes from the token before anything else reads the attributes.
   const fromToken = teamMode ? [TOKEN_PROCESSOR, TEAM_FROM_TOKEN_PROCESSOR] : [];
@@ -171,7 +177,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         metric_statements: [
           {
             context: "datapoint",
-            statements: [startDeltasOnReceipt, ...promoteTeamAttributes, repositoryStatement(), `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
+            statements: [startDeltasOnReceipt, sessionPerProcess, ...promoteTeamAttributes, repositoryStatement(), `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
           },
         ],
       },

@@ -34,6 +34,19 @@ export const Label = {
 export type CatalogLabel = (typeof Label)[keyof typeof Label];
 
 /**
+ * What the Collector appends to the session id of a cumulative data point,
+ * before the start of its counts in Unix milliseconds: two processes that
+ * resume one session at once (Claude Code issue #56317) send the same id with
+ * the same attributes, and each process's totals must stay a series of its own.
+ */
+export const SESSION_START_SEPARATOR = "/";
+
+/** The label matcher of a session's series, whatever the temporality its client sends. */
+export function sessionMatcher(sessionId: string): string {
+  return `${Label.sessionId}=~"${sessionId}(${SESSION_START_SEPARATOR}[0-9]+)?"`;
+}
+
+/**
  * Attributes that Claude Code 2.1.332 varies between the cost and token data
  * points of one session and model: who asked (the main conversation, a
  * subagent, an auxiliary request), at which effort and speed, and the agent,

@@ -1,5 +1,5 @@
 /** Reading Prometheus's (or Thanos Query's) HTTP API, and waiting until it holds what a check reads. */
-import { Metric } from "../telemetry/catalog";
+import { Metric, sessionMatcher } from "../telemetry/catalog";
 import { waitUntil } from "./waits";
 
 /** The `data` of a Prometheus API query (POST); throws when Prometheus refuses it. */
@@ -23,7 +23,7 @@ export async function queryNumber(prometheusUrl: string, query: string): Promise
 
 /** All tokens of one session as Prometheus counts them (0 while it has none or is unreachable). */
 export async function tokensInPrometheus(prometheusUrl: string, sessionId: string): Promise<number> {
-  return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{session_id="${sessionId}"}[30m] anchored))`);
+  return queryNumber(prometheusUrl, `sum(increase(${Metric.tokens.name}{${sessionMatcher(sessionId)}}[30m] anchored))`);
 }
 
 /** Waits until Prometheus shows at least `tokens` for the session (true), or `timeoutMs` has passed (false). */
