@@ -4,7 +4,8 @@ import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
 import { AlertSeries, BUCKET_LABEL, BudgetSeries, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../telemetry/catalog";
 import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
-import { QueryBuilder } from "../dashboards/queries";
+import { QueryBuilder, UNKNOWN } from "../dashboards/queries";
+import { OTHER_REPOSITORIES, SPEND_DASHBOARD_UID, TOP_REPOSITORIES } from "../dashboards/spend";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { ALERT_RULES_FILE } from "../renderers/alert-rules";
 import { standaloneAlertRules } from "../scripts/standalone-rules";
@@ -16,6 +17,7 @@ const main = dashboards["claude-code.json"] as any;
 const activity = dashboards["claude-code-activity.json"] as any;
 const health = dashboards["claude-code-health.json"] as any;
 const budgets = dashboards["claude-code-budgets.json"] as any;
+const spend = dashboards["claude-code-spend.json"] as any;
 
 function panelsOf(model: any): any[] {
   return (model.panels as any[]).flatMap((panel) => (panel.type === "row" ? panel.panels ?? [] : [panel]));
@@ -161,10 +163,39 @@ describe("health dashboard", () => {
   });
 });
 
+describe("spend dashboard", () => {
+  const panels = panelsOf(spend);
+  const expr = (title: string) => panels.find((panel) => panel.title === title)!.targets[0].expr as string;
+
+  test("is the dashboard of where the money goes", () => {
+    expect(spend.uid).toBe(SPEND_DASHBOARD_UID);
+    expect(panels.map((panel) => panel.title)).toEqual([
+      "Cost by Repository", "Tokens by Repository", "Cache Hit Ratio by Repository", "Commits by Repository", "Pull Requests by Repository",
+      "Cost by Repository Over Time", "Cost by Request Source", "Tokens by Request Source", "Cost by Effort", "Cost by Model and Effort",
+      "Cost by Agent", "Cost by Skill", "Cost by MCP Server",
+    ]);
+  });
+
+  test("per repository: the largest by name, the rest summed as one value, missing ones as unknown", () => {
+    const cost = expr("Cost by Repository");
+    expect(cost.startsWith(`topk(${TOP_REPOSITORIES}, label_replace(`)).toBe(true);
+    expect(cost).toContain(`and on () (count(`);
+    expect(cost).toContain(`> ${TOP_REPOSITORIES}), "repository", "${OTHER_REPOSITORIES}", "", "")`);
+    expect(cost).toContain(`"repository", "${UNKNOWN}", "repository", "")`);
+  });
+
+  test("agents, skills and MCP servers: only the requests that name one", () => {
+    expect(expr("Cost by Agent")).toContain('agent_name=~".+"');
+    expect(expr("Cost by Skill")).toContain('skill_name=~".+"');
+    expect(expr("Cost by MCP Server")).toContain('mcp_server_name=~".+"');
+  });
+});
+
 describe.each([
   ["main", main],
   ["activity", activity],
   ["health", health],
+  ["spend", spend],
   ["budgets", budgets],
 ])("%s dashboard layout", (_name, model) => {
   const panels = panelsOf(model);
@@ -199,6 +230,7 @@ describe.each([
   ["main", main],
   ["activity", activity],
   ["health", health],
+  ["spend", spend],
 ])("%s dashboard queries", (_name, model) => {
   const panels = panelsOf(model);
 
@@ -264,7 +296,7 @@ describe.each([
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
       expect(target.expr).not.toMatch(/\)\)\s*\+\s*sum\(/);
-      expect(target.expr).toMatch(/^(sum|max_over_time|histogram_quantile|\()/);
+      expect(target.expr).toMatch(/^(sum|max_over_time|histogram_quantile|label_replace|topk|\()/);
     },
   );
 });

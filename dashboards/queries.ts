@@ -142,23 +142,19 @@ export class QueryBuilder {
     return `(${this.sumBy(metric, by, matchers)} != 0)`;
   }
 
-  /**
-   * totalBy for one label, with `missing` written where a series lacks the
-   * label (an older Claude Code, or a setting left off), so the share without
-   * it shows as a stated value.
-   */
-  totalByStated(metric: RecordedSeries, label: string, missing: string, matchers: Matchers = {}): string {
-    return stated(this.totalBy(metric, [label], matchers), label, missing);
+  /** totalBy for one label, with UNKNOWN where a series lacks the label. */
+  totalByStated(metric: RecordedSeries, label: string, matchers: Matchers = {}): string {
+    return stated(this.totalBy(metric, [label], matchers), label);
   }
 
   /**
    * The `count` largest values of totalByStated, and the rest summed into one
    * value named `others` when there are more than `count`.
    */
-  topWithOthers(metric: RecordedSeries, label: string, count: number, names: { missing: string; others: string }, matchers: Matchers = {}): string {
-    const all = this.totalByStated(metric, label, names.missing, matchers);
+  topWithOthers(metric: RecordedSeries, label: string, count: number, others: string, matchers: Matchers = {}): string {
+    const all = this.totalByStated(metric, label, matchers);
     const rest = `(sum(${all}) - sum(topk(${count}, ${all}))) and on () (count(${all}) > ${count})`;
-    return `topk(${count}, ${all}) or label_replace(${rest}, "${label}", "${names.others}", "", "")`;
+    return `topk(${count}, ${all}) or label_replace(${rest}, "${label}", "${others}", "", "")`;
   }
 
   /** Growth in each time series step, summed per value of `by`; steps without growth are left out. */
@@ -220,9 +216,15 @@ export class QueryBuilder {
   }
 }
 
-/** `expression` with `value` written as `label` where the label is missing (empty). */
-export function stated(expression: string, label: string, value: string): string {
-  return `label_replace(${expression}, "${label}", "${value}", "${label}", "")`;
+/**
+ * What a panel by label shows where a series lacks the label: Claude Code did
+ * not send it (an older version, or a setting left off).
+ */
+export const UNKNOWN = "unknown";
+
+/** `expression` with UNKNOWN as `label` where the label is missing (empty). */
+export function stated(expression: string, label: string): string {
+  return `label_replace(${expression}, "${label}", "${UNKNOWN}", "${label}", "")`;
 }
 
 const CATALOG_LABELS: readonly string[] = Object.values(Label);

@@ -39,6 +39,8 @@ export interface ServedAnswer {
   readonly tag: string;
   /** Tag of the subagent's own script, for an answer to a subagent. @default - the main conversation */
   readonly subagent?: string;
+  /** The Claude Code session that asked (from the request's metadata). */
+  readonly sessionId?: string;
   /** Index of the turn in the session's script (-1 outside the script). */
   readonly turn: number;
   readonly model: string;
@@ -74,6 +76,14 @@ export interface FailedAttempt {
 const RETRY = { "x-should-retry": "true" };
 
 const TAG = /\[e2e:([a-z0-9-]+)\]/g;
+
+/**
+ * The session id Claude Code puts in a request's metadata.user_id: a JSON
+ * object with session_id (2.1.332), or "user_…_account_…_session_<id>" (2.1.0).
+ */
+function sessionOf(message: any): string | undefined {
+  return /session_(?:id":")?([0-9a-f-]{36})/.exec(String(message.metadata?.user_id ?? ""))?.[1];
+}
 
 /**
  * The tag of the last prompt that carries one (a resumed session's new prompt
@@ -143,7 +153,8 @@ export class AnthropicStandIn {
         return;
       }
       const session = this.sessionOfSubagent.get(tag);
-      this.served.push(session ? { tag: session, subagent: tag, turn: index, model: message.model, usage: turn.usage } : { tag, turn: index, model: message.model, usage: turn.usage });
+      const asked = { turn: index, model: message.model, usage: turn.usage, sessionId: sessionOf(message) };
+      this.served.push(session ? { tag: session, subagent: tag, ...asked } : { tag, ...asked });
       setTimeout(() => (message.stream ? this.stream(response, message.model, turn) : this.reply(response, message.model, turn)), turn.delayMs ?? 0);
     });
   }

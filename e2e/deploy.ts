@@ -235,6 +235,7 @@ async function main(): Promise<number> {
     await checkRunningStack(steps, release.recordingRules);
     await sessions.start();
     await printSessions(steps, sessions, sessions.environment(previousDeployment, path.join(workDir, "before-upgrade")), `on release ${release.version}`, { interactive: true });
+    sessions.storedUnlabelled();
     await steps.run(`dashboards of release ${release.version}`, "every panel equals its oracle (1-minute steps)", async () =>
       allEqualOnceArrived("panels", () => checkPanels(PROMETHEUS_URL, release.dashboards, ALL, sessions.range(RULE_INTERVAL_SECONDS), sessions.expected())),
     );
@@ -394,8 +395,16 @@ class OracleSessions {
     return { stackEnv: { ...settings, ...overrides }, ...this.endpoints, ...workspace, homes: this.homes, exportIntervalMillis: EXPORT_INTERVAL_MS };
   }
 
+  /** Sessions a release stored without the repository and request labels (the previous release's). */
+  private readonly unlabelled = new Set<string>();
+
+  /** Marks every session so far as stored without the repository and request labels. */
+  storedUnlabelled(): void {
+    for (const run of this.runs) this.unlabelled.add(run.sessionId);
+  }
+
   expected(): Record<string, Expectation> {
-    return expectations({ runs: this.runs, served: this.standIn.served, events: this.receiver.events });
+    return expectations({ runs: this.runs, served: this.standIn.served, events: this.receiver.events, unlabelledSessions: this.unlabelled });
   }
 
   range(step: number): { from: number; to: number; step: number } {

@@ -7,6 +7,7 @@
  */
 import { ABSENT, EventLabel, EventMetric, Label, OVERLOADED_ERROR, ToolOutcome } from "../telemetry/catalog";
 import { LATENCY_QUANTILES, TOOL_QUANTILE, percentileName } from "../dashboards/health";
+import { UNKNOWN } from "../dashboards/queries";
 import { ClaudeEvent } from "./event-receiver";
 import { attributeOf } from "./event-metrics";
 import type { CheckRow } from "../testkit/report";
@@ -65,10 +66,10 @@ export function healthExpectations(events: readonly ClaudeEvent[]): Record<strin
 
 /** The e2e's leaderboard groups (the filters but Model; its team attributes are team.id and department) and each event's value of them. */
 const PEOPLE_GROUPS: readonly [string, (event: ClaudeEvent) => string][] = [
-  ["User", (event) => attribute(event, "user.id")],
-  ["Repository", (event) => attribute(event, Label.repository)],
-  ["team.id", (event) => attribute(event, "team.id")],
-  ["department", (event) => attribute(event, "department")],
+  ["User", (event) => attribute(event, "user.id", UNKNOWN)],
+  ["Repository", (event) => attribute(event, Label.repository, UNKNOWN)],
+  ["team.id", (event) => attribute(event, "team.id", UNKNOWN)],
+  ["department", (event) => attribute(event, "department", UNKNOWN)],
 ];
 
 /** 429, 529 and none as they are; any other status by its class. */

@@ -204,8 +204,8 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       cliArgs: [],
       expected: NOTHING,
     },
-    resumedA: resumingProcess("resumed-a", 34),
-    resumedB: resumingProcess("resumed-b", 36),
+    resumedA: resumingProcess("resumed-a", 34, 0),
+    resumedB: resumingProcess("resumed-b", 36, 1000),
     // API faults. Retries the CLI recovers from leave no event; a request whose
     // attempts all fail ends a `claude -p` session with exit code 1.
     flaky: {
@@ -275,8 +275,10 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
 /**
  * A process that resumes the "resumed" session with a prompt of its own and
  * lives for a few metric exports: a Bash tool run of 5 seconds, then an answer.
+ * `firstAnswerDelayMs` keeps the two processes' first counts apart: the
+ * Collector tells their totals apart by the millisecond each started at.
  */
-function resumingProcess(tag: string, seed: number): SessionPlan {
+function resumingProcess(tag: string, seed: number, firstAnswerDelayMs: number): SessionPlan {
   return {
     tag,
     team: "beta",
@@ -284,7 +286,7 @@ function resumingProcess(tag: string, seed: number): SessionPlan {
     prompts: [`Run the slow checks [e2e:${tag}]`],
     turns: [
       { text: "Noted.", usage: usage(33) },
-      { tool: "Bash", input: { command: "sleep 5", description: "Run the slow checks" }, usage: usage(seed) },
+      { tool: "Bash", input: { command: "sleep 5", description: "Run the slow checks" }, usage: usage(seed), delayMs: firstAnswerDelayMs },
       { text: "The checks passed.", usage: usage(seed + 1) },
     ],
     cliArgs: ["--allowedTools", "Bash"],

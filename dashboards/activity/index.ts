@@ -99,14 +99,14 @@ function leaderboardsRow(kit: DashboardKit): RowSpec {
   const panels: PlacedPanel[] = groups.flatMap((group) => [
     placed(
       kit.leaderboard(`Cost by ${group.title}`, `Cost in USD in the selected range per ${group.title}.`, Unit.usd, {
-        expr: kit.queries.totalBy(Metric.cost, [group.label]),
+        expr: kit.queries.totalByStated(Metric.cost, group.label),
       }, "Cost").decimals(2),
       12,
       8,
     ),
     placed(
       kit.leaderboard(`Tokens by ${group.title}`, `Tokens of all types in the selected range per ${group.title}.`, Unit.count, {
-        expr: kit.queries.totalBy(Metric.tokens, [group.label]),
+        expr: kit.queries.totalByStated(Metric.tokens, group.label),
       }, "Tokens").decimals(0),
       12,
       8,

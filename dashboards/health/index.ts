@@ -203,7 +203,7 @@ function peopleRow(kit: DashboardKit): RowSpec {
     placed(
       kit
         .leaderboard(`API Requests by ${group.title}`, `Answered API requests in the selected range per ${group.title}.`, Unit.count, {
-          expr: kit.queries.totalBy(EventMetric.apiRequests, [group.label]),
+          expr: kit.queries.totalByStated(EventMetric.apiRequests, group.label),
         }, "Requests")
         .decimals(0),
       12,
@@ -212,7 +212,7 @@ function peopleRow(kit: DashboardKit): RowSpec {
     placed(
       kit
         .leaderboard(`Prompts by ${group.title}`, `Prompts sent in the selected range per ${group.title}.`, Unit.count, {
-          expr: kit.queries.totalBy(EventMetric.prompts, [group.label]),
+          expr: kit.queries.totalByStated(EventMetric.prompts, group.label),
         }, "Prompts")
         .decimals(0),
       12,

@@ -2,7 +2,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Label, Metric, TokenType } from "../../telemetry/catalog";
 import { DashboardKit, RowSpec, Unit, addRows, baseDashboard, buildDashboard, placed } from "../common";
 import { DashboardConfig } from "../config";
-import { stated } from "../queries";
+import { UNKNOWN, stated } from "../queries";
 
 export const SPEND_DASHBOARD_UID = "claude-code-spend";
 
@@ -11,13 +11,6 @@ export const TOP_REPOSITORIES = 10;
 
 /** The value shown for the repositories past TOP_REPOSITORIES. */
 export const OTHER_REPOSITORIES = "other repositories";
-
-/**
- * The value shown where Claude Code sent no repository (OTEL_METRICS_INCLUDE_REPOSITORY
- * off, no git remote, or a Claude Code older than 2.1) or no request source,
- * effort or speed (an older Claude Code).
- */
-export const UNKNOWN = "unknown";
 
 /** Where the money goes: cost and tokens per repository, per request source, effort, agent, skill and MCP server. */
 export function spendDashboard(config: DashboardConfig): dashboard.Dashboard {
@@ -33,7 +26,6 @@ export function spendDashboard(config: DashboardConfig): dashboard.Dashboard {
 
 function repositoriesRow(kit: DashboardKit): RowSpec {
   const q = kit.queries;
-  const names = { missing: UNKNOWN, others: OTHER_REPOSITORIES };
   const legend = `{{${Label.repository}}}`;
   const top = `The ${TOP_REPOSITORIES} largest by name, the rest summed as "${OTHER_REPOSITORIES}"; "${UNKNOWN}" where Claude Code sent no repository (OTEL_METRICS_INCLUDE_REPOSITORY off, or no git remote).`;
   const byRepository = (tokenType: string) => q.totalBy(Metric.tokens, [Label.repository], { type: tokenType });
@@ -43,7 +35,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
     panels: [
       placed(
         kit.barGauge("Cost by Repository", `Cost in USD in the selected range per repository (owner/name). ${top}`, Unit.usd, {
-          expr: q.topWithOthers(Metric.cost, Label.repository, TOP_REPOSITORIES, names),
+          expr: q.topWithOthers(Metric.cost, Label.repository, TOP_REPOSITORIES, OTHER_REPOSITORIES),
           legend,
         }).decimals(2),
         8,
@@ -51,7 +43,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
       ),
       placed(
         kit.barGauge("Tokens by Repository", `Tokens of all types in the selected range per repository. ${top}`, Unit.count, {
-          expr: q.topWithOthers(Metric.tokens, Label.repository, TOP_REPOSITORIES, names),
+          expr: q.topWithOthers(Metric.tokens, Label.repository, TOP_REPOSITORIES, OTHER_REPOSITORIES),
           legend,
         }).decimals(0),
         8,
@@ -60,7 +52,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
       placed(
         kit
           .barGauge("Cache Hit Ratio by Repository", "Cache read tokens / (cache read + input tokens) per repository in the selected range.", Unit.percent, {
-            expr: stated(cacheRatio, Label.repository, UNKNOWN),
+            expr: stated(cacheRatio, Label.repository),
             legend,
           })
           .min(0)
@@ -71,7 +63,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
       ),
       placed(
         kit.barGauge("Commits by Repository", "Git commits Claude Code made in the selected range per repository.", Unit.count, {
-          expr: q.totalByStated(Metric.commits, Label.repository, UNKNOWN),
+          expr: q.totalByStated(Metric.commits, Label.repository),
           legend,
         }).decimals(0),
         8,
@@ -79,7 +71,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
       ),
       placed(
         kit.barGauge("Pull Requests by Repository", "Pull requests Claude Code created in the selected range per repository.", Unit.count, {
-          expr: q.totalByStated(Metric.pullRequests, Label.repository, UNKNOWN),
+          expr: q.totalByStated(Metric.pullRequests, Label.repository),
           legend,
         }).decimals(0),
         8,
@@ -87,7 +79,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
       ),
       placed(
         kit.timeseries("Cost by Repository Over Time", "Cost in USD per step and repository.", Unit.usd, {
-          expr: stated(q.perStepBy(Metric.cost, [Label.repository]), Label.repository, UNKNOWN),
+          expr: stated(q.perStepBy(Metric.cost, [Label.repository]), Label.repository),
           legend,
         }),
         8,
@@ -99,7 +91,7 @@ function repositoriesRow(kit: DashboardKit): RowSpec {
 
 function requestsRow(kit: DashboardKit): RowSpec {
   const q = kit.queries;
-  const costBy = (label: string) => q.totalByStated(Metric.cost, label, UNKNOWN);
+  const costBy = (label: string) => q.totalByStated(Metric.cost, label);
   // Only the requests made for an agent, skill or MCP server carry its name.
   const costOfNamed = (label: string) => q.totalBy(Metric.cost, [label], { [label]: [".+"] });
   return {
@@ -115,7 +107,7 @@ function requestsRow(kit: DashboardKit): RowSpec {
       ),
       placed(
         kit.barGauge("Tokens by Request Source", "Tokens of all types per request source.", Unit.count, {
-          expr: q.totalByStated(Metric.tokens, Label.querySource, UNKNOWN),
+          expr: q.totalByStated(Metric.tokens, Label.querySource),
           legend: `{{${Label.querySource}}}`,
         }).decimals(0),
         8,
@@ -128,7 +120,7 @@ function requestsRow(kit: DashboardKit): RowSpec {
       ),
       placed(
         kit.barGauge("Cost by Model and Effort", "Cost in USD per model and effort level.", Unit.usd, {
-          expr: stated(q.totalBy(Metric.cost, [Label.model, Label.effort]), Label.effort, UNKNOWN),
+          expr: stated(q.totalBy(Metric.cost, [Label.model, Label.effort]), Label.effort),
           legend: `{{${Label.model}}} {{${Label.effort}}}`,
         }).decimals(4),
         8,
