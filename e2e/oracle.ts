@@ -41,17 +41,17 @@ export interface OracleInput {
 
 /** Expected values by panel title, for the main, activity, health and spend dashboards. */
 export function expectations(input: OracleInput): Record<string, Expectation> {
+  const recorded = recordedLabels(input);
   const ofModel = (model: string | undefined) => !input.model || model === undefined || model === input.model;
-  const ofRepository = (repository: string | undefined) => !input.repository || repository === input.repository;
-  const repositoryOfRun = (run: SessionRun) => REPOSITORIES[repositoryOf(run.plan)].label;
-  const runs = input.runs.filter((run) => (!input.team || run.plan.team === input.team) && ofRepository(repositoryOfRun(run)));
-  const runsOfModel = runs.filter((run) => ofModel(MODELS[run.plan.model]));
-  const teamOfTag = new Map(input.runs.map((run) => [run.plan.tag, run.plan.team]));
-  const repositoryOfTag = new Map(input.runs.map((run) => [run.plan.tag, repositoryOfRun(run)]));
-  const servedOfModel = input.served.filter((answer) => ofModel(answer.model) && ofRepository(repositoryOfTag.get(answer.tag)));
-  const eventsOfModel = input.events.filter((event) => ofModel(event.attributes.model as string | undefined) && ofRepository(eventRepository(event)));
-  const served = servedOfModel.filter((answer) => !input.team || teamOfTag.get(answer.tag) === input.team);
-  const requests = eventsOfModel.filter((event) => event.name === "api_request" && (!input.team || teamOf(event) === input.team));
+  const ofRepository = (repository: string) => !input.repository || repository === input.repository;
+  const ofTeam = (team: Team | undefined) => !input.team || team === input.team;
+  const runs = input.runs.filter((run) => ofTeam(run.plan.team) && ofRepository(recorded.repositoryOfRun(run)));
+  const runsOfModel = runs.filter((run) => ofModel(recorded.modelOfRun(run)));
+  const teamOfAnswer = (answer: ServedAnswer) => recorded.runOfAnswer(answer)?.plan.team;
+  const servedOfModel = input.served.filter((answer) => ofModel(answer.model) && ofRepository(recorded.repositoryOfAnswer(answer)));
+  const eventsOfModel = input.events.filter((event) => ofModel(event.attributes.model as string | undefined) && ofRepository(recorded.repositoryOfEvent(event)));
+  const served = servedOfModel.filter((answer) => ofTeam(teamOfAnswer(answer)));
+  const requests = eventsOfModel.filter((event) => event.name === "api_request" && ofTeam(teamOf(event)));
 
   const tokens = {
     [TokenType.input]: sum(served.map((a) => a.usage.input)),
@@ -77,7 +77,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
   const userOfTeam = (team: Team) => userOf(input.events, team);
   const perTeam = (key: (team: Team) => string, value: (team: Team) => number) =>
     grown(Object.fromEntries(teams.map((team) => [key(team), value(team)])));
-  const teamTokens = (team: Team) => totalTokens(servedOfModel.filter((a) => teamOfTag.get(a.tag) === team));
+  const teamTokens = (team: Team) => totalTokens(servedOfModel.filter((a) => teamOfAnswer(a) === team));
   const teamCost = (team: Team) => sum(eventsOfModel.filter((e) => e.name === "api_request" && teamOf(e) === team).map((e) => Number(e.attributes.cost_usd)));
 
   return {
@@ -121,7 +121,7 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
     // Claude Code Health
     ...healthExpectations(eventsOfModel.filter((event) => !input.team || teamOf(event) === input.team)),
     // Claude Code Spend
-    ...spendExpectations(runs, served, requests, repositoryOfTag, input.unlabelledSessions ?? new Set()),
+    ...spendExpectations(runs, served, requests, recorded),
   };
 }
 
@@ -132,14 +132,8 @@ export function expectations(input: OracleInput): Record<string, Expectation> {
  * tokens query_source "subagent" and the main conversation's "main" (its
  * events say "sdk", "repl_main_thread" or "agent:...").
  */
-function spendExpectations(
-  runs: readonly SessionRun[],
-  served: readonly ServedAnswer[],
-  requests: readonly ClaudeEvent[],
-  repositoryOfTag: ReadonlyMap<string, string>,
-  unlabelled: ReadonlySet<string>,
-): Record<string, Expectation> {
-  const labelled = (sessionId: unknown) => !unlabelled.has(String(sessionId));
+function spendExpectations(runs: readonly SessionRun[], served: readonly ServedAnswer[], requests: readonly ClaudeEvent[], recorded: RecordedLabels): Record<string, Expectation> {
+  const { labelled, repositoryOfAnswer, repositoryOfRun, repositoryOfEvent } = recorded;
   const cost = (event: ClaudeEvent) => Number(event.attributes.cost_usd);
   const costBy = (key: (event: ClaudeEvent) => string | undefined) => {
     const named = requests.filter((event) => key(event) !== undefined);
@@ -152,12 +146,10 @@ function spendExpectations(
   const effort = requestLabel((event) => String(event.attributes.effort ?? UNKNOWN));
   const tokensBy = (key: (answer: ServedAnswer) => string, type?: keyof typeof TokenType) =>
     groupSum(served, key, (answer) => (type ? answer.usage[type] : totalOf(answer.usage)));
-  const repositoryOfAnswer = (answer: ServedAnswer) => (labelled(answer.sessionId) ? repositoryOfTag.get(answer.tag)! : UNKNOWN);
   const cacheRead = tokensBy(repositoryOfAnswer, "cacheRead");
   const input = tokensBy(repositoryOfAnswer, "input");
-  const repositoryOfRun = (run: SessionRun) => (labelled(run.sessionId) ? REPOSITORIES[repositoryOf(run.plan)].label : UNKNOWN);
   const runsBy = (count: (run: SessionRun) => number) => grown(groupSum(runs, repositoryOfRun, count));
-  const costByRepository = costBy(requestLabel((event) => eventRepository(event) ?? UNKNOWN));
+  const costByRepository = costBy(repositoryOfEvent);
   return {
     "Cost by Repository": { value: costByRepository },
     "Tokens by Repository": { value: tokensBy(repositoryOfAnswer) },
@@ -172,6 +164,36 @@ function spendExpectations(
     "Cost by Agent": { value: costBy(named("agent.name")) },
     "Cost by Skill": { value: costBy(named("skill.name")) },
     "Cost by MCP Server": { value: costBy(named("mcp_server.name")) },
+  };
+}
+
+/** Which session an answer or event belongs to, and the labels the stack recorded for it. */
+interface RecordedLabels {
+  /** Whether the session's numbers carry the repository and request labels (see OracleInput.unlabelledSessions). */
+  readonly labelled: (sessionId: unknown) => boolean;
+  /** The run of an answer: by the session id in its request, else by its script's tag. */
+  readonly runOfAnswer: (answer: ServedAnswer) => SessionRun | undefined;
+  /** The model id the session's answers carry. */
+  readonly modelOfRun: (run: SessionRun) => string;
+  readonly repositoryOfRun: (run: SessionRun | undefined) => string;
+  readonly repositoryOfAnswer: (answer: ServedAnswer) => string;
+  readonly repositoryOfEvent: (event: ClaudeEvent) => string;
+}
+
+function recordedLabels(input: OracleInput): RecordedLabels {
+  const unlabelled = input.unlabelledSessions ?? new Set<string>();
+  const bySession = new Map(input.runs.map((run) => [run.sessionId, run]));
+  const byTag = new Map(input.runs.map((run) => [run.plan.tag, run]));
+  const labelled = (sessionId: unknown) => !unlabelled.has(String(sessionId));
+  const runOfAnswer = (answer: ServedAnswer) => (answer.sessionId !== undefined ? bySession.get(answer.sessionId) : undefined) ?? byTag.get(answer.tag);
+  const repositoryOfRun = (run: SessionRun | undefined) => (run && labelled(run.sessionId) ? REPOSITORIES[repositoryOf(run.plan)].label : UNKNOWN);
+  return {
+    labelled,
+    runOfAnswer,
+    modelOfRun: (run) => input.served.find((answer) => answer.turn >= 0 && runOfAnswer(answer) === run)?.model ?? MODELS[run.plan.model],
+    repositoryOfRun,
+    repositoryOfAnswer: (answer) => repositoryOfRun(runOfAnswer(answer)),
+    repositoryOfEvent: (event) => (labelled(event.attributes["session.id"]) ? (eventRepository(event) ?? UNKNOWN) : UNKNOWN),
   };
 }
 
