@@ -52,8 +52,12 @@ export function totalOf(usage: Usage): number {
   return usage.input + usage.output + usage.cacheRead + usage.cacheCreation;
 }
 
-/** Usage of answers to requests that no script covers (none were seen with Claude Code 2.1.332). */
-export const UNTAGGED_USAGE: Usage = { input: 17, output: 5, cacheRead: 0, cacheCreation: 0 };
+/**
+ * Usage of answers to requests that no script covers: none with Claude Code
+ * 2.1.332; older releases send warm-ups and side requests, answered with no
+ * usage, since one still in flight when the CLI exits is counted nowhere.
+ */
+export const UNTAGGED_USAGE: Usage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
 
 /** A failed attempt the stand-in served, for the oracle. */
 export interface FailedAttempt {

@@ -841,7 +841,7 @@ async function runTeamSession(dir: string, settings: Record<string, string>, cer
     };
     const plan = sessionPlans(sessionEnv.repo).parallelB;
     const run = await runPrintSession(plan, standIn, sessionEnv);
-    return { sessionId: run.sessionId, tokens: sessionTokens(standIn.served, plan.tag) };
+    return { sessionId: run.sessionId, tokens: sessionTokens(standIn.served, run.sessionId) };
   } finally {
     await standIn.stop();
   }

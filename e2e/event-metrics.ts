@@ -50,8 +50,10 @@ export async function eventMetricChecks(prometheusUrl: string, events: readonly 
 }
 
 /**
- * An event attribute as the Collector sees it: the status of an overloaded
- * error written from its message, the repository from its owner and name.
+ * An event attribute as the Collector sees it: from the event, else its
+ * resource (where Claude Code 2.1.48 puts the team attributes); the status of
+ * an overloaded error written from its message, the repository from its owner
+ * and name.
  */
 export function attributeOf(event: ClaudeEvent, key: string): string | number | boolean | undefined {
   if (key === Label.repository) {
@@ -59,7 +61,7 @@ export function attributeOf(event: ClaudeEvent, key: string): string | number | 
     return owner !== undefined && name !== undefined ? `${owner}/${name}` : undefined;
   }
   const overloaded = key === EventLabel.statusCode && event.attributes[OVERLOADED_ERROR.attribute] === OVERLOADED_ERROR.message;
-  return event.attributes[key] ?? (overloaded ? OVERLOADED_ERROR.statusCode : undefined);
+  return event.attributes[key] ?? event.resource[key] ?? (overloaded ? OVERLOADED_ERROR.statusCode : undefined);
 }
 
 function sumBy(events: readonly ClaudeEvent[], keyOf: (event: ClaudeEvent) => string, valueOf: (event: ClaudeEvent) => number): Record<string, number> {

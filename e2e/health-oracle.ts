@@ -56,7 +56,8 @@ export function healthExpectations(events: readonly ClaudeEvent[]): Record<strin
     "Tool Runs": { value: { Succeeded: tools.length - failedTools.length, Failed: failedTools.length } },
     "Tool Success Rate": { value: mapValues(toolRuns, (runs, name) => (toolSuccesses[name] ?? 0) / runs) },
     "Tool Failures by Error Type": { value: countBy(failedTools, (event) => `${tool(event)} ${attribute(event, EventLabel.errorType, ABSENT)}`) },
-    "Slowest Tools (Mean)": { value: mapValues(toolDurations, (durations) => sum(durations) / durations.length) },
+    // A tool whose every run took 0 ms has no bar: its duration sum never grew, so no sum was recorded.
+    "Slowest Tools (Mean)": { value: withoutZeros(mapValues(toolDurations, (durations) => sum(durations) / durations.length)) },
     [`Slowest Tools (${percentileName(TOOL_QUANTILE)})`]: {
       value: mapValues(toolDurations, (durations) => bucketQuantile(TOOL_QUANTILE, durations, EventMetric.toolDuration.duration.buckets)),
     },
@@ -71,6 +72,10 @@ const PEOPLE_GROUPS: readonly [string, (event: ClaudeEvent) => string][] = [
   ["team.id", (event) => attribute(event, "team.id", UNKNOWN)],
   ["department", (event) => attribute(event, "department", UNKNOWN)],
 ];
+
+function withoutZeros(values: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== 0));
+}
 
 /** 429, 529 and none as they are; any other status by its class. */
 function statusGroup(status: string): string {

@@ -203,9 +203,9 @@ function eventRepository(event: ClaudeEvent): string | undefined {
   return repository === undefined ? undefined : String(repository);
 }
 
-/** Total tokens the stand-in answered for one session, for freshness checks. */
-export function sessionTokens(served: readonly ServedAnswer[], tag: string): number {
-  return totalTokens(served.filter((answer) => answer.tag === tag));
+/** Total tokens the stand-in answered for one session (every process of it), for freshness checks. */
+export function sessionTokens(served: readonly ServedAnswer[], sessionId: string): number {
+  return totalTokens(served.filter((answer) => answer.sessionId === sessionId));
 }
 
 /** A setting of the dashboards' filters that the tests check, and the team, model and repository its oracle is restricted to. */

@@ -28,11 +28,13 @@ import {
   SessionEnvironment,
   SessionRun,
   TEAMS,
+  OLDEST_CLAUDE_CODE,
   Team,
   prepareWorkspace,
   runInteractiveSession,
   runPrintSession,
   sessionPlans,
+  trustRepository,
 } from "./scenario";
 import { localStackBinaries, synthesize } from "../testkit/stack-files";
 import { centralStoreChecks } from "./central-store";
@@ -42,7 +44,7 @@ import { MAIN_DASHBOARD_UID } from "../dashboards/main";
 import { BUDGETS_DASHBOARD_UID } from "../dashboards/budgets";
 import { teamModeChecks } from "./team-mode";
 import { DEPLOYED_STACK, StackUnderTest, checkDeployPrerequisites, deployStack, startLocalStack } from "../testkit/targets";
-import { checkPrerequisites, imageVersion } from "../testkit/toolchain";
+import { checkPrerequisites, claudeBinaryOf, claudeVersion, imageVersion } from "../testkit/toolchain";
 
 /**
  * The stack configuration under test: the defaults, with the Collector's
@@ -221,7 +223,7 @@ async function runScenario(
     const from = Math.floor(Date.now() / 1000) - 30;
 
     const visible = async (run: SessionRun) => {
-      const seconds = await secondsUntilVisible(prometheusUrl, run, sessionTokens(standIn.served, run.plan.tag));
+      const seconds = await secondsUntilVisible(prometheusUrl, run, sessionTokens(standIn.served, run.sessionId));
       freshness.push({ run: label, session: run.plan.tag, seconds });
       log(`${label}: session ${run.plan.tag} visible ${seconds.toFixed(1)} s after exit`);
     };
@@ -231,6 +233,22 @@ async function runScenario(
       runs.push(run);
       await visible(run);
     }
+
+    // The oldest release the docs promise: the same sessions in a workspace of
+    // their own, but the rejected edit, which it does not report in `claude -p`.
+    const oldest = temporality === "delta" ? oldestReleaseWorkspace(env, dir) : undefined;
+    const oldestRuns: SessionRun[] = [];
+    if (oldest) {
+      const oldestPlans = sessionPlans(oldest.repo);
+      for (const plan of [oldestPlans.write, oldestPlans.edit, oldestPlans.commit]) {
+        const run = await runPrintSession(plan, standIn, oldest);
+        oldestRuns.push(run);
+        runs.push(run);
+        await visible(run);
+      }
+    }
+    // It sends neither repositories nor request attributes.
+    const unlabelledSessions = new Set(oldestRuns.map((run) => run.sessionId));
 
     const parallel = await Promise.all([runPrintSession(plans.parallelA, standIn, env), runPrintSession(plans.parallelB, standIn, env)]);
     runs.push(...parallel);
@@ -252,7 +270,7 @@ async function runScenario(
     const exhausted = [plans.rateLimited, plans.overloaded, plans.serverError, plans.dropped, plans.opusUnavailable];
     const failedRuns = await Promise.all(exhausted.map((plan) => runPrintSession(plan, standIn, env)));
     runs.push(...failedRuns);
-    for (const run of failedRuns.filter((run) => sessionTokens(standIn.served, run.plan.tag) > 0)) await visible(run);
+    for (const run of failedRuns.filter((run) => sessionTokens(standIn.served, run.sessionId) > 0)) await visible(run);
     log(`${label}: the CLI's back-off between attempts of a failing request: ${backOffSeconds(standIn.failed)}`);
 
     // Faults while the interactive session lives: a Collector restart after its
@@ -263,13 +281,13 @@ async function runScenario(
         // Once Prometheus has scraped the first answer; what it had not scraped
         // yet is the outage measurement's subject.
         await expectWithin(`${label}: the interactive session's first answer in Prometheus`, async () =>
-          (await tokensInPrometheus(prometheusUrl, sessionId)) >= sessionTokens(standIn.served, plans.interactive.tag), 60_000);
+          (await tokensInPrometheus(prometheusUrl, sessionId)) >= sessionTokens(standIn.served, sessionId), 60_000);
         log(`${label}: restarting the Collector during the interactive session`);
         await stack.restartCollector();
       } else {
         const idleFrom = Date.now();
         // Stop Prometheus as soon as it holds the answer, before a rule evaluation reads it.
-        await waitForTokens(prometheusUrl, sessionId, sessionTokens(standIn.served, plans.interactive.tag), 60_000);
+        await waitForTokens(prometheusUrl, sessionId, sessionTokens(standIn.served, sessionId), 60_000);
         log(`${label}: idle for ${IDLE_GAP_MS / 1000} s, Prometheus down for the first ${PROMETHEUS_DOWN_MS / 1000} s`);
         await stack.stopPrometheus();
         await sleep(PROMETHEUS_DOWN_MS);
@@ -286,7 +304,7 @@ async function runScenario(
       const range = { from, to: Math.floor(Date.now() / 1000), step };
       const rows: Check[] = [];
       for (const view of dashboardViews(receiver.events)) {
-        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team, model: view.model, repository: view.repository });
+        const expected = expectations({ runs, served: standIn.served, events: receiver.events, team: view.team, model: view.model, repository: view.repository, unlabelledSessions });
         const panels = await checkPanels(prometheusUrl, rangeDashboards(dashboards), view.variables, range, expected);
         rows.push(...panels.map((check) => ({ run: label, view: view.name, ...check })));
       }
@@ -308,7 +326,7 @@ async function runScenario(
     freshness.push({ run: label, session: "all, every panel and event series equal to the oracle", seconds: settled.seconds });
     log(`${label}: every panel and event series equal to the oracle ${settled.seconds.toFixed(1)} s after the last exit`);
     const checks: Check[] = [...settled.result];
-    checks.push(...consistencyChecks(label, runs, standIn, receiver, workspace.repo));
+    checks.push(...consistencyChecks(label, runs, standIn, receiver, [workspace.repo, ...(oldest ? [oldest.repo] : [])], unlabelledSessions));
     const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events)];
     checks.push(...oracleRows.map((row) => ({ run: label, view: "oracle", dashboard: "-", ...row })));
     if (alerting) {
@@ -334,6 +352,16 @@ async function runScenario(
     await standIn.stop();
     await receiver.stop();
   }
+}
+
+/**
+ * A workspace for the oldest release the docs promise: new repositories with
+ * the same remotes, trusted in the same homes (the same users), and that CLI.
+ */
+function oldestReleaseWorkspace(env: SessionEnvironment, dir: string): SessionEnvironment {
+  const workspace = prepareWorkspace(path.join(dir, `claude-code-${OLDEST_CLAUDE_CODE}`));
+  for (const repo of Object.values(workspace.repos)) trustRepository(env.homes, repo);
+  return { ...env, repo: workspace.repo, repos: workspace.repos, claudeCode: claudeBinaryOf(OLDEST_CLAUDE_CODE, log) };
 }
 
 /**
@@ -378,7 +406,7 @@ async function collectorOutage(
       await sleep(RECONNECT_GRACE_MS);
     }
   });
-  const sent = sessionTokens(standIn.served, plans.outage.tag);
+  const sent = sessionTokens(standIn.served, run.sessionId);
   const seen = await deliveredTokens(stack.prometheusUrl, run);
   const lost = sent - seen;
   const bound = temporality === "cumulative" ? 0 : tokensOf(2);
@@ -407,11 +435,22 @@ async function deliveredTokens(prometheusUrl: string, run: SessionRun): Promise<
 }
 
 /** Checks of the oracle itself: the scenario did what its script says. */
-function consistencyChecks(label: string, runs: SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver, repo: string): Check[] {
-  const commitsInRepo = Number(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: repo }).toString()) - 1;
+/**
+ * The oracle's own inputs checked against each other: commits in the git
+ * repositories the sessions commit in; for the pinned release, one
+ * api_request event per answer and no answer outside the script (the oldest
+ * release sends warm-ups and side requests, answered with no usage); every
+ * answer naming a session that ran.
+ */
+function consistencyChecks(label: string, runs: SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver, repos: readonly string[], oldest: ReadonlySet<string>): Check[] {
+  const commitsInRepos = repos.reduce((total, repo) => total + Number(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: repo }).toString()) - 1, 0);
   const scriptedCommits = runs.reduce((total, run) => total + run.plan.expected.commits, 0);
-  const requests = receiver.named("api_request").length;
-  const untagged = standIn.served.filter((answer) => answer.tag === "untagged").length;
+  // The oldest release's warm-ups still in flight when it exits are answered but never reported.
+  const newest = (sessionId: unknown) => !oldest.has(String(sessionId));
+  const requests = receiver.named("api_request").filter((event) => newest(event.attributes["session.id"])).length;
+  const answers = standIn.served.filter((answer) => newest(answer.sessionId));
+  const untagged = answers.filter((answer) => answer.tag === "untagged").length;
+  const withSession = standIn.served.filter((answer) => runs.some((run) => run.sessionId === answer.sessionId)).length;
   const row = (panel: string, found: number, expected: number): Check => ({
     run: label,
     view: "oracle",
@@ -422,9 +461,10 @@ function consistencyChecks(label: string, runs: SessionRun[], standIn: Anthropic
     passed: found === expected,
   });
   return [
-    row("commits in the git repository = scripted commits", commitsInRepo, scriptedCommits),
-    row("api_request events = answers of the stand-in", requests, standIn.served.length),
-    row("answers outside the script", untagged, 0),
+    row("commits in the git repositories = scripted commits", commitsInRepos, scriptedCommits),
+    row(`api_request events = answers of the stand-in (Claude Code ${claudeVersion()})`, requests, answers.length),
+    row(`answers outside the script (Claude Code ${claudeVersion()})`, untagged, 0),
+    row("answers whose request names a session that ran", withSession, standIn.served.length),
   ];
 }
 

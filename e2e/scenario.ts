@@ -35,6 +35,17 @@ export const REPOSITORIES = {
 } as const;
 export type Repository = keyof typeof REPOSITORIES;
 
+/**
+ * The oldest Claude Code release the documentation promises (docs/claude-code-versions.md),
+ * which the e2e runs beside the pinned newest: the first that sends every
+ * metric the dashboards read in `claude -p` sessions too (2.1.47 sends no edit
+ * decisions there, 2.1.46 and older no session count), though an edit that
+ * `claude -p` refuses on its own counts as rejected only from 2.1.285. It
+ * sends no repository and no request attributes (query_source from 2.1.116,
+ * effort from 2.1.117, the repository from 2.1.269).
+ */
+export const OLDEST_CLAUDE_CODE = "2.1.48";
+
 /** Claude Code's model aliases and the model ids it sends for them. */
 export const MODELS = { sonnet: "claude-sonnet-5-5", haiku: "claude-haiku-5-5", opus: "claude-opus-5-5" } as const;
 type ModelAlias = keyof typeof MODELS;
@@ -334,6 +345,8 @@ export interface SessionEnvironment {
   readonly exportIntervalMillis: number;
   /** Resource attributes every session sends besides its team's. @default - none */
   readonly extraResourceAttributes?: Readonly<Record<string, string>>;
+  /** The Claude Code CLI the sessions run. @default - the pinned release (claudeBinary) */
+  readonly claudeCode?: string;
 }
 
 const API_KEY = "sk-ant-e2e-0000000000000000000000";
@@ -421,7 +434,7 @@ export async function runPrintSession(plan: SessionPlan, standIn: AnthropicStand
   if (plan.subagent) standIn.scriptSubagent(plan.tag, plan.subagent.tag, plan.subagent.turns);
   const sessionId = resume ?? randomUUID();
   const args = ["-p", plan.prompts[0], "--model", plan.model, resume ? "--resume" : "--session-id", sessionId, ...plan.cliArgs];
-  const child = spawn(claudeBinary(), args, { cwd: env.repos[repositoryOf(plan)], env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(env.claudeCode ?? claudeBinary(), args, { cwd: env.repos[repositoryOf(plan)], env: sessionEnv(env, plan.team), stdio: ["ignore", "pipe", "pipe"] });
   const output = await collectOutput(child, 120_000, plan.tag, plan.exitCode ?? 0);
   return { plan, sessionId, exitedAt: Date.now(), console: parseConsoleMetrics(output) };
 }

@@ -54,6 +54,26 @@ export function claudeBinary(): string {
   return path.join(PROJECT_DIR, "node_modules", ".bin", "claude");
 }
 
+/** The release of the Claude Code CLI the project pins (its devDependency), the newest the tests run. */
+export function claudeVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).devDependencies["@anthropic-ai/claude-code"];
+}
+
+/** The Claude Code CLI of another release, installed from the npm registry into the cache once. */
+export function claudeBinaryOf(version: string, log: (line: string) => void): string {
+  const dir = path.join(CACHE_DIR, `claude-code-${version}`);
+  const binary = path.join(dir, "node_modules", ".bin", "claude");
+  if (fs.existsSync(binary)) return binary;
+  log(`installing Claude Code ${version} from npm`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ private: true }));
+  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", `@anthropic-ai/claude-code@${version}`], { cwd: dir, encoding: "utf8" });
+  if (install.status !== 0 || !fs.existsSync(binary)) {
+    throw new Error(`could not install Claude Code ${version} (npm install @anthropic-ai/claude-code@${version} needs the npm registry):\n${install.stderr}`);
+  }
+  return binary;
+}
+
 /** The version tag of an image reference: otel/x:0.161.0 -> 0.161.0. */
 export function imageVersion(image: string): string {
   return image.slice(image.lastIndexOf(":") + 1).replace(/^v/, "");
