@@ -19,12 +19,15 @@ import { replayRollups } from "../backfill/rollup-replay";
 import {
   Attributes,
   DEFAULT_MODELS,
+  Developer,
   RecordMeasurement,
   SentTotals,
   developer,
   emptyTotals,
+  repositoryLabel,
   seededRandom,
   sessionAttributes,
+  sessionRepository,
   simulateRequest,
   startSession,
 } from "./session-model";
@@ -137,7 +140,7 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         const random = seededRandom(1 + index + day * 100_003);
         for (let n = 0; n < options.sessionsPerDeveloperPerDay; n++) {
           const start = dayStart + (WORKDAY_START_HOURS + random() * WORKDAY_START_SPREAD_HOURS) * 3600;
-          const series = simulateSession(options, who.userId, who.resource, start, random, totals);
+          const series = simulateSession(options, who, start, random, totals);
           rawSeries += series.length;
           for (const one of series) writeSessionSeries(options, one, writer, recorded);
         }
@@ -186,15 +189,15 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
 }
 
 /** One session's requests, as the series the Collector exports for it. */
-function simulateSession(options: HistoryOptions, userId: string, resource: Attributes, start: number, random: () => number, totals: SentTotals): SessionSeries[] {
+function simulateSession(options: HistoryOptions, who: Developer, start: number, random: () => number, totals: SentTotals): SessionSeries[] {
   const bySeries = new Map<string, SessionSeries>();
   let now = start;
   const record: RecordMeasurement = (metric, value, attributes) => {
-    const { labels, groupLabels, allUsersLabels } = seriesLabels(options, metric, attributes, resource);
+    const { labels, groupLabels, allUsersLabels } = seriesLabels(options, metric, attributes, who.resource);
     if (!bySeries.has(labels)) bySeries.set(labels, { metric, labels, groupLabels, allUsersLabels, increments: [] });
     bySeries.get(labels)!.increments.push({ at: now, value });
   };
-  const session = sessionAttributes(randomUUID(), userId);
+  const session = sessionAttributes(randomUUID(), who.userId, sessionRepository(who, random));
   startSession(record, session, totals);
   const gap = (options.sessionMinutes * 60) / options.requestsPerSession;
   for (let request = 0; request < options.requestsPerSession; request++) {
@@ -205,8 +208,8 @@ function simulateSession(options: HistoryOptions, userId: string, resource: Attr
 }
 
 /**
- * The label sets the Collector exports for a data point: kept attributes and
- * team attributes, renamed as its prometheus exporter renames them, plus the
+ * The label sets the Collector exports for a data point: kept attributes,
+ * the repository and team attributes, renamed as its prometheus exporter renames them, plus the
  * target labels; and the same without session_id for the recording rules.
  */
 function seriesLabels(
@@ -218,6 +221,7 @@ function seriesLabels(
   const pairs: [string, string][] = Object.entries(attributes)
     .filter(([key]) => KEPT_ATTRIBUTES.includes(key))
     .map(([key, value]) => [labelForAttribute(key), value]);
+  pairs.push(...repositoryLabel(attributes));
   for (const key of options.teamAttributeKeys) if (resource[key] !== undefined) pairs.push([labelForAttribute(key), resource[key]]);
   pairs.push(...Object.entries(options.targetLabels));
   pairs.sort(([a], [b]) => (a < b ? -1 : 1));

@@ -29,6 +29,7 @@ import {
   emptyTotals,
   seededRandom,
   sessionAttributes,
+  sessionRepository,
   simulateEvents,
   simulateRequest,
   startSession,
@@ -80,7 +81,7 @@ export async function generateLoad(options: LoadOptions): Promise<SentTotals> {
     const random = seededRandom(index + 1);
     while (Date.now() - started + sessionMillis <= options.durationMillis + 1) {
       const client = shared ?? sdkClient(options, who.resource, totals);
-      const session = sessionAttributes(randomUUID(), who.userId);
+      const session = sessionAttributes(randomUUID(), who.userId, sessionRepository(who, random));
       startSession(client.record, session, totals);
       for (let request = 0; request < options.requestsPerSession; request++) {
         await sleep(requestGapMillis * (0.5 + random()));

@@ -8,8 +8,10 @@
  * `-- --scale`: ingest of 1,000 to 10,000 developers, and `-- --scale-history`:
  * 30 days of 1,000 and of 10,000 developers; `-- --backfill`: the backfill of
  * 90 days of 100 developers written without recorded series; `-- --alert-rules`:
- * the alerting rules over 30 days of 1,000 developers; each a section of
- * bench/results.md).
+ * the alerting rules over 30 days of 1,000 developers; `-- --labels`: ingest
+ * and 90 days of 100 developers with the repository and request labels
+ * (sessions in 3 of their team's 10 repositories, a fifth of the requests by
+ * subagents); each a section of bench/results.md).
  * - Ingest: the load generator against the real Collector and Prometheus.
  * - Storage: D days of N developers of history in the real Prometheus.
  * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
@@ -59,7 +61,7 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
  * flood.ts; scale: ingest of 1,000 to 10,000 developers; scale-history: their
  * histories.
  */
-type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "backfill" | "alert-rules";
+type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "backfill" | "alert-rules" | "labels";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -95,6 +97,7 @@ async function main(mode: Mode): Promise<number> {
     "scale-history": [],
     backfill: [],
     "alert-rules": [],
+    labels: [{ developers: 100, exportIntervalMillis: 10_000, durationMillis: 120_000, requestsPerSession: 20, events: true }],
   }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
     // 30 days: ranges past 29 days get hourly time series steps, which read the window totals.
@@ -127,6 +130,7 @@ async function main(mode: Mode): Promise<number> {
       { developers: 1000, days: 30, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: 0, recordedOnly: true, timeAlertRules: true, ...WORKDAY },
       { developers: 10_000, days: 8, rangesDays: [], exactReadings: ["recorded" as const], seamRanges: 0, recordedOnly: true, timeAlertRules: true, ...WORKDAY },
     ],
+    labels: [{ developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -217,6 +221,7 @@ const RESULTS_SECTIONS: Partial<Record<Mode, string>> = {
   "scale-history": "# History at scale",
   backfill: "# Backfill",
   "alert-rules": "# Alerting rules",
+  labels: "# Repository and request labels",
 };
 
 /** The dashboard load table, when the run timed any load. */
@@ -399,5 +404,5 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   return lines.length > 0 ? lines : ["- (this run measures none of the targets)"];
 }
 
-const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "backfill", "alert-rules"];
+const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "backfill", "alert-rules", "labels"];
 runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

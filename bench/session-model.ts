@@ -6,7 +6,7 @@
  * be checked against it.
  */
 import { createHash } from "crypto";
-import { MetricKey } from "../telemetry/catalog";
+import { Label, MetricKey, REPOSITORY_ATTRIBUTES } from "../telemetry/catalog";
 
 /** OTel data point attributes, as Claude Code sets them. */
 export type Attributes = Readonly<Record<string, string>>;
@@ -55,24 +55,57 @@ export function emptyTotals(): SentTotals {
   };
 }
 
-/** A simulated developer: the user id on their data points and the team attributes on their client's resource. */
+/** A simulated developer: the user id on their data points, the team attributes on their client's resource, the repositories they work in. */
 export interface Developer {
   readonly userId: string;
   readonly resource: Attributes;
+  readonly repositories: readonly string[];
 }
+
+/** Repositories per team, and how many of its team's each developer works in (a session runs in one). */
+const TEAM_REPOSITORIES = 10;
+const REPOSITORIES_PER_DEVELOPER = 3;
 
 /** Developer number `index`; their team is teams[index % teams.length]. */
 export function developer(index: number, teams: readonly string[] = DEFAULT_TEAMS): Developer {
   const team = teams[index % teams.length];
   // Claude Code's user.id is a 64-digit hex hash; its length matters for the index size.
   const userId = createHash("sha256").update(`bench-user-${index}`).digest("hex");
-  return { userId, resource: { "team.id": team, department: `dept-${team}` } };
+  const repositories = Array.from({ length: REPOSITORIES_PER_DEVELOPER }, (_, n) => `${team}-service-${(index + n) % TEAM_REPOSITORIES}`);
+  return { userId, resource: { "team.id": team, department: `dept-${team}` }, repositories };
 }
 
-/** The attributes every data point of a session carries (terminal.type is one the Collector drops). */
-export function sessionAttributes(sessionId: string, userId: string): Attributes {
-  return { "session.id": sessionId, "user.id": userId, "terminal.type": "bench" };
+/**
+ * The attributes every data point of a session carries: its repository as
+ * Claude Code names it with OTEL_METRICS_INCLUDE_REPOSITORY (the URL and
+ * provider, and terminal.type, are ones the Collector drops).
+ */
+export function sessionAttributes(sessionId: string, userId: string, repository: string): Attributes {
+  return {
+    "session.id": sessionId,
+    "user.id": userId,
+    "terminal.type": "bench",
+    [REPOSITORY_ATTRIBUTES.owner]: "acme",
+    [REPOSITORY_ATTRIBUTES.name]: repository,
+    "vcs.repository.url.full": `https://github.com/acme/${repository}`,
+    "vcs.provider.name": "github",
+  };
 }
+
+/** The repository label the Collector writes for a data point with these attributes (see REPOSITORY_ATTRIBUTES). */
+export function repositoryLabel(attributes: Attributes): [string, string][] {
+  const [owner, name] = [attributes[REPOSITORY_ATTRIBUTES.owner], attributes[REPOSITORY_ATTRIBUTES.name]];
+  return owner !== undefined && name !== undefined ? [[Label.repository, `${owner}/${name}`]] : [];
+}
+
+/** A session's repository: one of its developer's, at random. */
+export function sessionRepository(who: Developer, random: () => number): string {
+  return who.repositories[Math.floor(random() * who.repositories.length)];
+}
+
+/** Share of requests a subagent makes (its own stream of cost and tokens), and the agent types. */
+const SUBAGENT_SHARE = 0.2;
+const AGENTS = ["Explore", "general-purpose"] as const;
 
 /** What Claude Code records when a session starts. */
 export function startSession(record: RecordMeasurement, session: Attributes, totals: SentTotals): void {
@@ -88,13 +121,16 @@ export function simulateRequest(record: RecordMeasurement, session: Attributes, 
     cacheRead: Math.floor(random() * 40000),
     cacheCreation: Math.floor(random() * 4000),
   };
+  // Who asked, as Claude Code 2.1.332 labels cost and tokens: the main conversation or a subagent, at an effort.
+  const subagent = random() < SUBAGENT_SHARE ? AGENTS[Math.floor(random() * AGENTS.length)] : undefined;
+  const request = { model, effort: "medium", query_source: subagent ? "subagent" : "main", ...(subagent ? { "agent.name": subagent } : {}) };
   for (const [type, count] of Object.entries(usage) as [keyof typeof usage, number][]) {
-    record("tokens", count, { ...session, model, type, query_source: "main" });
+    record("tokens", count, { ...session, ...request, type });
     totals.tokens[type] += count;
   }
   // Micro-dollars keep the sum exact in floating point.
   const cost = Math.round(usage.input * 3 + usage.output * 15 + usage.cacheRead * 0.3 + usage.cacheCreation * 3.75) / 1e6;
-  record("cost", cost, { ...session, model, query_source: "main" });
+  record("cost", cost, { ...session, ...request });
   totals.cost += cost;
   const cli = Math.round(random() * 20_000) / 1000;
   const user = Math.round(random() * 30_000) / 1000;

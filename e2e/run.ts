@@ -247,6 +247,7 @@ async function runScenario(
         await visible(run);
       }
     }
+    if (oldest) log(`${label}: sessions ${oldestRuns.map((run) => run.plan.tag).join(", ")} ran again with Claude Code ${OLDEST_CLAUDE_CODE}`);
     // It sends neither repositories nor request attributes.
     const unlabelledSessions = new Set(oldestRuns.map((run) => run.sessionId));
 
