@@ -228,7 +228,7 @@ async function runScenario(
       log(`${label}: session ${run.plan.tag} visible ${seconds.toFixed(1)} s after exit`);
     };
 
-    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit, plans.subagent]) {
+    for (const plan of [plans.write, plans.edit, plans.reject, plans.commit, plans.subagent, plans.skill, plans.mcp]) {
       const run = await runPrintSession(plan, standIn, env);
       runs.push(run);
       await visible(run);

@@ -3,7 +3,8 @@
  * answers in each, and what each session should count. Every metric the two
  * dashboards use is produced: tokens and cost on two models and two teams,
  * accepted and rejected edits, a commit and a pull request, two sessions at the
- * same time, a subagent, sessions in two git repositories, an interactive
+ * same time, a subagent, a skill, an MCP server's tool, one session resumed by
+ * two processes at once, sessions in two git repositories, an interactive
  * session (user active time) with an idle gap, and
  * API faults: retried 429 and 529, delays, a refusal, and requests that fail
  * on every attempt with 429, 529, 5xx or a dropped connection (on opus, the
@@ -45,6 +46,12 @@ export type Repository = keyof typeof REPOSITORIES;
  * effort from 2.1.117, the repository from 2.1.269).
  */
 export const OLDEST_CLAUDE_CODE = "2.1.48";
+
+/** The project skill every repository of the scenario has (.claude/skills/greeting/SKILL.md). */
+const SKILL = "greeting";
+
+/** The scenario's MCP server, a stdio program Claude Code starts. */
+const MCP_SERVER = path.join(__dirname, "mcp-notes-server.js");
 
 /** Claude Code's model aliases and the model ids it sends for them. */
 export const MODELS = { sonnet: "claude-sonnet-5-5", haiku: "claude-haiku-5-5", opus: "claude-opus-5-5" } as const;
@@ -201,6 +208,33 @@ export function sessionPlans(repo: string): Record<string, SessionPlan> {
       ],
       subagent: { tag: "subagent-reader", turns: [{ text: "It is the e2e README.", usage: usage(32) }] },
       cliArgs: [],
+      expected: NOTHING,
+      repository: "api",
+    },
+    // A project skill, then a tool of a local MCP server: Claude Code labels the
+    // requests that follow them with skill.name and mcp_server.name.
+    skill: {
+      tag: "skill",
+      team: "alpha",
+      model: "sonnet",
+      prompts: [`Greet me with the ${SKILL} skill [e2e:skill]`],
+      turns: [
+        { tool: "Skill", input: { skill: SKILL }, usage: usage(38) },
+        { text: "Hello, hallo, hola.", usage: usage(39) },
+      ],
+      cliArgs: [],
+      expected: NOTHING,
+    },
+    mcp: {
+      tag: "mcp",
+      team: "beta",
+      model: "haiku",
+      prompts: ["Look up the answer in the notes [e2e:mcp]"],
+      turns: [
+        { tool: "mcp__notes__lookup", input: { key: "answer" }, usage: usage(40) },
+        { text: "The note says 42.", usage: usage(41) },
+      ],
+      cliArgs: ["--mcp-config", JSON.stringify({ mcpServers: { notes: { command: process.execPath, args: [MCP_SERVER] } } }), "--allowedTools", "mcp__notes__lookup"],
       expected: NOTHING,
       repository: "api",
     },
@@ -389,6 +423,9 @@ export function prepareWorkspace(workDir: string): { homes: Record<Team, string>
     git("config", "user.name", "e2e");
     git("remote", "add", "origin", remote);
     fs.writeFileSync(path.join(repo, "README.md"), "e2e\n");
+    const skill = path.join(repo, ".claude", "skills", SKILL);
+    fs.mkdirSync(skill, { recursive: true });
+    fs.writeFileSync(path.join(skill, "SKILL.md"), `---\nname: ${SKILL}\ndescription: Greets the user in three languages\n---\nSay hello in English, German and Spanish.\n`);
     git("add", "-A");
     git("commit", "-q", "-m", "Initial commit");
     repos[name] = repo;

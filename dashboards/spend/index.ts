@@ -135,7 +135,7 @@ function requestsRow(kit: DashboardKit): RowSpec {
         8,
       ),
       placed(
-        kit.barGauge("Cost by Skill", "Cost in USD of the requests made for a skill, per skill.", Unit.usd, {
+        kit.barGauge("Cost by Skill", "Cost in USD of the requests made while a skill is in use, per skill.", Unit.usd, {
           expr: costOfNamed(Label.skill),
           legend: `{{${Label.skill}}}`,
         }).decimals(4),
@@ -143,7 +143,7 @@ function requestsRow(kit: DashboardKit): RowSpec {
         8,
       ),
       placed(
-        kit.barGauge("Cost by MCP Server", "Cost in USD of the requests made for an MCP server's tools, per server.", Unit.usd, {
+        kit.barGauge("Cost by MCP Server", "Cost in USD of the requests that follow a call of an MCP server's tool, per server. Claude Code names the servers a user configured \"custom\" unless it runs with OTEL_LOG_TOOL_DETAILS=1 (which puts tool details in its events too).", Unit.usd, {
           expr: costOfNamed(Label.mcpServer),
           legend: `{{${Label.mcpServer}}}`,
         }).decimals(4),
