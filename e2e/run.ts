@@ -246,8 +246,8 @@ async function runScenario(
         runs.push(run);
         await visible(run);
       }
+      log(`${label}: sessions ${oldestRuns.map((run) => run.plan.tag).join(", ")} ran again with Claude Code ${OLDEST_CLAUDE_CODE}`);
     }
-    if (oldest) log(`${label}: sessions ${oldestRuns.map((run) => run.plan.tag).join(", ")} ran again with Claude Code ${OLDEST_CLAUDE_CODE}`);
     // It sends neither repositories nor request attributes.
     const unlabelledSessions = new Set(oldestRuns.map((run) => run.sessionId));
 
@@ -435,9 +435,8 @@ async function deliveredTokens(prometheusUrl: string, run: SessionRun): Promise<
   return tokensInPrometheus(prometheusUrl, run.sessionId);
 }
 
-/** Checks of the oracle itself: the scenario did what its script says. */
 /**
- * The oracle's own inputs checked against each other: commits in the git
+ * Checks of the oracle itself, its inputs against each other: commits in the git
  * repositories the sessions commit in; for the pinned release, one
  * api_request event per answer and no answer outside the script (the oldest
  * release sends warm-ups and side requests, answered with no usage); every
