@@ -54,15 +54,25 @@ export function failedRequests(failed: readonly FailedAttempt[]): FailedAttempt[
   return [...byRequest.values()];
 }
 
-/** Each delayed answer's api_request event (the nth event of a session is its nth answer) lasted at least the delay. */
+/**
+ * Each delayed answer's api_request event lasted at least the delay: the nth
+ * event of a session is its nth answer; in a session that several processes
+ * resumed (their events interleave), the longest events of the session, one
+ * per delayed answer, longest with longest, since the undelayed take milliseconds.
+ */
 function delayChecks(runs: readonly SessionRun[], standIn: AnthropicStandIn, receiver: EventReceiver): CheckRow[] {
   return runs.flatMap((run) => {
-    const answers = standIn.served.filter((answer) => answer.tag === run.plan.tag);
+    const answers = standIn.served.filter((answer) => answer.tag === run.plan.tag && answer.sessionId === run.sessionId);
     const events = receiver
       .named(EventMetric.apiRequests.event)
       .filter((event) => event.attributes["session.id"] === run.sessionId)
       .sort((a, b) => Number(a.attributes["event.sequence"]) - Number(b.attributes["event.sequence"]));
-    const delayed = answers.map((answer, index) => ({ delay: run.plan.turns[answer.turn]?.delayMs, event: events[index] })).filter((pair) => pair.delay);
+    const shared = runs.filter((other) => other.sessionId === run.sessionId).length > 1;
+    const longest = [...events].sort((a, b) => Number(b.attributes.duration_ms) - Number(a.attributes.duration_ms));
+    const delays = answers.map((answer) => run.plan.turns[answer.turn]?.delayMs).filter((delay): delay is number => delay !== undefined);
+    const delayed = shared
+      ? [...delays].sort((a, b) => b - a).map((delay, index) => ({ delay, event: longest[index] }))
+      : answers.map((answer, index) => ({ delay: run.plan.turns[answer.turn]?.delayMs, event: events[index] })).filter((pair) => pair.delay);
     if (delayed.length === 0) return [];
     const durations = delayed.map((pair) => Number(pair.event?.attributes.duration_ms));
     return [
