@@ -166,8 +166,8 @@ export interface StackConfig {
     readonly allowPlaintext: boolean;
     /**
      * The most series one team may have in Prometheus at a time (what its
-     * exporter serves; the benchmark counts 427 per developer working with
-     * events on, recorded sums included, which this limit does not count). Past it Prometheus refuses
+     * exporter serves; the benchmark counts 758 per developer working with
+     * events on in 3 repositories, recorded sums included, which this limit does not count). Past it Prometheus refuses
      * that team's scrapes, and only that team's, until the excess expires in
      * the Collector (`collector.metricExpiration` after it stops growing).
      * @default 20000
