@@ -5,7 +5,6 @@
  * it, must name the largest, sum the rest as one value and call the missing
  * repository "unknown". The e2e has two repositories, too few for the rest.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,7 +16,7 @@ import { OTHER_REPOSITORIES } from "../dashboards/spend";
 import { RULES_FILE, renderRecordingRules } from "../renderers/recording-rules";
 import { Label, Metric } from "../telemetry/catalog";
 import { resolveVariables } from "../testkit/grafana-evaluation";
-import { buildPrometheus, imageVersion } from "../testkit/toolchain";
+import { buildPrometheus, imageVersion, promtoolTestRules } from "../testkit/toolchain";
 
 /** Cost per minute of each repository's one session ("" for a session that names none). */
 const COST_PER_MINUTE: Readonly<Record<string, number>> = { "acme/shop": 5, "acme/api": 3, "acme/web": 2, "": 1 };
@@ -59,14 +58,7 @@ describe("spend dashboard: the largest repositories and the rest, through the re
       tests: [{ interval: "1m", input_series: inputSeries(), promql_expr_test: [{ expr, eval_time: `${MINUTES}m`, exp_samples: expected }] }],
     };
     fs.writeFileSync(path.join(dir, "tests.yml"), stringify(tests, { lineWidth: 0 }));
-    let output = "";
-    try {
-      output = execFileSync(promtool, ["test", "rules", "tests.yml"], { cwd: dir, encoding: "utf8", stdio: "pipe" });
-    } catch (error) {
-      const failure = error as { stdout?: string; stderr?: string };
-      throw new Error(`promtool test rules failed (files in ${dir}):\n${failure.stdout ?? ""}${failure.stderr ?? ""}`);
-    }
-    expect(output).toContain("SUCCESS");
+    expect(promtoolTestRules(promtool, dir)).toContain("SUCCESS");
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 });

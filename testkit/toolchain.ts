@@ -241,3 +241,17 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
 function hash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
+
+/**
+ * Runs `promtool test rules` on the test file `tests` in `dir` (beside the
+ * rules files it names) and returns its output; a failure throws with
+ * promtool's output and where the files are.
+ */
+export function promtoolTestRules(promtool: string, dir: string, tests = "tests.yml"): string {
+  try {
+    return execFileSync(promtool, ["test", "rules", tests], { cwd: dir, encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string };
+    throw new Error(`promtool test rules failed (files in ${dir}):\n${failure.stdout ?? ""}${failure.stderr ?? ""}`);
+  }
+}
