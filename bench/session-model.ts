@@ -6,7 +6,7 @@
  * be checked against it.
  */
 import { createHash } from "crypto";
-import { Label, MetricKey, REPOSITORY_ATTRIBUTES } from "../telemetry/catalog";
+import { Label, MetricKey, REPOSITORY_ATTRIBUTES, repositoryName } from "../telemetry/catalog";
 
 /** OTel data point attributes, as Claude Code sets them. */
 export type Attributes = Readonly<Record<string, string>>;
@@ -94,8 +94,8 @@ export function sessionAttributes(sessionId: string, userId: string, repository:
 
 /** The repository label the Collector writes for a data point with these attributes (see REPOSITORY_ATTRIBUTES). */
 export function repositoryLabel(attributes: Attributes): [string, string][] {
-  const [owner, name] = [attributes[REPOSITORY_ATTRIBUTES.owner], attributes[REPOSITORY_ATTRIBUTES.name]];
-  return owner !== undefined && name !== undefined ? [[Label.repository, `${owner}/${name}`]] : [];
+  const repository = repositoryName(attributes);
+  return repository === undefined ? [] : [[Label.repository, repository]];
 }
 
 /** A session's repository: one of its developer's, at random. */

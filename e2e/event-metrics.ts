@@ -5,7 +5,7 @@
  * every histogram's count and buckets, over the whole scenario, read from the
  * raw series as Prometheus holds them.
  */
-import { BUCKET_LABEL, EventLabel, EventMetric, Label, OVERLOADED_ERROR, REPOSITORY_ATTRIBUTES, labelForAttribute } from "../telemetry/catalog";
+import { BUCKET_LABEL, EventLabel, EventMetric, Label, OVERLOADED_ERROR, labelForAttribute, repositoryName } from "../telemetry/catalog";
 import { ClaudeEvent } from "./event-receiver";
 import { TimeRange } from "../testkit/grafana-evaluation";
 import { query } from "../testkit/prometheus-api";
@@ -56,10 +56,7 @@ export async function eventMetricChecks(prometheusUrl: string, events: readonly 
  * and name.
  */
 export function attributeOf(event: ClaudeEvent, key: string): string | number | boolean | undefined {
-  if (key === Label.repository) {
-    const [owner, name] = [event.attributes[REPOSITORY_ATTRIBUTES.owner], event.attributes[REPOSITORY_ATTRIBUTES.name]];
-    return owner !== undefined && name !== undefined ? `${owner}/${name}` : undefined;
-  }
+  if (key === Label.repository) return repositoryName(event.attributes);
   const overloaded = key === EventLabel.statusCode && event.attributes[OVERLOADED_ERROR.attribute] === OVERLOADED_ERROR.message;
   return event.attributes[key] ?? event.resource[key] ?? (overloaded ? OVERLOADED_ERROR.statusCode : undefined);
 }

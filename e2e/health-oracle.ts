@@ -57,7 +57,7 @@ export function healthExpectations(events: readonly ClaudeEvent[]): Record<strin
     "Tool Success Rate": { value: mapValues(toolRuns, (runs, name) => (toolSuccesses[name] ?? 0) / runs) },
     "Tool Failures by Error Type": { value: countBy(failedTools, (event) => `${tool(event)} ${attribute(event, EventLabel.errorType, ABSENT)}`) },
     // A tool whose every run took 0 ms has no bar: its duration sum never grew, so no sum was recorded.
-    "Slowest Tools (Mean)": { value: withoutZeros(mapValues(toolDurations, (durations) => sum(durations) / durations.length)) },
+    "Slowest Tools (Mean)": { value: grown(mapValues(toolDurations, (durations) => sum(durations) / durations.length)) },
     [`Slowest Tools (${percentileName(TOOL_QUANTILE)})`]: {
       value: mapValues(toolDurations, (durations) => bucketQuantile(TOOL_QUANTILE, durations, EventMetric.toolDuration.duration.buckets)),
     },
@@ -73,7 +73,8 @@ const PEOPLE_GROUPS: readonly [string, (event: ClaudeEvent) => string][] = [
   ["department", (event) => attribute(event, "department", UNKNOWN)],
 ];
 
-function withoutZeros(values: Readonly<Record<string, number>>): Record<string, number> {
+/** The entries that are not 0: panels by label leave out the values that did not grow. */
+export function grown(values: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== 0));
 }
 

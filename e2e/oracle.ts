@@ -11,7 +11,7 @@ import { ServedAnswer, totalOf } from "./anthropic-stand-in";
 import { consoleTotal } from "./console-metrics";
 import { ClaudeEvent } from "./event-receiver";
 import { attributeOf } from "./event-metrics";
-import { healthExpectations } from "./health-oracle";
+import { grown, healthExpectations } from "./health-oracle";
 import { VariableValues, allOf } from "../testkit/grafana-evaluation";
 import type { Expectation } from "../testkit/panel-checks";
 import { MODELS, REPOSITORIES, SessionRun, TEAMS, Team, repositoryOf } from "./scenario";
@@ -279,10 +279,6 @@ function groupSum<T>(items: readonly T[], key: (item: T) => string, value: (item
   return result;
 }
 
-/** The entries that are not 0: panels by label leave out the values that did not grow. */
-function grown(values: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== 0));
-}
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
   return groupSum(items, key, () => 1);

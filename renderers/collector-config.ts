@@ -82,7 +82,7 @@ const EVENT_IDENTITY_ATTRIBUTES = ["user.id", "user.email", Label.repository];
 function repositoryStatement(): string {
   const owner = `attributes[${quote(REPOSITORY_ATTRIBUTES.owner)}]`;
   const name = `attributes[${quote(REPOSITORY_ATTRIBUTES.name)}]`;
-  return `set(attributes[${quote(Label.repository)}], Concat([${owner}, ${name}], "/")) where ${owner} != nil and ${name} != nil`;
+  return `set(attributes[${quote(Label.repository)}], Concat([${owner}, ${name}], ${quote(REPOSITORY_ATTRIBUTES.separator)})) where ${owner} != nil and ${name} != nil`;
 }
 
 /**

@@ -171,7 +171,13 @@ export const EditDecision = { accept: "accept", reject: "reject" } as const;
  * and event that has both. The remote's URL (vcs.repository.url.full) is not
  * kept: it can carry credentials, and it adds nothing to owner and name.
  */
-export const REPOSITORY_ATTRIBUTES = { owner: "vcs.owner.name", name: "vcs.repository.name" } as const;
+export const REPOSITORY_ATTRIBUTES = { owner: "vcs.owner.name", name: "vcs.repository.name", separator: "/" } as const;
+
+/** The `repository` label value for attributes that name both owner and name, as the Collector writes it. */
+export function repositoryName(attributes: Readonly<Record<string, unknown>>): string | undefined {
+  const [owner, name] = [attributes[REPOSITORY_ATTRIBUTES.owner], attributes[REPOSITORY_ATTRIBUTES.name]];
+  return owner !== undefined && name !== undefined ? `${owner}${REPOSITORY_ATTRIBUTES.separator}${name}` : undefined;
+}
 
 /**
  * Data point attributes the Collector keeps (besides the team attributes); it
