@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { AlertSeries, BUCKET_LABEL, BudgetSeries, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, eventSeries, labelForAttribute } from "../telemetry/catalog";
+import { AlertSeries, BUCKET_LABEL, BudgetSeries, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, SUMMED_BY_STREAM, SUMMED_OVER_STREAMS, SUMMED_OVER_USERS, eventSeries, labelForAttribute } from "../telemetry/catalog";
 import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
 import { QueryBuilder, UNKNOWN } from "../dashboards/queries";
 import { OTHER_REPOSITORIES, SPEND_DASHBOARD_UID, TOP_REPOSITORIES } from "../dashboards/spend";
@@ -247,14 +247,16 @@ describe.each([
     const read = [...Object.values(Metric), ...Object.values(EventMetric).map((metric) => (metric.kind === "histogram" ? metric.count : metric))];
     const offered = (name: string) => {
       const variable = (model.templating.list as any[]).find((v) => v.name === name);
-      const [, names, label] = /^label_values\(\{__name__=~"(.+)"\}, (\w+)\)$/.exec(variable.query)!;
-      return { names: names.split("|").sort(), label };
+      const [, names, matchers, label] = /^label_values\(\{__name__=~"([^"]+)"(.*)\}, (\w+)\)$/.exec(variable.query)!;
+      return { names: names.split("|").sort(), matchers, label };
     };
     const recorded = (series: readonly RecordedSeries[]) => series.map((metric) => metric.recorded).sort();
-    expect(offered("user")).toEqual({ names: recorded(read), label: "user_id" });
-    expect(offered("model")).toEqual({ names: recorded(read.filter((metric) => metric.labels.includes(Label.model)).map((metric) => metric.allUsers!)), label: "model" });
+    // The users of the picked teams only.
+    expect(offered("user")).toEqual({ names: recorded(read.map((metric) => metric.allStreamsByUser!)), matchers: ', team_id=~"$team_id", department=~"$department"', label: "user_id" });
+    expect(offered("repository")).toEqual({ names: recorded(read.map((metric) => metric.allUsersByStream!)), matchers: "", label: "repository" });
+    expect(offered("model")).toEqual({ names: recorded(read.filter((metric) => metric.labels.includes(Label.model)).map((metric) => metric.allUsers!)), matchers: "", label: "model" });
     expect(offered("model").names).toContain(EventMetric.apiErrors.allUsers!.recorded);
-    expect(offered("team_id")).toEqual({ names: recorded(read.map((metric) => metric.allUsers!)), label: "team_id" });
+    expect(offered("team_id")).toEqual({ names: recorded(read.map((metric) => metric.allUsers!)), matchers: "", label: "team_id" });
   });
 
   test("a panel says it is not filtered by Model exactly when one of its series has no model", () => {
@@ -277,22 +279,31 @@ describe.each([
       expect(query.errors).toEqual([]);
       expect(query.selectors.length).toBeGreaterThan(0);
       const allUsersLevels = RECORDED.map((series) => series.allUsers!);
+      const byStreamLevels = RECORDED.map((series) => series.allUsersByStream!);
+      const byUserLevels = RECORDED.map((series) => series.allStreamsByUser!);
       const outputs = (level: RecordedSeries) => [level.windowTotal, level.windowToDate, level.recorded];
-      const readsAllUsers = query.selectors.some((selector) => allUsersLevels.some((level) => outputs(level).includes(selector.metric)));
+      const reads = (levels: RecordedSeries[]) => query.selectors.some((selector) => levels.some((level) => outputs(level).includes(selector.metric)));
+      const [readsAllUsers, readsByStream, readsByUser] = [reads(allUsersLevels), reads(byStreamLevels), reads(byUserLevels)];
       for (const selector of query.selectors) {
         // Counters are read through the recording rules (a range through the rollups, a step through the per-interval sums), never raw.
-        const level = [...RECORDED, ...allUsersLevels].find((series) => outputs(series).includes(selector.metric));
+        const level = [...RECORDED, ...allUsersLevels, ...byStreamLevels, ...byUserLevels].find((series) => outputs(series).includes(selector.metric));
         expect(level && outputs(level)).toContain(selector.metric);
         // A time series step reads the window totals or, at steps that are not whole windows, the per-interval sums: never both.
         if (selector.metric === level!.recorded) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
         if (selector.metric === level!.windowTotal && target.expr.includes("$__interval")) expect(selector.matchers).toContain('rollup_steps=~".*,1m,.*"');
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
         if (level!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
-        // Beside the sums over users, the per-user series read nothing while the user filter is "All".
-        if (readsAllUsers && !allUsersLevels.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$user"');
+        // A finer level reads nothing while the filters on the labels a coarser one adds up are "All".
+        const finer = !allUsersLevels.includes(level!);
+        if (readsAllUsers && finer) expect(selector.matchers).toContain('all_users_guard!~"$user$repository"');
+        if (readsByStream && finer && !byStreamLevels.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$user"');
+        if (readsByUser && RECORDED.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$repository"');
       }
-      // A query by user reads the per-user series only; every other reads the sums over users too.
-      expect(readsAllUsers).toBe(!query.groupingLabels.includes(Label.userId));
+      // The sums per stream unless the query is by user, per user unless it is by repository or request stream, over both unless either.
+      const grouping = (labels: readonly string[]) => query.groupingLabels.some((label) => labels.includes(label));
+      expect(readsByStream).toBe(!grouping(SUMMED_BY_STREAM));
+      expect(readsByUser).toBe(!grouping(SUMMED_OVER_STREAMS));
+      expect(readsAllUsers).toBe(!grouping(SUMMED_OVER_USERS));
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
       expect(target.expr).not.toMatch(/\)\)\s*\+\s*sum\(/);
@@ -366,7 +377,7 @@ describe("query builder", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user", repository=~"$repository"}';
     const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user", repository=~"$repository"}';
-    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId]).split(" or ")).toEqual([
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId, Label.repository]).split(" or ")).toEqual([
       `label_replace(sum_over_time(${totals}[$__range]), "part", "closed windows", "", "")`,
       `label_replace(${runningSum} >= 0, "part", "open at the end", "", "")`,
       `label_replace(-(${runningSum} offset $__range >= 0), "part", "open at the start", "", "")`,
@@ -375,17 +386,28 @@ describe("query builder", () => {
 
   test("a time series step reads the window totals where it is whole windows, else the per-interval sums", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId])).toBe(
+    expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId, Label.repository])).toBe(
       'sum_over_time(claude_code_commit_count_total:increase_window{user_id=~"$user", repository=~"$repository", rollup_steps=~".*,$__interval,.*"}[$__interval] offset -300s)' +
         ' or sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user", repository=~"$repository", rollup_steps!~".*,$__interval,.*"}[$__interval])',
     );
   });
 
-  test("a query by no user reads the sums over users while the user filter is All, the per-user series once it picks users", () => {
+  test("a query reads the coarsest summed level that keeps its labels and whose summed filters are All, each finer one guarded against the coarser ones", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    const allUsers = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/increase_window/g, "increase_all_users_window");
-    const perUser = q.increase(Metric.commits, {}, "$__range", [Label.userId]).replace(/repository=~"\$repository"/g, 'repository=~"$repository", all_users_guard!~"$user"');
-    expect(q.increase(Metric.commits)).toBe(`${allUsers} or ${perUser}`);
+    const perUserOnly = q.increase(Metric.commits, {}, "$__range", [Label.userId, Label.repository]);
+    const level = (suffix: string) => perUserOnly.replace(/:increase_window/g, `:increase${suffix}_window`);
+    const guarded = (text: string, ...values: string[]) =>
+      text.replace(/repository=~"\$repository"/g, ['repository=~"$repository"', ...values.map((v) => `all_users_guard!~"${v}"`)].join(", "));
+    expect(q.increase(Metric.commits)).toBe(
+      [
+        level("_all_users"),
+        guarded(level("_all_users_by_stream"), "$user$repository"),
+        guarded(level("_all_streams"), "$user$repository", "$user"),
+        guarded(perUserOnly, "$user$repository", "$user", "$repository"),
+      ].join(" or "),
+    );
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.repository])).toBe(`${level("_all_users_by_stream")} or ${guarded(perUserOnly, "$user")}`);
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId])).toBe(`${level("_all_streams")} or ${guarded(perUserOnly, "$repository")}`);
   });
 
   test("the benchmark's other readings use the per-interval sums or the raw counters", () => {

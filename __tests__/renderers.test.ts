@@ -21,7 +21,7 @@ const collectorOptions: CollectorConfigOptions = {
   keptAttributeKeys: ["session.id", "model"],
   deltaMaxStale: "24h",
   metricExpiration: "24h",
-  memoryLimitMiB: 512,
+  containerMemoryMiB: 640,
   eventMetrics: [],
 };
 
@@ -300,20 +300,33 @@ describe("recording rules", () => {
 
   const tokensRule = group.rules.find((rule: any) => rule.record === Metric.tokens.recorded);
 
-  test("six rules per catalog counter and per series of an event metric: its growth per interval over sessions, window total and running sum, then the same summed over users", () => {
+  test("twelve rules per catalog counter and per series of an event metric: its growth per interval over sessions, window total and running sum, then the same summed over streams per user, over users per stream, and over both", () => {
     const outputs = (series: RecordedSeries) => [series.recorded, series.windowTotal, series.windowToDate];
     expect(group.rules.map((rule: any) => rule.record)).toEqual(
-      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [...outputs(series), ...outputs(series.allUsers!)]),
+      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [
+        ...outputs(series),
+        ...outputs(series.allStreamsByUser!),
+        ...outputs(series.allUsersByStream!),
+        ...outputs(series.allUsers!),
+      ]),
     );
     const tokens = tokensRule.expr as string;
     expect(tokens.startsWith("sum without (session_id, catch_up) (\n  increase(claude_code_token_usage_tokens_total[60s] anchored)\nor\n")).toBe(true);
     expect(tokens.endsWith("\n) > 0")).toBe(true);
   });
 
-  test("the sum over users adds up the per-interval sums the rule before wrote in the same evaluation", () => {
-    const rule = group.rules.find((r: any) => r.record === Metric.tokens.allUsers!.recorded);
-    expect(parsePromQL(rule.expr).errors).toEqual([]);
-    expect(rule.expr).toBe(`sum without (user_id) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
+  test("the summed levels add up the per-interval sums a rule before wrote in the same evaluation: over streams per user, over users per stream, then over both", () => {
+    const byUser = group.rules.find((r: any) => r.record === Metric.tokens.allStreamsByUser!.recorded);
+    const byStream = group.rules.find((r: any) => r.record === Metric.tokens.allUsersByStream!.recorded);
+    const allUsers = group.rules.find((r: any) => r.record === Metric.tokens.allUsers!.recorded);
+    for (const rule of [byUser, byStream, allUsers]) expect(parsePromQL(rule.expr).errors).toEqual([]);
+    const streams = "repository, query_source, effort, speed, agent_name, skill_name, plugin_name, marketplace_name, mcp_server_name, mcp_tool_name";
+    expect(byUser.expr).toBe(`sum without (${streams}) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
+    expect(byStream.expr).toBe(`sum without (user_id) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
+    expect(allUsers.expr).toBe(`sum without (user_id, ${streams}) (last_over_time(${Metric.tokens.allUsersByStream!.recorded}[1ms]))`);
+    const order = (record: string) => group.rules.findIndex((r: any) => r.record === record);
+    expect(order(Metric.tokens.recorded)).toBeLessThan(order(Metric.tokens.allUsersByStream!.recorded));
+    expect(order(Metric.tokens.allUsersByStream!.recorded)).toBeLessThan(order(Metric.tokens.allUsers!.recorded));
   });
 
   test("the k-th catch-up term adds the window k intervals back where nothing was recorded since", () => {
@@ -360,7 +373,7 @@ describe("recording rules", () => {
 
   test("the per-interval sums carry the steps at which time series read window totals; the rollups inherit the label", () => {
     for (const rule of group.rules) {
-      if (/:increase(_all_users)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
+      if (/:increase(_all_users(_by_stream)?|_all_streams)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
       else expect(rule.labels).toBeUndefined();
     }
     expect(rollupSteps(60, 600)).toBe(",10m,20m,30m,1h,2h,3h,6h,12h,1d,");

@@ -19,6 +19,16 @@ describe("replayRollups: what the rollup rules write, replayed", () => {
     expect(closedEarlyAfter).toBe(3600);
   });
 
+  test("sums a millisecond off closeAt's grid (written by the Prometheus before an upgrade) still close the window at closeAt's evaluation", () => {
+    // Seconds here: 0.001 s off. Before, the last running sum stayed open and the rules carried it on: counted twice.
+    const { runningSums, totals } = replayRollups([[3620, 1], [3680, 2]], 60, 3600, 3680.001);
+    expect(runningSums).toEqual([[3620, 1], [3680, CLOSED]]);
+    expect(totals).toEqual([[3680, 3]]);
+    const later = replayRollups([[3620.001, 1], [3680.001, 2]], 60, 3600, 3680);
+    expect(later.runningSums).toEqual([[3620.001, 1], [3680.001, CLOSED]]);
+    expect(later.totals).toEqual([[3680.001, 3]]);
+  });
+
   test("a sum after closeAt is an error, not a lost growth", () => {
     expect(() => replayRollups([[3620, 1]], 60, 3600, 3560)).toThrow(/after the closing/);
   });

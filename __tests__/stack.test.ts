@@ -59,6 +59,15 @@ describe("monitoring stack", () => {
     for (const container of containers) expect(container.restart).toBe("unless-stopped");
   });
 
+
+  test("the Collector's container has a memory limit, and its memory limiter refuses data at 64 % of it", () => {
+    const custom = resourceOf(synthStack({ collector: { memoryLimitMiB: 1000 } }), "docker_container", "collector");
+    expect(custom.memory).toBe(1000);
+    expect(custom.memory_swap).toBe(1000);
+    expect(custom.env).toEqual(["GOMEMLIMIT=800MiB"]);
+    expect(parse(custom.upload[0].content).processors.memory_limiter).toEqual({ check_interval: "1s", limit_mib: 800, spike_limit_mib: 160 });
+    expect(collector.memory).toBe(DEFAULT_CONFIG.collector.memoryLimitMiB);
+  });
   test("Prometheus and Grafana have healthchecks; Grafana is waited for", () => {
     expect(prometheus.healthcheck.test).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost:9090/-/ready"]);
     expect(grafana.healthcheck.test).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost:3000/api/health"]);

@@ -1,3 +1,4 @@
+import { firstHostAddress } from "../testkit/docker-engine";
 import { consoleTotal, parseConsoleMetrics } from "../e2e/console-metrics";
 import { matches } from "../testkit/panel-checks";
 import { ALL, resolveVariables, variableRequest } from "../testkit/grafana-evaluation";
@@ -73,6 +74,19 @@ describe("Grafana-like evaluation", () => {
     });
     expect(variableRequest({ name: "datasource", query: "prometheus" }, { from: 100, to: 200 })).toBeUndefined();
   });
+
+  test("a variable's selector carries the other variables' values, as Grafana interpolates them", () => {
+    const variable = { name: "user", query: 'label_values({__name__=~"a", team_id=~"$team_id", department=~"$department"}, user_id)' };
+    expect(variableRequest(variable, { from: 100, to: 200 }, { team_id: ["alpha", "be.ta"], department: ALL }, { team_id: ".*", department: ".*" })?.params["match[]"]).toBe(
+      '{__name__=~"a", team_id=~"(alpha|be\\\\.ta)", department=~".*"}',
+    );
+  });
+});
+
+test("the first host address of a bridge's subnet, where Docker puts its gateway", () => {
+  expect(firstHostAddress("172.17.0.0/16")).toBe("172.17.0.1");
+  expect(firstHostAddress("10.1.2.130/25")).toBe("10.1.2.129");
+  expect(firstHostAddress("192.168.0.0/24")).toBe("192.168.0.1");
 });
 
 describe("waits", () => {

@@ -4,7 +4,7 @@
  * Prometheus's TSDB as blocks, so an upgrade (or a fork's change) that brings
  * a recorded series never changes a past number.
  *
- * For each recorded series, at each level (per user, and summed over users),
+ * For each recorded series, at each level (per user, and each summed level),
  * three things can be missing before the running rules' first sample:
  *   - the per-interval sums: computed from the raw series with the rule's own
  *     expression at the rule group's evaluation times, up to CATCH_UP_WINDOWS
@@ -24,7 +24,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Label, ROLLUP_STEPS_LABEL, RecordedSeries } from "../telemetry/catalog";
+import { ROLLUP_STEPS_LABEL, RecordedSeries, summedLevels } from "../telemetry/catalog";
 import { CATCH_UP_WINDOWS, RULE_GROUP, perIntervalRules, rollupSteps } from "../renderers/recording-rules";
 import { durationSeconds } from "../config/stack-config";
 import { Sample, replayRollups } from "./rollup-replay";
@@ -73,6 +73,12 @@ const STEPS_PER_QUERY = 10_000;
 const FILE_SPAN_MS = 7 * 86_400_000;
 /** Blocks the backfill writes span at most this much. */
 const MAX_BLOCK_HOURS = 24;
+/**
+ * Prometheus persists its head in blocks of this span, aligned to multiples of
+ * it; the backfill writes the time its head holds in blocks of the same
+ * ranges (see OpenMetricsFiles).
+ */
+const HEAD_BLOCK_MS = 2 * 3_600_000;
 
 export async function backfill(options: BackfillOptions): Promise<BackfillResult> {
   const log = options.log ?? (() => undefined);
@@ -84,14 +90,16 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
   const grid = await evaluationGrid(api, intervalMs, durationSeconds(options.queryOffset) * 1000);
   const nowMs = grid.before(Date.now());
   // Samples already written are looked for from the oldest one; evaluations start at the first
-  // after it, whose window holds that oldest sample.
-  const lowestMs = await api.lowestTimestampMs();
+  // after it, whose window holds that oldest sample. Prometheus reports its oldest block's start
+  // once it has blocks, even when its head holds older samples (e.g. after an earlier backfill).
+  const headMinMs = await api.headMinTimeMs();
+  const lowestMs = Math.min(await api.lowestTimestampMs(), headMinMs);
   const fromMs = grid.after(lowestMs);
   log(`backfill: data from ${new Date(lowestMs).toISOString()}, rule evaluations every ${options.ruleInterval} at ${grid.phaseMs} ms past the interval`);
 
   fs.mkdirSync(options.workDir, { recursive: true, mode: 0o755 });
   fs.chmodSync(options.workDir, 0o755);
-  const files = new OpenMetricsFiles(options.workDir);
+  const files = new OpenMetricsFiles(options.workDir, headMinMs);
   const seriesNames: string[] = [];
   const steps = rollupSteps(intervalMs / 1000, windowMs / 1000);
 
@@ -102,11 +110,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
     const computedUntil = grid.before(firstRecorded - (CATCH_UP_WINDOWS + 1) * intervalMs);
     const computed = computedUntil >= fromMs ? await api.rangeSamples(expr, fromMs, computedUntil, intervalMs) : new Map();
     const perUser = await writeLevel(series, computed, firstRecorded);
-    if (series.allUsers) {
-      const firstAllUsers = (await firstSample(series.allUsers.recorded)) ?? nowMs;
-      const perUserBefore = await withExisting(series.recorded, perUser.perInterval, lowestMs, firstAllUsers);
-      await writeLevel(series.allUsers, sumOverUsers(perUserBefore, firstAllUsers), firstAllUsers);
-    }
+    // Each summed level from the per-user sums before its own first sample: read once, up to the latest of those.
+    const levels = await Promise.all(summedLevels(series).map(async (level) => ({ ...level, first: (await firstSample(level.series.recorded)) ?? nowMs })));
+    if (levels.length === 0) continue;
+    const perUserBefore = await withExisting(series.recorded, perUser.perInterval, lowestMs, Math.max(...levels.map(({ first }) => first)));
+    for (const { series: level, summedAway, first } of levels) await writeLevel(level, sumLevel(perUserBefore, summedAway, first), first);
   }
 
   /**
@@ -156,7 +164,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
 
   const written = files.close();
   log(`backfill: ${written.samples} samples in ${written.files.length} OpenMetrics files`);
-  for (const file of written.files) await options.tsdb.stage(file, MAX_BLOCK_HOURS);
+  for (const { path: file, maxBlockHours } of written.files) await options.tsdb.stage(file, maxBlockHours);
   let published = { blocks: 0, bytes: 0 };
   if (written.samples > 0) {
     const reloadsBefore = await api.reloads();
@@ -180,11 +188,11 @@ async function blocksLoaded(api: PrometheusReader, reloadsBefore: number, log: (
   log("backfill: Prometheus loaded the blocks");
 }
 
-/** The per-interval sums over users: per-user sums added up by their labels without the user, before `until`. */
-function sumOverUsers(perUser: SeriesSamples, until: number): SeriesSamples {
+/** The per-interval sums of a summed level: per-user sums added up by their labels without `summedAway`, before `until`. */
+function sumLevel(perUser: SeriesSamples, summedAway: readonly string[], until: number): SeriesSamples {
   const sums = new Map<string, { labels: Record<string, string>; byTime: Map<number, number> }>();
   for (const { labels, samples } of perUser.values()) {
-    const { [Label.userId]: _user, ...rest } = labels;
+    const rest = Object.fromEntries(Object.entries(labels).filter(([name]) => !summedAway.includes(name)));
     const key = labelsKey(rest);
     if (!sums.has(key)) sums.set(key, { labels: rest, byTime: new Map() });
     const byTime = sums.get(key)!.byTime;
@@ -251,6 +259,14 @@ class PrometheusReader {
   /** The oldest sample time the TSDB holds. */
   async lowestTimestampMs(): Promise<number> {
     return (await this.ownMetric("prometheus_tsdb_lowest_timestamp_seconds")) * 1000;
+  }
+
+  /** The oldest time Prometheus's head (the data it has not yet persisted in blocks) covers. */
+  async headMinTimeMs(): Promise<number> {
+    const response = await fetch(`${this.url}/api/v1/status/tsdb`, { headers: this.headers });
+    const minTime = response.ok ? Number(((await response.json()) as any).data?.headStats?.minTime) : NaN;
+    if (!Number.isFinite(minTime)) throw new Error(`Prometheus at ${this.url} did not report its head's time range (${response.status} from /api/v1/status/tsdb)`);
+    return minTime;
   }
 
   /** Block reloads so far (Prometheus looks for new blocks every minute). */
@@ -329,15 +345,34 @@ class PrometheusReader {
 
 /**
  * The backfill's samples as OpenMetrics text, one file per FILE_SPAN_MS of
- * time; each series' samples go in time order.
+ * time, written in blocks of up to MAX_BLOCK_HOURS; each series' samples go in
+ * time order. From the start of the head's first HEAD_BLOCK_MS range on, one
+ * file per such range, written in blocks of that range.
+ *
+ * Why: at its start, Prometheus drops from its head everything before the end
+ * of its newest block (the head's data is in blocks up to there, it assumes),
+ * and it merges overlapping blocks into one. A backfilled block that reached
+ * into the head's time would thus take with it, at the next restart, every
+ * sample the head held before the block's end (the deploy test lost the
+ * sessions it ran before its upgrade this way). Blocks inside the
+ * head's ranges merge only with the block Prometheus persists for that range,
+ * which ends where the range ends, and each block is marked as an
+ * out-of-order block (see tsdb-access.ts), which Prometheus leaves out of that
+ * rule.
  */
 class OpenMetricsFiles {
-  private readonly open = new Map<number, { path: string; fd: number; buffer: string[]; size: number }>();
+  private readonly open = new Map<number, { path: string; fd: number; buffer: string[]; size: number; maxBlockHours: number }>();
   private samples = 0;
   private fromMs = Infinity;
   private untilMs = -Infinity;
+  private readonly headRangesFromMs: number;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    headMinTimeMs: number,
+  ) {
+    this.headRangesFromMs = Math.floor(headMinTimeMs / HEAD_BLOCK_MS) * HEAD_BLOCK_MS;
+  }
 
   write(name: string, labels: Record<string, string>, samples: readonly Sample[]): void {
     const series = `${name}{${Object.entries(labels)
@@ -355,25 +390,28 @@ class OpenMetricsFiles {
     }
   }
 
-  close(): { files: string[]; samples: number; fromMs?: number; untilMs?: number } {
-    const files: string[] = [];
+  close(): { files: { path: string; maxBlockHours: number }[]; samples: number; fromMs?: number; untilMs?: number } {
+    const files: { path: string; maxBlockHours: number }[] = [];
     for (const [, file] of [...this.open].sort(([a], [b]) => a - b)) {
       file.buffer.push("# EOF\n");
       this.flush(file);
       fs.closeSync(file.fd);
-      files.push(file.path);
+      files.push({ path: file.path, maxBlockHours: file.maxBlockHours });
     }
     this.open.clear();
     return this.samples === 0 ? { files, samples: 0 } : { files, samples: this.samples, fromMs: this.fromMs, untilMs: this.untilMs };
   }
 
   private fileFor(atMs: number) {
-    const span = Math.floor(atMs / FILE_SPAN_MS);
-    let file = this.open.get(span);
+    const inHead = atMs >= this.headRangesFromMs;
+    const spanMs = inHead ? HEAD_BLOCK_MS : FILE_SPAN_MS;
+    // Keyed by the span's start, so close() lists the files in time order.
+    const start = Math.floor(atMs / spanMs) * spanMs;
+    let file = this.open.get(start);
     if (!file) {
-      const filePath = path.join(this.dir, `backfill-${span}.om`);
-      file = { path: filePath, fd: fs.openSync(filePath, "w", 0o644), buffer: [], size: 0 };
-      this.open.set(span, file);
+      const filePath = path.join(this.dir, `backfill-${start}.om`);
+      file = { path: filePath, fd: fs.openSync(filePath, "w", 0o644), buffer: [], size: 0, maxBlockHours: inHead ? HEAD_BLOCK_MS / 3_600_000 : MAX_BLOCK_HOURS };
+      this.open.set(start, file);
     }
     return file;
   }

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     console.log(`backfill: nothing missing; no samples written (${seconds} s)`);
   } else {
     const range = `${new Date(result.fromMs!).toISOString()} to ${new Date(result.untilMs!).toISOString()}`;
+    console.log(`backfill: wrote ${result.seriesNames.join(", ")}`);
     console.log(`backfill: ${result.samples} samples of ${result.seriesNames.length} recorded series from ${range}, in ${result.blocks} blocks (${seconds} s)`);
   }
 }

@@ -28,7 +28,10 @@ export interface ReplayedRollups {
  * running rules wrote their own sums for.
  */
 export function replayRollups(sums: readonly Sample[], interval: number, window: number, closeAt = Infinity): ReplayedRollups {
-  if (sums.length > 0 && sums[sums.length - 1][0] > closeAt) throw new Error(`a per-interval sum at ${sums[sums.length - 1][0]} comes after the closing at ${closeAt}`);
+  // Sums another Prometheus wrote (before an upgrade) can lie a millisecond off the grid of the
+  // first sum and of closeAt: a time within half an interval of an evaluation belongs to it.
+  const slack = interval / 2;
+  if (sums.length > 0 && sums[sums.length - 1][0] > closeAt + slack) throw new Error(`a per-interval sum at ${sums[sums.length - 1][0]} comes after the closing at ${closeAt}`);
   const runningSums: Sample[] = [];
   const totals: Sample[] = [];
   let closedEarlyAfter: number | undefined;
@@ -37,11 +40,12 @@ export function replayRollups(sums: readonly Sample[], interval: number, window:
     const first = sums[next][0];
     const windowEnd = Math.ceil(first / window) * window;
     const lastOfWindow = first + Math.floor((windowEnd - first) / interval) * interval;
-    const closing = Math.min(lastOfWindow, closeAt);
+    // The evaluation of this grid that closeAt stands for.
+    const closing = closeAt < lastOfWindow - slack ? first + Math.round((closeAt - first) / interval) * interval : lastOfWindow;
     if (closing < lastOfWindow) closedEarlyAfter = windowEnd - window;
     let runningSum = 0;
     for (let at = first; at <= closing; at += interval) {
-      while (next < sums.length && sums[next][0] <= at) runningSum += sums[next++][1];
+      while (next < sums.length && sums[next][0] <= at + slack) runningSum += sums[next++][1];
       runningSums.push([at, at < closing ? runningSum : CLOSED]);
     }
     totals.push([closing, runningSum]);

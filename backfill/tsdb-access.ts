@@ -9,7 +9,8 @@ import { promisify } from "util";
  * new blocks within a minute). An interrupted run leaves either a staging
  * folder, which the next run deletes, or a ready folder, whose remaining
  * blocks the next run moves before anything else: every block is published
- * once, or none.
+ * once, or none. Each block is marked as out-of-order (OUT_OF_ORDER_HINT) as
+ * it is published.
  */
 export interface TsdbAccess {
   /** Finishes a publish an interrupted run left, and deletes its staging folder. */
@@ -19,6 +20,16 @@ export interface TsdbAccess {
   /** Moves every staged block into the TSDB; returns how many, and their size. */
   publish(): Promise<{ blocks: number; bytes: number }>;
 }
+
+/**
+ * The compaction hint Prometheus gives the blocks it writes from out-of-order
+ * samples. At its start, Prometheus drops from its head every sample older
+ * than the end of its newest block, but leaves blocks with this hint out of
+ * that: each published block gets it, so a backfilled block that reaches
+ * into the head's time never costs the head its samples (see
+ * OpenMetricsFiles in backfill.ts).
+ */
+const OUT_OF_ORDER_HINT = "from-out-of-order";
 
 const STAGING = "backfill-staging";
 const READY = "backfill-ready";
@@ -34,10 +45,18 @@ roll_forward() {
     rmdir ${READY}
   fi
 }
+mark_out_of_order() {
+  for meta in ${STAGING}/*/meta.json; do
+    if [ -f "$meta" ] && ! grep -q '"${OUT_OF_ORDER_HINT}"' "$meta"; then
+      sed -i 's/"compaction": {/"compaction": {"hints": ["${OUT_OF_ORDER_HINT}"],/' "$meta"
+      grep -q '"${OUT_OF_ORDER_HINT}"' "$meta"
+    fi
+  done
+}
 case "$2" in
   prepare) mkdir -p ${STAGING} ;;
   recover) roll_forward; rm -rf ${STAGING} ;;
-  publish) mv ${STAGING} ${READY}; echo "kilobytes $(du -sk ${READY} | cut -f1)"; roll_forward ;;
+  publish) mark_out_of_order; mv ${STAGING} ${READY}; echo "kilobytes $(du -sk ${READY} | cut -f1)"; roll_forward ;;
 esac
 `;
 

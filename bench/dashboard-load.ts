@@ -73,7 +73,7 @@ export function dashboardRequests(model: any, variables: VariableValues, range: 
   const allValues = allValuesOf(model);
   const requests: ApiRequest[] = [];
   for (const variable of model.templating.list as any[]) {
-    const request = variableRequest(variable, range);
+    const request = variableRequest(variable, range, variables, allValues);
     if (request) requests.push(request);
   }
   for (const panel of panelsOf(model)) {

@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute } from "../telemetry/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute, summedLevels } from "../telemetry/catalog";
 import { rollupSteps } from "../renderers/recording-rules";
 import { replayRollups } from "../backfill/rollup-replay";
 import {
@@ -97,6 +97,11 @@ const WORKDAY_START_SPREAD_HOURS = 9;
 
 const perUser = (series: RecordedSeries) => series;
 
+/** The summed levels every Claude Code metric has (the same for each). */
+const LEVELS = summedLevels(Metric.tokens);
+/** Indexes of the LEVELS that keep the user. */
+const PER_PASS_LEVELS = LEVELS.flatMap(({ summedAway }, index) => (summedAway.includes(Label.userId) ? [] : [index]));
+
 interface Increment {
   readonly at: number;
   readonly value: number;
@@ -108,8 +113,8 @@ interface SessionSeries {
   readonly labels: string;
   /** Its labels without session_id, {...}: those of the recording rules' series it adds to. */
   readonly groupLabels: string;
-  /** Its labels without session_id and user_id: those of the rules' sums over users. */
-  readonly allUsersLabels: string;
+  /** Its labels without session_id and each level's summed labels: those of the rules' summed levels (see summedLevels). */
+  readonly levelLabels: readonly string[];
   readonly increments: Increment[];
 }
 
@@ -126,8 +131,9 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
   let rawSeries = 0;
   let samples = 0;
   const perPass = options.developersPerPass ?? 1000;
-  // The sums over users of each day, added up pass by pass and written by the last.
-  const allUsersByDay = new Map<number, Map<string, RecordedGroup>>();
+  // The summed levels of each day, one map per level, added up pass by pass; a level that keeps
+  // the user is complete with its pass (each developer is in one), the others with the last.
+  const sumsByDay = new Map<number, Map<string, RecordedGroup>[]>();
 
   for (let first = 0; first < options.developers; first += perPass) {
     const last = Math.min(options.developers, first + perPass);
@@ -145,19 +151,23 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
           for (const one of series) writeSessionSeries(options, one, writer, recorded);
         }
       }
-      if (!allUsersByDay.has(day)) allUsersByDay.set(day, new Map());
-      const allUsers = allUsersByDay.get(day)!;
+      if (!sumsByDay.has(day)) sumsByDay.set(day, LEVELS.map(() => new Map()));
+      const sumsOfDay = sumsByDay.get(day)!;
       for (const group of recorded.values()) {
-        const key = `${group.metric}${group.allUsersLabels}`;
-        if (!allUsers.has(key)) allUsers.set(key, { ...group, labels: group.allUsersLabels, windows: new Map() });
-        const sums = allUsers.get(key)!.windows;
-        for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
+        group.levelLabels.forEach((labels, level) => {
+          const key = `${group.metric}${labels}`;
+          if (!sumsOfDay[level].has(key)) sumsOfDay[level].set(key, { ...group, labels, windows: new Map() });
+          const sums = sumsOfDay[level].get(key)!.windows;
+          for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
+        });
       }
       const levels: [Map<string, RecordedGroup>, (series: RecordedSeries) => RecordedSeries][] = [[recorded, perUser]];
-      if (last === options.developers) {
-        levels.push([allUsers, (series) => series.allUsers!]);
-        allUsersByDay.delete(day);
-      }
+      sumsOfDay.forEach((groups, level) => {
+        if (last < options.developers && !PER_PASS_LEVELS.includes(level)) return;
+        levels.push([groups, (series) => summedLevels(series)[level].series]);
+        sumsOfDay[level] = new Map();
+      });
+      if (last === options.developers) sumsByDay.delete(day);
       for (const [groups, level] of levels) {
         for (const { metric, labels, windows } of groups.values()) {
           const series = level(Metric[metric]);
@@ -193,8 +203,8 @@ function simulateSession(options: HistoryOptions, who: Developer, start: number,
   const bySeries = new Map<string, SessionSeries>();
   let now = start;
   const record: RecordMeasurement = (metric, value, attributes) => {
-    const { labels, groupLabels, allUsersLabels } = seriesLabels(options, metric, attributes, who.resource);
-    if (!bySeries.has(labels)) bySeries.set(labels, { metric, labels, groupLabels, allUsersLabels, increments: [] });
+    const { labels, groupLabels, levelLabels } = seriesLabels(options, metric, attributes, who.resource);
+    if (!bySeries.has(labels)) bySeries.set(labels, { metric, labels, groupLabels, levelLabels, increments: [] });
     bySeries.get(labels)!.increments.push({ at: now, value });
   };
   const session = sessionAttributes(randomUUID(), who.userId, sessionRepository(who, random));
@@ -217,7 +227,7 @@ function seriesLabels(
   metric: MetricKey,
   attributes: Attributes,
   resource: Attributes,
-): { labels: string; groupLabels: string; allUsersLabels: string } {
+): { labels: string; groupLabels: string; levelLabels: string[] } {
   const pairs: [string, string][] = Object.entries(attributes)
     .filter(([key]) => KEPT_ATTRIBUTES.includes(key))
     .map(([key, value]) => [labelForAttribute(key), value]);
@@ -231,7 +241,7 @@ function seriesLabels(
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
     groupLabels: `{${text(groupPairs)}}`,
-    allUsersLabels: `{${text(groupPairs.filter(([name]) => name !== Label.userId))}}`,
+    levelLabels: LEVELS.map(({ summedAway }) => `{${text(groupPairs.filter(([name]) => !summedAway.includes(name)))}}`),
   };
 }
 
@@ -247,7 +257,7 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
   const createdAt = series.increments[0].at;
   const expiresAt = series.increments[series.increments.length - 1].at + options.expirationSeconds;
   const group = `${series.metric}${series.groupLabels}`;
-  if (!recorded.has(group)) recorded.set(group, { metric: series.metric, labels: series.groupLabels, allUsersLabels: series.allUsersLabels, windows: new Map() });
+  if (!recorded.has(group)) recorded.set(group, { metric: series.metric, labels: series.groupLabels, levelLabels: series.levelLabels, windows: new Map() });
   const windows = recorded.get(group)!.windows;
 
   let window = Math.ceil(createdAt / rule) * rule;
@@ -279,7 +289,7 @@ function writeSessionSeries(options: HistoryOptions, series: SessionSeries, writ
 interface RecordedGroup {
   readonly metric: MetricKey;
   readonly labels: string;
-  readonly allUsersLabels: string;
+  readonly levelLabels: readonly string[];
   readonly windows: Map<number, number>;
 }
 

@@ -6,7 +6,8 @@
  * `-- --flood`: one team's client flooding a team-mode Collector with new
  * series until its memory limiter refuses, written to bench/results-flood.md;
  * `-- --scale`: ingest of 1,000 to 10,000 developers, and `-- --scale-history`:
- * 30 days of 1,000 and of 10,000 developers; `-- --backfill`: the backfill of
+ * 30 days of 10,000 developers; `-- --long-history`: 90 days of 1,000
+ * developers, every dashboard; `-- --backfill`: the backfill of
  * 90 days of 100 developers written without recorded series; `-- --alert-rules`:
  * the alerting rules over 30 days of 1,000 developers; `-- --labels`: ingest
  * and 90 days of 100 developers with the repository and request labels
@@ -25,12 +26,12 @@ import * as os from "os";
 import * as path from "path";
 import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../testkit/report";
-import { SynthesizedFiles, synthesize } from "../testkit/stack-files";
+import { synthesize } from "../testkit/stack-files";
 import { PROJECT_DIR } from "../testkit/paths";
 import { buildAlertmanager, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
-import { AlertRuleTiming, BackfillRun, HistoryCase, HistoryResult, LoadResult, READINGS, runHistory } from "./stored-history";
+import { AlertRuleTiming, BackfillRun, HistoryCase, HistoryResult, LoadResult, READINGS, UserFilterTiming, ViewLoad, runHistory } from "./stored-history";
 import { CounterReading } from "../dashboards/config";
 
 /** The stack as the benchmark runs it: the defaults, with two team attributes. */
@@ -49,6 +50,8 @@ const TARGET_DASHBOARDS = [
 const ALL_EXACT: CounterReading[] = ["recorded", "recorded-intervals", "raw-increase"];
 const RECORDED_EXACT: CounterReading[] = ["recorded", "recorded-intervals"];
 const SEAM_RANGES = 20;
+/** Histories at scale: recorded series only, every dashboard timed. */
+const AT_SCALE = { timedReadings: RECORDED_EXACT, exactReadings: RECORDED_EXACT, recordedOnly: true, timeEveryDashboard: true, ...WORKDAY };
 /** The histories the backfill completes: without any recorded series, and as a version before the rollups wrote them. */
 const BACKFILL_FROM = ["none", "per-user sums"] as const;
 const TARGET_COLLECTOR = { developers: 100, exportIntervalMillis: 10_000, cpuPercent: 10 };
@@ -58,10 +61,10 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
 /**
  * smoke: the short run CI makes; full: everything but events, flood and
  * scale; events: ingest of 100 developers with events off and on; flood: see
- * flood.ts; scale: ingest of 1,000 to 10,000 developers; scale-history: their
- * histories.
+ * flood.ts; scale: ingest of 1,000 to 10,000 developers; scale-history: 30
+ * days of 10,000 of them; long-history: 90 days of 1,000.
  */
-type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "backfill" | "alert-rules" | "labels";
+type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "long-history" | "backfill" | "alert-rules" | "labels";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -90,11 +93,9 @@ async function main(mode: Mode): Promise<number> {
       { developers: 3000, developersPerClient: 30 },
       { developers: 5000, developersPerClient: 50 },
       { developers: 10_000, developersPerClient: 100 },
-      // Is the Collector's memory limit what ends one machine? The same loads with more of it.
-      { developers: 3000, developersPerClient: 30, collectorMemoryLimitMiB: 2048 },
-      { developers: 10_000, developersPerClient: 100, collectorMemoryLimitMiB: 4096 },
     ].map((size) => ({ ...size, exportIntervalMillis: config.claudeCode.metricExportIntervalMillis, durationMillis: 180_000, requestsPerSession: 20, events: false })),
     "scale-history": [],
+    "long-history": [],
     backfill: [],
     "alert-rules": [],
     labels: [{ developers: 100, exportIntervalMillis: 10_000, durationMillis: 120_000, requestsPerSession: 20, events: true }],
@@ -103,7 +104,7 @@ async function main(mode: Mode): Promise<number> {
     // 30 days: ranges past 29 days get hourly time series steps, which read the window totals.
     // Two passes: the merge of overlapping blocks that the larger histories rely on is checked too.
     smoke: [
-      { developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, developersPerPass: 2, ...WORKDAY },
+      { developers: 3, days: 30, rangesDays: [1], exactReadings: ALL_EXACT, seamRanges: SEAM_RANGES, developersPerPass: 2, timeEveryDashboard: true, ...WORKDAY },
       ...BACKFILL_FROM.map((backfillFrom) => ({ developers: 3, days: 30, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfillFrom, ...WORKDAY })),
     ],
     full: [
@@ -113,16 +114,8 @@ async function main(mode: Mode): Promise<number> {
     events: [],
     scale: [],
     // Recorded series only: the whole series of 1,000 developers for 30 days would take about an hour to write here.
-    "scale-history": [1000, 10_000].map((developers) => ({
-      developers,
-      days: 30,
-      rangesDays: [7, 30],
-      timedReadings: RECORDED_EXACT,
-      exactReadings: RECORDED_EXACT,
-      seamRanges: developers > 1000 ? 5 : 10,
-      recordedOnly: true,
-      ...WORKDAY,
-    })),
+    "scale-history": [{ developers: 10_000, days: 30, rangesDays: [7, 30], seamRanges: 5, ...AT_SCALE }],
+    "long-history": [{ developers: 1000, days: 90, rangesDays: [7, 30, 90], seamRanges: 10, ...AT_SCALE }],
     backfill: BACKFILL_FROM.map((backfillFrom) => ({ developers: 100, days: 90, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, backfillFrom, ...WORKDAY })),
     // The alerting rules over a month of recorded sums, with every budget configured (BENCH_OVERRIDES).
     // 10,000 developers over 8 days (a month would take 80 minutes to write): the 7-day rules read all they would, the month rules 8 days of up to 31.
@@ -130,13 +123,13 @@ async function main(mode: Mode): Promise<number> {
       { developers: 1000, days: 30, rangesDays: [], exactReadings: RECORDED_EXACT, seamRanges: 0, recordedOnly: true, timeAlertRules: true, ...WORKDAY },
       { developers: 10_000, days: 8, rangesDays: [], exactReadings: ["recorded" as const], seamRanges: 0, recordedOnly: true, timeAlertRules: true, ...WORKDAY },
     ],
-    labels: [{ developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, ...WORKDAY }],
+    labels: [{ developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, timeEveryDashboard: true, ...WORKDAY }],
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
   for (const ingestCase of ingestCases) {
-    const caseDir = path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}-events-${ingestCase.events ? "on" : "off"}-limit-${ingestCase.collectorMemoryLimitMiB ?? "default"}`);
-    ingest.push(await runIngest(ingestCase, filesFor(ingestCase, files, path.join(caseDir, "synthesized")), binaries, caseDir, log));
+    const caseDir = path.join(workRoot, `ingest-${ingestCase.developers}-${ingestCase.exportIntervalMillis}-events-${ingestCase.events ? "on" : "off"}`);
+    ingest.push(await runIngest(ingestCase, files, binaries, caseDir, log));
   }
   const history: HistoryResult[] = [];
   for (const historyCase of historyCases) {
@@ -162,6 +155,7 @@ async function main(mode: Mode): Promise<number> {
           table(exactRows(history)),
           ...dashboardLoadSection(history.flatMap((h) => h.loads), config.prometheus.rollupWindow),
           ...alertRulesSection(history.flatMap((h) => h.alertRules), config.prometheus.ruleInterval),
+          ...everyDashboardSection(history.flatMap((h) => h.viewLoads), history.flatMap((h) => h.userFilter)),
         ]),
     "## Targets",
     targets(ingest, history.flatMap((h) => h.loads)).join("\n"),
@@ -206,19 +200,12 @@ function floodReport(result: FloodResult, workRoot: string): number {
   return 0;
 }
 
-/** The stack's files for an ingest case: the run's own, or synthesized again into `dir` with the case's Collector memory limit. */
-function filesFor(ingestCase: IngestCase, files: SynthesizedFiles, dir: string): SynthesizedFiles {
-  const memoryLimitMiB = ingestCase.collectorMemoryLimitMiB;
-  if (memoryLimitMiB === undefined) return files;
-  fs.mkdirSync(dir, { recursive: true });
-  return synthesize({ ...BENCH_OVERRIDES, collector: { memoryLimitMiB } }, dir);
-}
-
 /** The runs whose reports are sections of results.md, in the order they appear there, by heading. */
 const RESULTS_SECTIONS: Partial<Record<Mode, string>> = {
   full: "# Benchmark",
   scale: "# Benchmark at scale",
   "scale-history": "# History at scale",
+  "long-history": "# 90 days of 1,000 developers",
   backfill: "# Backfill",
   "alert-rules": "# Alerting rules",
   labels: "# Repository and request labels",
@@ -231,6 +218,32 @@ function dashboardLoadSection(loads: readonly LoadResult[], rollupWindow: string
     "## Dashboard load",
     `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds (one round for loads over 20 s; a load is abandoned after 60 s, shown as "> "). The anchor is "raw-sum", the way public copies of this dashboard read counters; "recorded" is what the stack provisions (rollup windows of ${rollupWindow}, read from the sums over users, as with the User filter at All here); "recorded-intervals" is its previous design (the per-user per-interval sums); "raw-increase" the one before (exact, without recording rules).`,
     table(loadRows(loads)),
+  ];
+}
+
+/** Every dashboard for All, one team and one user, and the User filter with one team picked. */
+function everyDashboardSection(loads: readonly ViewLoad[], userFilter: readonly UserFilterTiming[]): string[] {
+  if (loads.length === 0) return [];
+  return [
+    "## Every dashboard",
+    "Every dashboard the stack provisions, as it reads counters, timed as the main dashboard above (median of 3 rounds), for All, for one team (the first developer's) and for one user (that developer); then the User filter's request (label values over the range) with that team picked, median of 5.",
+    table({
+      header: ["developers", "range (days)", "dashboard", "view", "requests answered", "one by one (ms)", "all at once (ms)", "errors"],
+      rows: loads.map((l) => [
+        String(l.developers),
+        String(l.rangeDays),
+        l.dashboard,
+        l.view,
+        `${l.timing.completed} of ${l.timing.requests}`,
+        l.timing.completed < l.timing.requests ? `> ${l.timing.sequentialMs.toFixed(0)}` : l.timing.sequentialMs.toFixed(0),
+        Number.isNaN(l.timing.concurrentMs) ? "not run (slow)" : l.timing.concurrentMs.toFixed(0),
+        l.timing.errors.length ? l.timing.errors.join("; ") : "-",
+      ]),
+    }),
+    table({
+      header: ["developers", "range (days)", "User filter with one team picked (ms)", "users offered"],
+      rows: userFilter.map((u) => [String(u.developers), String(u.rangeDays), u.milliseconds.toFixed(1), String(u.offered)]),
+    }),
   ];
 }
 
@@ -404,5 +417,5 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   return lines.length > 0 ? lines : ["- (this run measures none of the targets)"];
 }
 
-const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "backfill", "alert-rules", "labels"];
+const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "long-history", "backfill", "alert-rules", "labels"];
 runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

@@ -14,11 +14,14 @@ import { StackConfig, durationSeconds } from "../config/stack-config";
 import { RULE_GROUP } from "../renderers/recording-rules";
 import { CounterReading, stackDashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
+import { allDashboards } from "../dashboards";
+import { VariableValues, allValuesOf, variableRequest } from "../testkit/grafana-evaluation";
 import { queryNumber } from "../testkit/prometheus-api";
 import { ManagedProcess, answersOk, freePort, peakRssMiB } from "../testkit/processes";
 import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../testkit/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
 import { BLOCK_HOURS, RecordedHistory, writeHistory } from "./history";
+import { developer } from "./session-model";
 import { ALL, checkExact, checkSeams, ownMetric } from "./measure";
 import { backfill } from "../backfill/backfill";
 import { localTsdb } from "../backfill/tsdb-access";
@@ -53,6 +56,32 @@ export interface HistoryCase {
   readonly developersPerPass?: number;
   /** Time every rule of the alerting rules file at mid-afternoon of the last day (see timeAlertRules). @default false */
   readonly timeAlertRules?: boolean;
+  /**
+   * Also time every dashboard the stack provisions (the stack's reading) on
+   * the timed ranges, for All, one team and one user, and the User filter's
+   * request with that team picked (see timeEveryDashboard). @default false
+   */
+  readonly timeEveryDashboard?: boolean;
+}
+
+/** One dashboard's load for one view of the filters. */
+export interface ViewLoad {
+  readonly developers: number;
+  readonly rangeDays: number;
+  readonly dashboard: string;
+  /** "All", "one team" or "one user". */
+  readonly view: string;
+  readonly timing: LoadTiming;
+}
+
+/** The User filter's request with one team picked. */
+export interface UserFilterTiming {
+  readonly developers: number;
+  readonly rangeDays: number;
+  /** Median of 5, in milliseconds. */
+  readonly milliseconds: number;
+  /** How many users it offered. */
+  readonly offered: number;
 }
 
 /** The cost of one alerting rule group over a history. */
@@ -123,6 +152,8 @@ export interface HistoryResult {
   /** Whether the rolled-up reading equals the per-interval reading on random ranges (the seams). */
   readonly seams: { passed: boolean; summary: string };
   readonly alertRules: readonly AlertRuleTiming[];
+  readonly viewLoads: readonly ViewLoad[];
+  readonly userFilter: readonly UserFilterTiming[];
 }
 
 /** The readings timed side by side; the last is the anchor the others are compared with. */
@@ -195,6 +226,7 @@ export async function runHistory(
     for (const rangeDays of historyCase.rangesDays) {
       for (const reading of historyCase.timedReadings ?? READINGS) loads.push(await timeLoad(url, "Prometheus", rangeDays, reading));
     }
+    const views = historyCase.timeEveryDashboard ? await timeEveryDashboard(url, config, historyCase, to, log) : { viewLoads: [], userFilter: [] };
     const storage: StorageResult = {
       developers,
       days,
@@ -221,7 +253,7 @@ export async function runHistory(
         await thanos.stop();
       }
     }
-    return { storage, loads, exact, seams, backfill, alertRules };
+    return { storage, loads, exact, seams, backfill, alertRules, ...views };
   } finally {
     await prometheus.process.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -307,6 +339,49 @@ async function backfillTwice(url: string, dbDir: string, promtool: string, confi
 async function ruleGroupEvaluated(url: string): Promise<boolean> {
   const body: any = await (await fetch(`${url}/api/v1/rules?type=record`)).json();
   return body.data.groups.some((group: any) => group.name === RULE_GROUP && Date.parse(group.lastEvaluation) > 0);
+}
+
+/**
+ * Every dashboard the stack provisions, as it reads counters, over each timed
+ * range ending at `to`: for All, for the first developer's team, and for that
+ * developer; and the User filter's request with the team picked.
+ */
+async function timeEveryDashboard(
+  url: string,
+  config: StackConfig,
+  historyCase: HistoryCase,
+  to: number,
+  log: (line: string) => void,
+): Promise<{ viewLoads: ViewLoad[]; userFilter: UserFilterTiming[] }> {
+  const first = developer(0);
+  const team = { ...ALL, team_id: [first.resource["team.id"]] };
+  const views: [string, VariableValues][] = [["All", ALL], ["one team", team], ["one user", { ...ALL, user: [first.userId] }]];
+  const dashboards = Object.values(allDashboards(stackDashboardConfig(config, "recorded"))) as any[];
+  const viewLoads: ViewLoad[] = [];
+  const userFilter: UserFilterTiming[] = [];
+  const { developers } = historyCase;
+  for (const rangeDays of historyCase.rangesDays) {
+    const range = { from: to - rangeDays * 86400, to };
+    for (const model of dashboards) {
+      for (const [view, variables] of views) {
+        const timing = await timeDashboardLoad(url, model, variables, range);
+        viewLoads.push({ developers, rangeDays, dashboard: model.title, view, timing });
+        log(`history: ${model.title}, ${view}, ${rangeDays} days: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once`);
+      }
+    }
+    const userVariable = dashboards[0].templating.list.find((variable: any) => variable.name === "user");
+    const request = variableRequest(userVariable, range, team, allValuesOf(dashboards[0]));
+    const rounds: number[] = [];
+    let offered = 0;
+    for (let round = 0; round < 5; round++) {
+      const started = performance.now();
+      const body: any = await (await fetch(`${url}${request!.path}?${new URLSearchParams(request!.params)}`)).json();
+      rounds.push(performance.now() - started);
+      offered = body.data.length;
+    }
+    userFilter.push({ developers, rangeDays, milliseconds: rounds.sort((a, b) => a - b)[2], offered });
+  }
+  return { viewLoads, userFilter };
 }
 
 /** The main dashboard reading counters `reading`'s way, for the bench's team attributes. */

@@ -1,7 +1,7 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
 import { EventMetric, KEPT_ATTRIBUTES } from "../telemetry/catalog";
-import { metricsEndpoints, renderCollectorConfig, teamEndpointName } from "../renderers/collector-config";
+import { memoryLimiterSettings, metricsEndpoints, renderCollectorConfig, teamEndpointName } from "../renderers/collector-config";
 import { CollectorTarget } from "../renderers/prometheus-config";
 import { PinnedImage } from "./pinned-image";
 import { ServiceProps, networkAttachment } from "./service-props";
@@ -18,7 +18,7 @@ export interface OtelCollectorProps extends ServiceProps {
   readonly deltaMaxStale: string;
   /** How long the exporter serves a series with no update (Go duration). */
   readonly metricExpiration: string;
-  /** Memory limit of the memory_limiter processor, in MiB. */
+  /** The container's memory limit, in MiB; the memory limiter refuses data before it is reached (see memoryLimiterSettings). */
   readonly memoryLimitMiB: number;
   /**
    * Team mode: OTLP requires one of these teams' tokens, and the team
@@ -74,7 +74,7 @@ export class OtelCollector extends Construct {
       keptAttributeKeys: KEPT_ATTRIBUTES,
       deltaMaxStale: props.deltaMaxStale,
       metricExpiration: props.metricExpiration,
-      memoryLimitMiB: props.memoryLimitMiB,
+      containerMemoryMiB: props.memoryLimitMiB,
       eventMetrics: Object.values(EventMetric),
       teamMode: props.teamTokens && teams ? { tokenFile: TOKEN_FILE_PATH, teamAttribute: props.teamTokens.teamAttribute, teams } : undefined,
       tls: props.tls ? TLS_PATHS : undefined,
@@ -99,6 +99,11 @@ export class OtelCollector extends Construct {
       restart: "unless-stopped",
       // The Collector merges the second file into the first.
       command: [`--config=${CONFIG_PATH}`, ...(props.teamTokens ? [`--config=${TEAM_MAPPING_PATH}`] : [])],
+      memory: props.memoryLimitMiB,
+      // No swap on top (Docker would allow as much again, and record it, so every plan would show a change).
+      memorySwap: props.memoryLimitMiB,
+      // The Go runtime collects garbage harder as the heap nears the memory limiter's limit.
+      env: [`GOMEMLIMIT=${memoryLimiterSettings(props.memoryLimitMiB).limit_mib}MiB`],
       networksAdvanced: networkAttachment(props),
       ports: [
         { internal: CollectorPorts.otlpGrpc, external: props.otlpGrpcPort, ip: props.bindAddress },

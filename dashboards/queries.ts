@@ -1,4 +1,4 @@
-import { BUCKET_LABEL, EventHistogram, EventMetric, LATE_CLOSING_SECONDS, Label, Metric, ROLLUP_STEPS_LABEL, RecordedSeries } from "../telemetry/catalog";
+import { BUCKET_LABEL, EventHistogram, EventMetric, LATE_CLOSING_SECONDS, Label, Metric, ROLLUP_STEPS_LABEL, RecordedSeries, summedLevels } from "../telemetry/catalog";
 import { DashboardConfig, filterMatcher } from "./config";
 
 /** A window queries add growth over: the dashboard's range, or a time series' step. */
@@ -10,8 +10,8 @@ const PART_LABEL = "part";
 /**
  * A label no series has, so `all_users_guard!~"$user"` matches every series
  * while the user filter picks users, and none while it is "All" (".*", which
- * matches the empty value of a missing label). It switches off the per-user
- * reading when the sums over users answer (see QueryBuilder.increase).
+ * matches the empty value of a missing label). It switches off a finer
+ * level's reading while a coarser one answers (see QueryBuilder.recordedGrowth).
  */
 const ALL_USERS_GUARD = "all_users_guard";
 
@@ -72,19 +72,44 @@ export class QueryBuilder {
   }
 
   /**
-   * The "recorded" reading of `increase`. Where the query groups by no user,
-   * it reads the rules' sums over users (RecordedSeries.allUsers) while the
-   * user filter is "All", and the per-user series once it picks users. Both
-   * selectors carry the user filter: on the sums over users, which have no
-   * user_id, it matches only as "All"; ALL_USERS_GUARD empties the other.
+   * The "recorded" reading of `increase`. The candidates are the summed
+   * levels (see summedLevels) that keep every label the query groups by or
+   * matches on, coarsest first, then the per-user series. A level answers
+   * while the filters on the labels it adds up are "All": its selectors carry
+   * every filter, and on a level that lacks a filter's label it matches only
+   * as "All". Guards (see levelGuards) empty each candidate while one before
+   * it answers, so exactly one answers: the coarsest that can.
    */
   private recordedGrowth(metric: RecordedSeries, matchers: Matchers, window: Window, by: readonly string[]): string {
     const growth = (series: RecordedSeries, extra: readonly string[] = []) =>
       window === "$__range" ? this.rolledUpGrowth(series, matchers, window, extra) : this.stepGrowth(series, matchers, extra);
-    const userFilter = this.config.filters.find((filter) => filter.label === Label.userId);
-    if (!metric.allUsers || by.includes(Label.userId)) return growth(metric);
-    if (!userFilter) return growth(metric.allUsers);
-    return `${growth(metric.allUsers)} or ${growth(metric, [`${ALL_USERS_GUARD}!~"$${userFilter.name}"`])}`;
+    const used = [...by, ...Object.keys(matchers)];
+    const candidates = [...summedLevels(metric).filter(({ summedAway }) => !used.some((label) => summedAway.includes(label))), { series: metric, summedAway: [] }];
+    const parts: string[] = [];
+    for (let i = 0; i < candidates.length; i++) {
+      const guards = this.levelGuards(metric, candidates.slice(0, i));
+      if (guards === undefined) break;
+      parts.push(growth(candidates[i].series, guards));
+    }
+    return parts.join(" or ");
+  }
+
+  /**
+   * The matchers that empty a level while one of the `coarser` levels
+   * answers: one per coarser level, with the values of the filters on the
+   * labels it adds up written one after another, which match the guard's
+   * empty value only when every one is "All" (".*"), so `!~` empties the
+   * selector exactly then. Undefined when a coarser level has no such filter:
+   * it always answers, and this level is left out.
+   */
+  private levelGuards(metric: RecordedSeries, coarser: readonly { summedAway: readonly string[] }[]): string[] | undefined {
+    const guards: string[] = [];
+    for (const { summedAway } of coarser) {
+      const names = this.config.filters.filter((filter) => summedAway.includes(filter.label) && appliesTo(filter.label, metric)).map((filter) => `$${filter.name}`);
+      if (names.length === 0) return undefined;
+      guards.push(`${ALL_USERS_GUARD}!~"${names.join("")}"`);
+    }
+    return guards;
   }
 
   /**
@@ -200,15 +225,19 @@ export class QueryBuilder {
   /**
    * Query of a filter variable: the values `label` takes on every series the
    * dashboards read that carries it, so a model or team whose every request
-   * failed in the range (API errors, no tokens) can still be picked. Labels
-   * other than the user's come from the sums over users: a few series per
-   * team and model, not per user.
+   * failed in the range (API errors, no tokens) can still be picked. Each
+   * label comes from the coarsest summed level that keeps it: the model and
+   * team labels from a few series per team and model, the repository from a
+   * few per team and stream, the user from a few per user. The users are
+   * those of the picked teams: the team filters reach the user filter's query.
    */
   filterValues(label: string): string {
-    const names = FILTERED_SERIES.filter((metric) => appliesTo(label, metric)).map((metric) =>
-      this.seriesName(label === Label.userId || !metric.allUsers ? metric : metric.allUsers),
-    );
-    return `label_values({__name__=~"${[...new Set(names)].join("|")}"}, ${label})`;
+    const names = FILTERED_SERIES.filter((metric) => appliesTo(label, metric)).map((metric) => {
+      const keeping = summedLevels(metric).find(({ summedAway }) => !summedAway.includes(label));
+      return this.seriesName(keeping?.series ?? metric);
+    });
+    const teams = label === Label.userId ? this.config.filters.filter((filter) => !CATALOG_LABELS.includes(filter.label)).map(filterMatcher) : [];
+    return `label_values({${[`__name__=~"${[...new Set(names)].join("|")}"`, ...teams].join(", ")}}, ${label})`;
   }
 
   private seriesName(metric: RecordedSeries): string {

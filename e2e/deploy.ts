@@ -29,7 +29,7 @@ import { stackDashboardConfig } from "../dashboards/config";
 import { RULE_GROUP } from "../renderers/recording-rules";
 import { PER_USER_INTERVAL, dollars } from "../renderers/alert-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
-import { DockerEngine, docker, ensureDockerEngine } from "../testkit/docker-engine";
+import { DockerEngine, bridgeGatewayAddress, docker, ensureDockerEngine } from "../testkit/docker-engine";
 import { EventReceiver } from "./event-receiver";
 import { EventMetricCheck, eventMetricChecks } from "./event-metrics";
 import { expectations, sessionTokens } from "./oracle";
@@ -193,7 +193,7 @@ async function main(): Promise<number> {
     const files = synthesize(DEPLOY_TEST_CONFIG, workDir);
     const previousFiles = synthesize(RELEASE_CONFIG, fs.mkdtempSync(path.join(workDir, "previous-synth-")), release.dir);
     // Alertmanager in a container reaches the test's webhook on the host's address on Docker's default bridge.
-    const hostAddress = docker(["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
+    const hostAddress = bridgeGatewayAddress();
     const webhookUrl = `${await webhook.start(hostAddress)}/${webhookSecret}`;
     // Team mode adds the random provider (tokens, Prometheus's password).
     const teamFiles = synthesize(teamModeConfig(certificate, 1), fs.mkdtempSync(path.join(workDir, "team-synth-")));
@@ -241,12 +241,20 @@ async function main(): Promise<number> {
     );
 
     await upgrade(steps, deployment, `upgrade to this checkout (${currentVersion()})`);
-    await steps.run("npm run backfill", "exit 0; nothing missing (the one series this release adds, the retry time, has no raw samples before the upgrade)", async () => {
-      const backfill = spawnSync("npm", ["run", "--silent", "backfill"], { cwd: PROJECT_DIR, env: deployment.env, encoding: "utf8" });
-      fs.appendFileSync(path.join(workDir, "cdktf.log"), `$ npm run backfill\n${backfill.stdout}${backfill.stderr}\n`);
-      const summary = `${backfill.stdout}${backfill.stderr}`.trim().split("\n").pop() ?? "";
-      return { found: `exit ${backfill.status}; ${summary}`, passed: backfill.status === 0 && summary.includes("nothing missing") };
-    });
+    await steps.run(
+      "npm run backfill, twice",
+      "exit 0; writes the two summed levels this release adds, nothing else (the retry time, also new, has no raw samples before the upgrade); the second run: nothing missing",
+      async () => {
+        const [first, second] = [runBackfill(deployment, workDir), runBackfill(deployment, workDir)];
+        const written = (/^backfill: wrote (.+)$/m.exec(first.output)?.[1] ?? "").split(", ").filter(Boolean);
+        const newLevels = written.filter((name) => /:increase_all_users_by_stream$|:increase_all_streams$/.test(name));
+        const summary = (output: string) => output.trim().split("\n").pop() ?? "";
+        return {
+          found: `exit ${first.status}; ${newLevels.length} of ${written.length} series written are of the new levels; then exit ${second.status}; ${summary(second.output)}`,
+          passed: first.status === 0 && written.length > 0 && newLevels.length === written.length && second.status === 0 && summary(second.output).includes("nothing missing"),
+        };
+      },
+    );
     await backfillWriter(steps, files.prometheusImage, workDir);
     await interactiveSessionWithRestarts(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade")));
     await printSessions(steps, sessions, sessions.environment(deployment, path.join(workDir, "after-upgrade-delta"), DELTA), "after the upgrade, delta temporality", { plans: ["write", "commit", "subagent"] });
@@ -779,8 +787,9 @@ async function teamModeChange(steps: Steps, deployment: Deployment, configFile: 
   const tokenOf = (team: string) => /^Authorization=Bearer (.+)$/.exec(settingsOf(deployment, team).OTEL_EXPORTER_OTLP_HEADERS)![1];
   const collector = (token: string) => ({ host: SERVER_NAME, port: DEPLOY_TEST_CONFIG.ports.otlpHttp, ca: fs.readFileSync(certificate.certFile, "utf8"), token });
   const accepted = (token: string) => postOtlp(collector(token), "/v1/metrics", "{}", "application/json");
+  // last_over_time: replacing the Collector makes its series stale at Prometheus's next scrape, and the session's count must still be found after that.
   const teamTokens = (sessionId: string) =>
-    queryWithLogin(`sum by (team_id) (${Metric.tokens.name}{${sessionMatcher(sessionId)}})`, login).then((result) =>
+    queryWithLogin(`sum by (team_id) (last_over_time(${Metric.tokens.name}{${sessionMatcher(sessionId)}}[1h]))`, login).then((result) =>
       result.map((series: any) => `${series.metric.team_id}=${Number(series.value[1])}`).join(", "),
     );
   let alphaSession = { sessionId: "", tokens: 0 };
@@ -816,6 +825,14 @@ async function teamModeChange(steps: Steps, deployment: Deployment, configFile: 
       return { found, passed };
     },
   );
+}
+
+/** `npm run backfill` against the deployed stack, its output also appended to the deploy log. */
+function runBackfill(deployment: Deployment, workDir: string): { status: number | null; output: string } {
+  const backfill = spawnSync("npm", ["run", "--silent", "backfill"], { cwd: PROJECT_DIR, env: deployment.env, encoding: "utf8" });
+  const output = `${backfill.stdout}${backfill.stderr}`;
+  fs.appendFileSync(path.join(workDir, "cdktf.log"), `$ npm run backfill\n${output}\n`);
+  return { status: backfill.status, output };
 }
 
 /** The `env` of a team's Claude Code settings output. */

@@ -222,9 +222,10 @@ export const ALL_FILTERS: VariableValues = allOf("user", "model", "repository", 
 
 /**
  * Every filter at All, team alpha, alpha's user (a picked user switches the
- * dashboards from the sums over users to the per-user series), and opus, the
- * model whose requests all failed (the panels that the Model filter does not
- * reach show every model), and one repository.
+ * dashboards to the sums per user), opus, the model whose requests all failed
+ * (the panels that the Model filter does not reach show every model), one
+ * repository (the sums per stream), and alpha's user in that repository (the
+ * per-user series).
  */
 export function dashboardViews(events: readonly ClaudeEvent[]): DashboardView[] {
   const all = ALL_FILTERS;
@@ -235,6 +236,8 @@ export function dashboardViews(events: readonly ClaudeEvent[]): DashboardView[] 
     { name: "team alpha's user", variables: { ...all, user: [userOf(events, "alpha")] }, team: "alpha" },
     { name: "model opus", variables: { ...all, model: [MODELS.opus] }, model: MODELS.opus },
     { name: `repository ${repository}`, variables: { ...all, repository: [repository] }, repository },
+    // Both picked: the one view that reads the per-user series (each summed level lacks one of the two).
+    { name: `team alpha's user in ${repository}`, variables: { ...all, user: [userOf(events, "alpha")], repository: [repository] }, team: "alpha", repository },
   ];
 }
 

@@ -16,7 +16,7 @@ import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
 import { faultChecks, failedRequests } from "./fault-checks";
 import { quantileBucketChecks } from "./health-oracle";
-import { dashboardViews, expectations, filterOptions, sessionTokens } from "./oracle";
+import { dashboardViews, expectations, filterOptions, sessionTokens, userOf } from "./oracle";
 import { checkPanels, rangeDashboards } from "../testkit/panel-checks";
 import { variableOptions } from "../testkit/grafana-evaluation";
 import { everyTargetScrapedSince, tokensInPrometheus, waitForTokens } from "../testkit/prometheus-api";
@@ -316,6 +316,14 @@ async function runScenario(
           const expected = offered[variable] ?? [];
           const passed = expected.length > 0 && expected.every((value) => values.includes(value));
           rows.push({ run: label, view: "filters", dashboard: model.title, panel: `${variable} offers`, found: values.join(", "), expected: `${expected.join(", ")} among them`, passed });
+        }
+        // The User filter offers the users of the picked teams: alpha's, never beta's.
+        const teamView = dashboardViews(receiver.events).find((view) => view.name === "team alpha")!;
+        const users = (await variableOptions(prometheusUrl, model, range, teamView.variables)).user;
+        if (users) {
+          const [alpha, beta] = [userOf(receiver.events, "alpha"), userOf(receiver.events, "beta")];
+          const passed = users.includes(alpha) && !users.includes(beta);
+          rows.push({ run: label, view: teamView.name, dashboard: model.title, panel: "user offers", found: users.join(", "), expected: `${alpha} among them, not ${beta}`, passed });
         }
       }
       for (const check of await eventMetricChecks(prometheusUrl, receiver.events, range)) {

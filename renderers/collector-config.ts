@@ -23,8 +23,8 @@ export interface CollectorConfigOptions {
   readonly deltaMaxStale: string;
   /** prometheus exporter `metric_expiration`, a Go duration. */
   readonly metricExpiration: string;
-  /** memory_limiter `limit_mib`. */
-  readonly memoryLimitMiB: number;
+  /** The Collector container's memory limit, in MiB, which the memory limiter keeps under (see memoryLimiterSettings). */
+  readonly containerMemoryMiB: number;
   /** Metrics derived from Claude Code's events (OTLP logs) by the signal_to_metrics connector. */
   readonly eventMetrics: readonly EventMetricDefinition[];
   /**
@@ -83,6 +83,19 @@ function repositoryStatement(): string {
   const owner = `attributes[${quote(REPOSITORY_ATTRIBUTES.owner)}]`;
   const name = `attributes[${quote(REPOSITORY_ATTRIBUTES.name)}]`;
   return `set(attributes[${quote(Label.repository)}], Concat([${owner}, ${name}], ${quote(REPOSITORY_ATTRIBUTES.separator)})) where ${owner} != nil and ${name} != nil`;
+}
+
+/**
+ * The memory limiter's limits in a container of `containerMemoryMiB`: a hard
+ * limit at 80 % of it (the Go heap; the rest is the runtime's own memory), and
+ * a spike margin of a fifth of that, so the Collector refuses data once its
+ * heap passes 64 % of the container, well before Docker would kill it. Written
+ * as MiB rather than `limit_percentage`, which reads the cgroup's limit, so
+ * the benchmark's Collector, a process without one, runs the same limits.
+ */
+export function memoryLimiterSettings(containerMemoryMiB: number): { limit_mib: number; spike_limit_mib: number } {
+  const limit = Math.floor(containerMemoryMiB * 0.8);
+  return { limit_mib: limit, spike_limit_mib: Math.floor(limit / 5) };
 }
 
 /**
@@ -167,11 +180,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
     },
     connectors: { signal_to_metrics: eventsToMetrics },
     processors: {
-      memory_limiter: {
-        check_interval: "1s",
-        limit_mib: options.memoryLimitMiB,
-        spike_limit_mib: Math.floor(options.memoryLimitMiB / 5),
-      },
+      memory_limiter: { check_interval: "1s", ...memoryLimiterSettings(options.containerMemoryMiB) },
       "transform/labels": {
         error_mode: "ignore",
         metric_statements: [

@@ -9,7 +9,9 @@ import {
   Metric,
   ROLLUP_STEPS_LABEL,
   RecordedSeries,
+  SummedLevel,
   eventSeries,
+  summedLevels,
 } from "../telemetry/catalog";
 import { ROUNDED_STEPS, intervalText } from "../telemetry/grafana-intervals";
 
@@ -87,11 +89,12 @@ export function bucketRule(histogram: EventHistogram, intervalSeconds: number, c
 }
 
 /**
- * The rule expression of a series summed over users (RecordedSeries.allUsers):
- * the per-interval sums its own rule wrote just before, in this evaluation.
+ * The rule expression of a summed level (see summedLevels): the per-interval
+ * sums of the level it reads, written just before in this evaluation,
+ * without the labels the level adds up.
  */
-export function allUsersRule(series: RecordedSeries): string {
-  return `sum without (${Label.userId}) (last_over_time(${series.recorded}[1ms]))`;
+export function summedLevelRule({ summedAway, from }: SummedLevel): string {
+  return `sum without (${summedAway.join(", ")}) (last_over_time(${from.recorded}[1ms]))`;
 }
 
 /** Value the running sum is written with when its window closes: anything below zero reads as "closed". */
@@ -155,7 +158,8 @@ export function windowToDateRule(series: RecordedSeries): string {
 /**
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
  * growth per interval, then its window total and running sum; then the same
- * three summed over users. Each reads what the rules before it wrote in the
+ * three for each summed level: over streams per user, over users per
+ * stream, then over both. Each reads what the rules before it wrote in the
  * same evaluation (rules of a group run in order).
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
@@ -169,7 +173,8 @@ export function recordingRules(intervalSeconds: number, windowSeconds: number): 
   };
   const add = (series: RecordedSeries, expr: string) => {
     addRollups(series, expr);
-    if (series.allUsers) addRollups(series.allUsers, allUsersRule(series));
+    // Finest first, so the level each one reads is written before it.
+    for (const level of summedLevels(series).reverse()) addRollups(level.series, summedLevelRule(level));
   };
   for (const { series, expr } of perIntervalRules(intervalSeconds)) add(series, expr);
   return rules;

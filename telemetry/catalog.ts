@@ -105,13 +105,69 @@ export interface RecordedSeries {
   /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
   readonly labels: readonly string[];
   /**
-   * The same three rule outputs summed over users (without user_id), which
-   * dashboards read when they filter no user and group by none: a few series
-   * per team and model instead of a few per user. Its `labels` still name
-   * user_id, so the user filter reaches it (see QueryBuilder.increase).
-   * Absent on itself.
+   * The same three rule outputs summed over users, repositories and request
+   * streams (without SUMMED_OVER_USERS), which dashboards read when they
+   * filter and group by none of those: a few series per team and model
+   * instead of a few per user and stream. Its `labels` still name them, so
+   * the user and repository filters reach it (see QueryBuilder.increase).
+   * Absent on itself, as are the two below.
    */
   readonly allUsers?: RecordedSeries;
+  /**
+   * The same three rule outputs summed over users only (without
+   * SUMMED_BY_STREAM), which dashboards read when they filter or group by a
+   * repository or request stream but not by user: a few series per team,
+   * repository and stream instead of a few per user.
+   */
+  readonly allUsersByStream?: RecordedSeries;
+  /**
+   * The same three rule outputs summed over repositories and request streams
+   * (without SUMMED_OVER_STREAMS), per user: what the leaderboards by user and
+   * a picked user read, a few series per user and model instead of a few per
+   * user, repository and stream.
+   */
+  readonly allStreamsByUser?: RecordedSeries;
+}
+
+/** Labels the sums per user (RecordedSeries.allStreamsByUser) add up: the repository and the request attributes. */
+export const SUMMED_OVER_STREAMS: readonly string[] = [Label.repository, ...requestLabels()];
+
+/**
+ * Labels the sums over users (RecordedSeries.allUsers) add up: the user, the
+ * repository and the request attributes. Kept there, they multiply those
+ * sums by every stream and repository a team used, and every dashboard at
+ * "All" reads them: the main dashboard over 30 days of 100 developers took
+ * 1,065 ms instead of 204 (bench/results.md).
+ */
+export const SUMMED_OVER_USERS: readonly string[] = [Label.userId, ...SUMMED_OVER_STREAMS];
+
+/**
+ * Labels the sums over users by stream (RecordedSeries.allUsersByStream) add
+ * up: the user only. Without them, the Spend dashboard at "All" added up
+ * every user's series per repository and stream: 9.1 s over 90 days of 100
+ * developers (bench/results.md).
+ */
+export const SUMMED_BY_STREAM: readonly string[] = [Label.userId];
+
+/** One summed level of a per-user series: its rule outputs, the labels it adds up, and the level its rule reads. */
+export interface SummedLevel {
+  readonly series: RecordedSeries;
+  readonly summedAway: readonly string[];
+  /** The per-user series or a finer summed level, which keeps every label this one keeps. */
+  readonly from: RecordedSeries;
+}
+
+/**
+ * The summed levels of a per-user series, the one that adds up the most
+ * first; each level's `from` comes after it in this list, or is the per-user
+ * series.
+ */
+export function summedLevels(series: RecordedSeries): SummedLevel[] {
+  const levels: SummedLevel[] = [];
+  if (series.allUsers) levels.push({ series: series.allUsers, summedAway: SUMMED_OVER_USERS, from: series.allUsersByStream ?? series });
+  if (series.allUsersByStream) levels.push({ series: series.allUsersByStream, summedAway: SUMMED_BY_STREAM, from: series });
+  if (series.allStreamsByUser) levels.push({ series: series.allStreamsByUser, summedAway: SUMMED_OVER_STREAMS, from: series });
+  return levels;
 }
 
 export interface MetricDefinition extends RecordedSeries {
@@ -122,7 +178,12 @@ export interface MetricDefinition extends RecordedSeries {
 
 function recordedSeries(name: string, labels: readonly string[]): RecordedSeries {
   const outputs = (recorded: string) => ({ name, recorded, windowToDate: `${recorded}_window_to_date`, windowTotal: `${recorded}_window`, labels });
-  return { ...outputs(`${name}:increase`), allUsers: outputs(`${name}:increase_all_users`) };
+  return {
+    ...outputs(`${name}:increase`),
+    allUsers: outputs(`${name}:increase_all_users`),
+    allUsersByStream: outputs(`${name}:increase_all_users_by_stream`),
+    allStreamsByUser: outputs(`${name}:increase_all_streams`),
+  };
 }
 
 function metric(otelName: string, name: string, labels: CatalogLabel[]): MetricDefinition {

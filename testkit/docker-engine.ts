@@ -23,6 +23,28 @@ export function docker(args: readonly string[], env: Readonly<Record<string, str
   return result.stdout.trim();
 }
 
+/**
+ * The host's address on Docker's default bridge, where a container reaches a
+ * server the test runs on the host. The network's IPAM config names it, but
+ * not always (an engine can record only the subnet): then the subnet's first
+ * address, which is where Docker puts the bridge's gateway unless told otherwise.
+ */
+export function bridgeGatewayAddress(): string {
+  const config = JSON.parse(docker(["network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"])) as { Subnet?: string; Gateway?: string }[];
+  const ipv4 = config.find((entry) => /^\d+\.\d+\.\d+\.\d+\//.test(entry.Subnet ?? ""));
+  if (ipv4?.Gateway) return ipv4.Gateway;
+  if (!ipv4?.Subnet) throw new Error(`Docker's default bridge has no IPv4 subnet (IPAM config ${JSON.stringify(config)}): the test's webhook needs one`);
+  return firstHostAddress(ipv4.Subnet);
+}
+
+/** The first host address of an IPv4 subnet, e.g. 172.17.0.1 for 172.17.0.0/16. */
+export function firstHostAddress(subnet: string): string {
+  const [address, bits] = subnet.split("/");
+  const mask = Number(bits) === 0 ? 0 : ~0 << (32 - Number(bits));
+  const first = ((address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0) & mask) >>> 0) + 1;
+  return [24, 16, 8, 0].map((shift) => (first >>> shift) & 255).join(".");
+}
+
 function engineVersion(): string | undefined {
   const result = spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" });
   return result.status === 0 ? result.stdout.trim() : undefined;

@@ -108,20 +108,33 @@ export interface ApiRequest {
 
 /**
  * What Grafana requests for a query variable `label_values(selector, label)`
- * over a range: the label values API, matched to the selector; undefined for
- * any other variable.
+ * over a range: the label values API, matched to the selector with the other
+ * variables' values in it (every variable at All unless `variables` says
+ * otherwise); undefined for any other variable.
  */
-export function variableRequest(variable: any, range: { from: number; to: number }): ApiRequest | undefined {
+export function variableRequest(
+  variable: any,
+  range: { from: number; to: number },
+  variables: VariableValues = {},
+  allValues: Readonly<Record<string, string>> = {},
+): ApiRequest | undefined {
   const query = /^label_values\((.+), (\w+)\)$/.exec(typeof variable.query === "string" ? variable.query : (variable.query?.query ?? ""));
   if (!query) return undefined;
-  return { path: `/api/v1/label/${query[2]}/values`, params: { "match[]": query[1], start: String(range.from), end: String(range.to) } };
+  const selector = resolveVariables(query[1], variables, { ...range, step: 1 }, allValues);
+  return { path: `/api/v1/label/${query[2]}/values`, params: { "match[]": selector, start: String(range.from), end: String(range.to) } };
 }
 
-/** The options each query variable of a dashboard offers over a range, sorted as the variables sort them (alphabetically). */
-export async function variableOptions(prometheusUrl: string, model: any, range: { from: number; to: number }): Promise<Record<string, string[]>> {
+/**
+ * The options each query variable of a dashboard offers over a range, sorted
+ * as the variables sort them (alphabetically), with the other variables at
+ * `variables` (@default every one at All).
+ */
+export async function variableOptions(prometheusUrl: string, model: any, range: { from: number; to: number }, variables?: VariableValues): Promise<Record<string, string[]>> {
   const options: Record<string, string[]> = {};
-  for (const variable of model.templating?.list ?? []) {
-    const request = variableRequest(variable, range);
+  const list: any[] = model.templating?.list ?? [];
+  const values = variables ?? allOf(...list.filter((v) => typeof v.allValue === "string").map((v) => v.name));
+  for (const variable of list) {
+    const request = variableRequest(variable, range, values, allValuesOf(model));
     if (!request) continue;
     const response = await fetch(`${prometheusUrl}${request.path}?${new URLSearchParams(request.params)}`);
     const body: any = await response.json();

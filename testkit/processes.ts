@@ -13,6 +13,8 @@ export class ManagedProcess {
     private readonly logFile: string,
     /** Answers true once the program serves what the test needs. */
     private readonly isReady: () => Promise<boolean>,
+    /** Variables added to this process's environment. @default none */
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Process id while it runs. */
@@ -22,7 +24,7 @@ export class ManagedProcess {
 
   async start(): Promise<void> {
     const log = fs.openSync(this.logFile, "a");
-    this.child = spawn(this.command, this.args, { stdio: ["ignore", log, log] });
+    this.child = spawn(this.command, this.args, { stdio: ["ignore", log, log], env: { ...process.env, ...this.env } });
     fs.closeSync(log);
     const child = this.child;
     let exited = false;

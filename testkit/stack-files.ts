@@ -13,6 +13,8 @@ import { buildAlertmanager, buildCollector, buildPrometheus, imageVersion } from
 
 export interface SynthesizedFiles {
   readonly collectorYaml: string;
+  /** Environment variables of the Collector's container, e.g. GOMEMLIMIT. */
+  readonly collectorEnv: Readonly<Record<string, string>>;
   readonly prometheusYaml: string;
   readonly prometheusRulesYaml: string;
   readonly prometheusFlags: readonly string[];
@@ -55,6 +57,7 @@ export function synthesize(config: object, workDir: string, projectDir = PROJECT
   const uploaded = (service: any, file: string) => terraformText(service.upload.find((upload: any) => upload.file.endsWith(file))?.content);
   return {
     collectorYaml: collector.upload[0].content,
+    collectorEnv: Object.fromEntries(((collector.env ?? []) as string[]).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)])),
     prometheusYaml: uploaded(prometheus, "/prometheus.yml"),
     prometheusRulesYaml: uploaded(prometheus, "/recording-rules.yml"),
     prometheusFlags: prometheus.command,

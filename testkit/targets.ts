@@ -128,6 +128,7 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: LocalSt
     path.join(dir, "collector.log"),
     // The Collector starts its receivers last: once OTLP answers, the whole pipeline runs.
     () => portOpen(ports.otlpGrpc),
+    files.collectorEnv,
   );
   const prometheus = new ManagedProcess(
     "Prometheus",
