@@ -50,7 +50,8 @@ describe("Collector configuration", () => {
             metric_statements:
               - context: datapoint
                 statements:
-                  - set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA
+                  - set(time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA
+                  - set(start_time, time) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA
                   - set(attributes["session.id"], Format("%s/%d", [attributes["session.id"], start_time_unix_nano / 1000000])) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_CUMULATIVE and attributes["session.id"] != nil
                   - set(attributes["team.id"], resource.attributes["team.id"]) where attributes["team.id"] == nil and resource.attributes["team.id"] != nil
                   - set(attributes["department"], resource.attributes["department"]) where attributes["department"] == nil and resource.attributes["department"] != nil
@@ -187,7 +188,8 @@ describe("Collector configuration", () => {
   test("without team attributes only the kept attributes stay", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: [] }));
     expect(config.processors["transform/labels"].metric_statements[0].statements).toEqual([
-      "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA",
+      "set(time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA",
+      "set(start_time, time) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA",
       'set(attributes["session.id"], Format("%s/%d", [attributes["session.id"], start_time_unix_nano / 1000000])) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_CUMULATIVE and attributes["session.id"] != nil',
       'set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil',
       'keep_keys(attributes, ["session.id", "model"])',
@@ -197,7 +199,7 @@ describe("Collector configuration", () => {
 
   test("quotes attribute keys inside OTTL strings", () => {
     const config = parse(renderCollectorConfig({ ...collectorOptions, teamAttributeKeys: ["cost_center"] }));
-    expect(config.processors["transform/labels"].metric_statements[0].statements.slice(2)).toEqual([
+    expect(config.processors["transform/labels"].metric_statements[0].statements.slice(3)).toEqual([
       'set(attributes["cost_center"], resource.attributes["cost_center"]) where attributes["cost_center"] == nil and resource.attributes["cost_center"] != nil',
       'set(attributes["repository"], Concat([attributes["vcs.owner.name"], attributes["vcs.repository.name"]], "/")) where attributes["vcs.owner.name"] != nil and attributes["vcs.repository.name"] != nil',
       'keep_keys(attributes, ["session.id", "model", "cost_center"])',

@@ -15,6 +15,7 @@ import { AnthropicStandIn, FailedAttempt, totalOf } from "./anthropic-stand-in";
 import { EventReceiver } from "./event-receiver";
 import { eventMetricChecks } from "./event-metrics";
 import { faultChecks, failedRequests } from "./fault-checks";
+import { deltaOrderRow } from "./delta-order";
 import { quantileBucketChecks } from "./health-oracle";
 import { dashboardViews, expectations, filterOptions, sessionTokens, userOf } from "./oracle";
 import { checkPanels, rangeDashboards } from "../testkit/panel-checks";
@@ -261,6 +262,8 @@ async function runScenario(
     const resuming = await Promise.all([plans.resumedA, plans.resumedB].map((plan) => runPrintSession(plan, standIn, env, resumed.sessionId)));
     runs.push(...resuming);
     await visible(resuming[1]);
+    // The order the two processes above only meet now and then, sent on purpose.
+    const orderRows = temporality === "delta" ? [await deltaOrderRow(stack.otlpLogsEndpoint.replace(/\/v1\/logs$/, ""), prometheusUrl)] : [];
 
     // API faults: one session recovers from a 429 and a 529 and meets a refusal;
     // five at once end on a request whose every attempt fails (the one on opus
@@ -336,7 +339,7 @@ async function runScenario(
     log(`${label}: every panel and event series equal to the oracle ${settled.seconds.toFixed(1)} s after the last exit`);
     const checks: Check[] = [...settled.result];
     checks.push(...consistencyChecks(label, runs, standIn, receiver, [workspace.repo, ...(oldest ? [oldest.repo] : [])], unlabelledSessions));
-    const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events)];
+    const oracleRows = [...faultChecks(runs, standIn, receiver), ...quantileBucketChecks(receiver.events), ...orderRows];
     checks.push(...oracleRows.map((row) => ({ run: label, view: "oracle", dashboard: "-", ...row })));
     if (alerting) {
       const scenario = {

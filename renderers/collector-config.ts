@@ -101,7 +101,7 @@ export function memoryLimiterSettings(containerMemoryMiB: number): { limit_mib: 
 /**
  * Renders the Collector's config.yaml.
  *
- * Metrics: memory_limiter -> transform (deltas start when received, the
+ * Metrics: memory_limiter -> transform (deltas stamped when received, the
  * start of a cumulative total appended to its session id, team
  * attributes from the resource onto data points, `repository` from the
  * repository's owner and name, then every attribute dropped but the kept ones
@@ -122,11 +122,16 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
       `set(attributes[${quote(key)}], resource.attributes[${quote(key)}]) where attributes[${quote(key)}] == nil and resource.attributes[${quote(key)}] != nil`,
   );
   const keptKeys = [...options.keptAttributeKeys, ...options.teamAttributeKeys].map(quote).join(", ");
-  // A delta's window may start before Prometheus last scraped the running total
-  // that a Collector restart (or an expired series) just threw away. Starting
-  // it when the Collector receives it puts the new total's start after every
-  // sample of the old one, so Prometheus sees the reset (a zero at the start).
-  const startDeltasOnReceipt = "set(start_time, Now()) where metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
+  // Deltas are stamped when the Collector receives them, start and end. Two
+  // processes that resume one session send the same stream, each stamped by its
+  // own clock; delta_to_cumulative drops a delta older than the last one it
+  // added, so a client's stamp loses an export that arrives a millisecond late.
+  // And a delta's window may start before Prometheus last scraped the running
+  // total that a Collector restart (or an expired series) just threw away:
+  // starting it on receipt puts the new total's start after every sample of the
+  // old one, so Prometheus sees the reset (a zero at the start).
+  const isDelta = "metric.aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA";
+  const stampDeltasOnReceipt = [`set(time, Now()) where ${isDelta}`, `set(start_time, time) where ${isDelta}`];
   // Two processes that resume one session send the same session id and
   // attributes; their cumulative totals, each counted from its own start,
   // would overwrite each other in one series. Deltas add up in one total anyway.
@@ -186,7 +191,7 @@ export function renderCollectorConfig(options: CollectorConfigOptions): string {
         metric_statements: [
           {
             context: "datapoint",
-            statements: [startDeltasOnReceipt, sessionPerProcess, ...promoteTeamAttributes, repositoryStatement(), `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
+            statements: [...stampDeltasOnReceipt, sessionPerProcess, ...promoteTeamAttributes, repositoryStatement(), `keep_keys(attributes, [${keptKeys}])`, truncateLabels],
           },
         ],
       },

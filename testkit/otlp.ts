@@ -13,23 +13,40 @@ export interface OtlpEndpoint {
   readonly token: string;
 }
 
-/** An OTLP/JSON request with one cumulative token-usage data point per attribute set. */
-export function metricsJson(type: string, attributeSets: readonly Record<string, string>[]): string {
-  const now = Date.now();
-  const dataPoints = attributeSets.map((attributes) => ({
-    asDouble: 1,
-    startTimeUnixNano: `${now - 1000}000000`,
-    timeUnixNano: `${now}000000`,
-    attributes: Object.entries({ ...attributes, type }).map(([key, value]) => ({ key, value: { stringValue: value } })),
+/** One data point of a monotonic sum, its window in Unix milliseconds. */
+export interface SumPoint {
+  readonly value: number;
+  readonly startMs: number;
+  readonly timeMs: number;
+  readonly attributes: Record<string, string>;
+}
+
+/** The OpenTelemetry temporality codes of OTLP. */
+export const Temporality = { delta: 1, cumulative: 2 } as const;
+
+/** An OTLP/JSON request with one monotonic sum. */
+export function sumJson(name: string, unit: string, temporality: number, points: readonly SumPoint[]): string {
+  const dataPoints = points.map((point) => ({
+    asDouble: point.value,
+    startTimeUnixNano: `${point.startMs}000000`,
+    timeUnixNano: `${point.timeMs}000000`,
+    attributes: Object.entries(point.attributes).map(([key, value]) => ({ key, value: { stringValue: value } })),
   }));
   return JSON.stringify({
     resourceMetrics: [
       {
         resource: { attributes: [] },
-        scopeMetrics: [{ metrics: [{ name: Metric.tokens.otelName, unit: "tokens", sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } }] }],
+        scopeMetrics: [{ metrics: [{ name, unit, sum: { aggregationTemporality: temporality, isMonotonic: true, dataPoints } }] }],
       },
     ],
   });
+}
+
+/** An OTLP/JSON request with one cumulative token-usage data point per attribute set. */
+export function metricsJson(type: string, attributeSets: readonly Record<string, string>[]): string {
+  const now = Date.now();
+  const points = attributeSets.map((attributes) => ({ value: 1, startMs: now - 1000, timeMs: now, attributes: { ...attributes, type } }));
+  return sumJson(Metric.tokens.otelName, "tokens", Temporality.cumulative, points);
 }
 
 /** POSTs with the token (over TLS when the endpoint has a CA); the HTTP status, or 0 when the connection failed. */
