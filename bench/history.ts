@@ -3,9 +3,9 @@
  * Prometheus holds after scraping the stack's Collector (one series per
  * session and label set, a zero at its start, a sample every scrape interval
  * until the exporter lets it expire) together with the per-interval sums,
- * running sums and window totals the recording rules write, as OpenMetrics
- * files that
- * `promtool tsdb create-blocks-from openmetrics` turns into TSDB blocks.
+ * running sums and window totals the recording rules write, as sample files
+ * that testkit/block-writer turns into TSDB blocks with Prometheus's own
+ * block writer.
  *
  * The sessions are the load generator's (bench/session-model.ts), so the
  * totals it reports are the oracle the dashboards are checked against.
@@ -72,7 +72,7 @@ export interface HistoryOptions {
    * Developers written per pass over the days. Each pass's files become their
    * own blocks, which overlap the other passes' and which Prometheus merges
    * (vertical compaction); one pass holds at most one block of this many
-   * developers on disk and in promtool's memory. @default 1000
+   * developers on disk and in the block writer's memory. @default 1000
    */
   readonly developersPerPass?: number;
 }
@@ -109,7 +109,7 @@ interface Increment {
 
 interface SessionSeries {
   readonly metric: MetricKey;
-  /** The series in OpenMetrics form: name{labels}. */
+  /** The series as text: name{labels}. */
   readonly labels: string;
   /** Its labels without session_id, {...}: those of the recording rules' series it adds to. */
   readonly groupLabels: string;
@@ -296,13 +296,16 @@ interface RecordedGroup {
 interface OpenFile {
   readonly path: string;
   readonly fd: number;
+  /** Each series' number in this file. */
+  readonly ids: Map<string, number>;
   buffer: string[];
   size: number;
 }
 
 /**
- * OpenMetrics files, one per block of BLOCK_HOURS, appended in large writes;
- * a file is complete once the writer has moved past its block's end.
+ * Sample files, one per block of BLOCK_HOURS, in the form testkit/block-writer
+ * reads (each series' labels once, then its number on every sample), appended
+ * in large writes; a file is complete once the writer has moved past its block's end.
  */
 class BlockFiles {
   samples = 0;
@@ -324,12 +327,18 @@ class BlockFiles {
     let file = this.open.get(block);
     if (!file) {
       if (this.blocks.has(block)) throw new Error(`a sample at ${atSeconds} arrived after block ${block} was complete`);
-      const filePath = path.join(this.dir, `${this.prefix}-block-${block}.om`);
-      file = { path: filePath, fd: fs.openSync(filePath, "w"), buffer: [], size: 0 };
+      const filePath = path.join(this.dir, `${this.prefix}-block-${block}.samples`);
+      file = { path: filePath, fd: fs.openSync(filePath, "w"), ids: new Map(), buffer: [], size: 0 };
       this.open.set(block, file);
       this.blocks.add(block);
     }
-    const line = `${series} ${value} ${atSeconds.toFixed(3)}\n`;
+    let id = file.ids.get(series);
+    if (id === undefined) {
+      id = file.ids.size;
+      file.ids.set(series, id);
+      file.buffer.push(`=${id}\t${tabSeparatedLabels(series)}\n`);
+    }
+    const line = `${id} ${Math.round(atSeconds * 1000)} ${value}\n`;
     file.buffer.push(line);
     file.size += line.length;
     this.samples++;
@@ -350,7 +359,6 @@ class BlockFiles {
 
   private async complete(block: number): Promise<void> {
     const file = this.open.get(block)!;
-    file.buffer.push("# EOF\n");
     flush(file);
     fs.closeSync(file.fd);
     this.open.delete(block);
@@ -358,6 +366,13 @@ class BlockFiles {
     await this.importing;
     this.importing = this.blockWritten(file.path);
   }
+}
+
+/** name{a="b",c="d"} as __name__, name, a, b, c, d separated by tabs. */
+function tabSeparatedLabels(series: string): string {
+  const brace = series.indexOf("{");
+  const pairs = [...series.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"/g)].map(([, name, value]) => `${name}\t${value}`);
+  return [`__name__\t${series.slice(0, brace)}`, ...pairs].join("\t");
 }
 
 function flush(file: OpenFile): void {

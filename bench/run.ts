@@ -28,7 +28,7 @@ import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../testkit/report";
 import { synthesize } from "../testkit/stack-files";
 import { PROJECT_DIR } from "../testkit/paths";
-import { buildAlertmanager, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
+import { buildAlertmanager, buildBlockWriter, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
 import { AlertRuleTiming, BackfillRun, HistoryCase, HistoryResult, LoadResult, READINGS, UserFilterTiming, ViewLoad, runHistory } from "./stored-history";
@@ -75,6 +75,7 @@ async function main(mode: Mode): Promise<number> {
     collector: buildCollector(files.collectorYaml, imageVersion(files.collectorImage), log),
     prometheus: prometheusBuild.prometheus,
     promtool: prometheusBuild.promtool,
+    blockWriter: buildBlockWriter(imageVersion(files.prometheusImage), log),
     // The stack runs Alertmanager by default: the local stacks of the ingest and the flood do too.
     alertmanager: files.alerting && buildAlertmanager(imageVersion(files.alerting.alertmanagerImage), log).alertmanager,
     thanos: mode === "full" ? buildThanos(log) : undefined,

@@ -1,6 +1,6 @@
 /**
  * Storage and dashboard load: D days of N developers written as TSDB blocks
- * (bench/history.ts + promtool), served by the real Prometheus with the
+ * (bench/history.ts + testkit/block-writer), served by the real Prometheus with the
  * stack's flags and rules; what it stores, and how long the main dashboard
  * takes to load over 7, 30 and 90 days, read three ways on the same data.
  */
@@ -163,13 +163,13 @@ export async function runHistory(
   historyCase: HistoryCase,
   config: StackConfig,
   files: SynthesizedFiles,
-  binaries: { prometheus: string; promtool: string; thanos?: string },
+  binaries: { prometheus: string; promtool: string; blockWriter: string; thanos?: string },
   dir: string,
   log: (line: string) => void,
 ): Promise<HistoryResult> {
   const { developers, days } = historyCase;
   const dbDir = path.join(dir, "tsdb");
-  const omDir = path.join(dir, "openmetrics");
+  const samplesDir = path.join(dir, "samples");
   fs.mkdirSync(dbDir, { recursive: true });
   const end = Math.floor(Date.now() / 1000) - 3600;
 
@@ -193,9 +193,9 @@ export async function runHistory(
       recorded: historyCase.backfillFrom,
       developersPerPass: historyCase.developersPerPass,
     },
-    omDir,
+    samplesDir,
     async (file) => {
-      await run(binaries.promtool, ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${BLOCK_HOURS}h`, "-q", file, dbDir]);
+      await run(binaries.blockWriter, [file, dbDir, String(BLOCK_HOURS)]);
       fs.rmSync(file);
     },
   );

@@ -126,9 +126,7 @@ export function buildCollector(collectorYaml: string, version: string, log: (lin
 
 /** Builds (or reuses) Prometheus and promtool at `version` (3.16.0 is module v0.316.0). */
 export function buildPrometheus(version: string, log: (line: string) => void): { prometheus: string; promtool: string } {
-  const [major, minor, patch] = version.split(".").map(Number);
-  if (major !== 3) throw new Error(`the test builds Prometheus 3.x; the stack pins ${version}`);
-  const moduleVersion = `v0.${300 + minor}.${patch}`;
+  const moduleVersion = prometheusModuleVersion(version);
   const buildDir = path.join(CACHE_DIR, `prometheus-${version}-static`);
   const prometheus = path.join(buildDir, "bin", "prometheus");
   const promtool = path.join(buildDir, "bin", "promtool");
@@ -148,6 +146,32 @@ export function buildPrometheus(version: string, log: (line: string) => void): {
     run("go", ["build", "-tags", "remove_all_sd", "-o", `bin/${program}`, `github.com/prometheus/prometheus/cmd/${program}`], buildDir, { CGO_ENABLED: "0" });
   }
   return { prometheus, promtool };
+}
+
+/** The Go module version of a Prometheus 3.x release: 3.16.0 is v0.316.0. */
+function prometheusModuleVersion(version: string): string {
+  const [major, minor, patch] = version.split(".").map(Number);
+  if (major !== 3) throw new Error(`the test builds Prometheus 3.x; the stack pins ${version}`);
+  return `v0.${300 + minor}.${patch}`;
+}
+
+/**
+ * Builds (or reuses) testkit/block-writer against the TSDB code of Prometheus
+ * `version`: the benchmark's histories become blocks through it.
+ */
+export function buildBlockWriter(version: string, log: (line: string) => void): string {
+  const moduleVersion = prometheusModuleVersion(version);
+  const source = fs.readFileSync(path.join(PROJECT_DIR, "testkit", "block-writer", "main.go"), "utf8");
+  const buildDir = path.join(CACHE_DIR, `block-writer-${version}-${hash(source)}`);
+  const binary = path.join(buildDir, "bin", "block-writer");
+  if (fs.existsSync(binary)) return binary;
+  fs.mkdirSync(buildDir, { recursive: true });
+  fs.writeFileSync(path.join(buildDir, "go.mod"), `module blockwriter\n\ngo 1.24\n\nrequire github.com/prometheus/prometheus ${moduleVersion}\n`);
+  fs.writeFileSync(path.join(buildDir, "main.go"), source);
+  log(`building the block writer against Prometheus ${version}'s TSDB`);
+  run("go", ["mod", "tidy"], buildDir);
+  run("go", ["build", "-o", "bin/block-writer", "."], buildDir, { CGO_ENABLED: "0" });
+  return binary;
 }
 
 /**
