@@ -6,7 +6,7 @@
  * (it once lost one answer's tokens in CI); this check sends it on purpose.
  */
 import { randomUUID } from "crypto";
-import { SumPoint, Temporality, postOtlp, sumJson } from "../testkit/otlp";
+import { OtlpEndpoint, SumPoint, Temporality, postOtlp, sumJson } from "../testkit/otlp";
 import { sessionMatcher } from "../telemetry/catalog";
 import { queryNumber } from "../testkit/prometheus-api";
 import type { CheckRow } from "../testkit/report";
@@ -20,9 +20,7 @@ const CLOCK_SKEW_MS = 500;
 const ARRIVAL_TIMEOUT_MS = 60_000;
 
 /** Sends both exports in arrival order and reads the running total Prometheus scrapes. */
-export async function deltaOrderRow(otlpHttpUrl: string, prometheusUrl: string): Promise<CheckRow> {
-  const url = new URL(otlpHttpUrl);
-  const target = { host: url.hostname, port: Number(url.port), token: "" };
+export async function deltaOrderRow(target: OtlpEndpoint, prometheusUrl: string): Promise<CheckRow> {
   const session = randomUUID();
   const now = Date.now();
   const exports: SumPoint[] = [

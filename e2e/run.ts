@@ -263,7 +263,7 @@ async function runScenario(
     runs.push(...resuming);
     await visible(resuming[1]);
     // The order the two processes above only meet now and then, sent on purpose.
-    const orderRows = temporality === "delta" ? [await deltaOrderRow(stack.otlpLogsEndpoint.replace(/\/v1\/logs$/, ""), prometheusUrl)] : [];
+    const orderRows = temporality === "delta" ? [await deltaOrderRow(stack.otlpHttp, prometheusUrl)] : [];
 
     // API faults: one session recovers from a 429 and a 529 and meets a refusal;
     // five at once end on a request whose every attempt fails (the one on opus

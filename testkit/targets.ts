@@ -21,6 +21,7 @@ import {
 } from "./stack-files";
 import { renderTeamTokenMapping } from "../renderers/team-token-mapping";
 import { PROJECT_DIR } from "./paths";
+import type { OtlpEndpoint } from "./otlp";
 
 export interface StackUnderTest {
   readonly prometheusUrl: string;
@@ -30,6 +31,8 @@ export interface StackUnderTest {
   readonly otlpEndpoint: string;
   /** OTLP/HTTP logs endpoint of the Collector, where the test passes Claude Code's events on. */
   readonly otlpLogsEndpoint: string;
+  /** The Collector's OTLP/HTTP port, for data the test sends by hand (no team token). */
+  readonly otlpHttp: OtlpEndpoint;
   restartCollector(): Promise<void>;
   stopCollector(): Promise<void>;
   startCollector(): Promise<void>;
@@ -146,6 +149,7 @@ export async function startLocalStack(files: SynthesizedFiles, binaries: LocalSt
     alertmanagerUrl: alertmanager?.url,
     otlpEndpoint: `http://127.0.0.1:${ports.otlpGrpc}`,
     otlpLogsEndpoint: `http://127.0.0.1:${ports.otlpHttp}/v1/logs`,
+    otlpHttp: { host: "127.0.0.1", port: ports.otlpHttp, token: "" },
     restartCollector: () => collector.restart(),
     stopCollector: () => collector.stop(),
     startCollector: () => collector.start(),
@@ -234,6 +238,7 @@ export async function deployStack(configFile: string, dir: string): Promise<Stac
     prometheusUrl,
     otlpEndpoint: `http://127.0.0.1:${DEPLOYED_STACK.ports.otlpGrpc}`,
     otlpLogsEndpoint: `http://127.0.0.1:${DEPLOYED_STACK.ports.otlpHttp}/v1/logs`,
+    otlpHttp: { host: "127.0.0.1", port: DEPLOYED_STACK.ports.otlpHttp, token: "" },
     restartCollector: () => docker("restart", "otel-collector", collectorUp),
     stopCollector: () => docker("stop", "otel-collector", async () => true),
     startCollector: () => docker("start", "otel-collector", collectorUp),
