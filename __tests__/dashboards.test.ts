@@ -281,7 +281,7 @@ describe.each([
       const allUsersLevels = RECORDED.map((series) => series.allUsers!);
       const byStreamLevels = RECORDED.map((series) => series.allUsersByStream!);
       const byUserLevels = RECORDED.map((series) => series.allStreamsByUser!);
-      const outputs = (level: RecordedSeries) => [level.windowTotal, level.windowToDate, level.recorded];
+      const outputs = (level: RecordedSeries) => [level.recorded, ...(level.rollups ? [level.rollups.windowTotal, level.rollups.windowToDate] : [])];
       const reads = (levels: RecordedSeries[]) => query.selectors.some((selector) => levels.some((level) => outputs(level).includes(selector.metric)));
       const [readsAllUsers, readsByStream, readsByUser] = [reads(allUsersLevels), reads(byStreamLevels), reads(byUserLevels)];
       for (const selector of query.selectors) {
@@ -289,8 +289,8 @@ describe.each([
         const level = [...RECORDED, ...allUsersLevels, ...byStreamLevels, ...byUserLevels].find((series) => outputs(series).includes(selector.metric));
         expect(level && outputs(level)).toContain(selector.metric);
         // A time series step reads the window totals or, at steps that are not whole windows, the per-interval sums: never both.
-        if (selector.metric === level!.recorded) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
-        if (selector.metric === level!.windowTotal && target.expr.includes("$__interval")) expect(selector.matchers).toContain('rollup_steps=~".*,1m,.*"');
+        if (selector.metric === level!.recorded && level!.rollups) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
+        if (selector.metric === level!.rollups?.windowTotal && target.expr.includes("$__interval")) expect(selector.matchers).toContain('rollup_steps=~".*,1m,.*"');
         expect(selector.matchers).toEqual(expect.arrayContaining(['user_id=~"$user"', 'team_id=~"$team_id"', 'department=~"$department"']));
         if (level!.labels.includes(Label.model)) expect(selector.matchers).toContain('model=~"$model"');
         // A finer level reads nothing while the filters on the labels a coarser one adds up are "All".
@@ -373,41 +373,50 @@ describe("query builder", () => {
     );
   });
 
-  test("the stack reads the window totals in the range and the running sums still open at both ends", () => {
-    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    const totals = 'claude_code_commit_count_total:increase_window{user_id=~"$user", repository=~"$repository"}';
-    const runningSum = 'claude_code_commit_count_total:increase_window_to_date{user_id=~"$user", repository=~"$repository"}';
-    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId, Label.repository]).split(" or ")).toEqual([
-      `label_replace(sum_over_time(${totals}[$__range]), "part", "closed windows", "", "")`,
+  const commits = "claude_code_commit_count_total:increase";
+  /** A selector of the commit counter's rule output `name`, with the filters and these guards. */
+  const commitSelector = (name: string, ...guards: string[]) =>
+    `${name}{${['user_id=~"$user"', 'repository=~"$repository"', ...guards.map((guard) => `all_users_guard!~"${guard}"`)].join(", ")}}`;
+  /** The growth over the range from a summed level's rollups. */
+  const rolledUp = (level: string, ...guards: string[]) => {
+    const runningSum = commitSelector(`${commits}${level}_window_to_date`, ...guards);
+    return [
+      `label_replace(sum_over_time(${commitSelector(`${commits}${level}_window`, ...guards)}[$__range]), "part", "closed windows", "", "")`,
       `label_replace(${runningSum} >= 0, "part", "open at the end", "", "")`,
       `label_replace(-(${runningSum} offset $__range >= 0), "part", "open at the start", "", "")`,
-    ]);
+    ].join(" or ");
+  };
+  /** The growth over the range from the per-user series, which have no rollups. */
+  const perUserSums = (...guards: string[]) => `sum_over_time(${commitSelector(commits, ...guards)}[$__range])`;
+
+  test("a range reads a summed level's window totals and its running sums still open at both ends, and the per-user series' per-interval sums", () => {
+    const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId]).split(" or ")).toEqual([...rolledUp("_all_streams").split(" or "), perUserSums("$repository")]);
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId, Label.repository])).toBe(perUserSums());
   });
 
-  test("a time series step reads the window totals where it is whole windows, else the per-interval sums", () => {
+  test("a time series step reads a summed level's window totals where it is whole windows, else the per-interval sums; the per-user series always the per-interval sums", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId, Label.repository])).toBe(
-      'sum_over_time(claude_code_commit_count_total:increase_window{user_id=~"$user", repository=~"$repository", rollup_steps=~".*,$__interval,.*"}[$__interval] offset -300s)' +
-        ' or sum_over_time(claude_code_commit_count_total:increase{user_id=~"$user", repository=~"$repository", rollup_steps!~".*,$__interval,.*"}[$__interval])',
+    expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId])).toBe(
+      `sum_over_time(${commitSelector(`${commits}_all_streams_window`).replace("}", ', rollup_steps=~".*,$__interval,.*"}')}[$__interval] offset -300s)` +
+        ` or sum_over_time(${commitSelector(`${commits}_all_streams`).replace("}", ', rollup_steps!~".*,$__interval,.*"}')}[$__interval])` +
+        ` or sum_over_time(${commitSelector(commits, "$repository")}[$__interval])`,
     );
+    expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId, Label.repository])).toBe(`sum_over_time(${commitSelector(commits)}[$__interval])`);
   });
 
   test("a query reads the coarsest summed level that keeps its labels and whose summed filters are All, each finer one guarded against the coarser ones", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    const perUserOnly = q.increase(Metric.commits, {}, "$__range", [Label.userId, Label.repository]);
-    const level = (suffix: string) => perUserOnly.replace(/:increase_window/g, `:increase${suffix}_window`);
-    const guarded = (text: string, ...values: string[]) =>
-      text.replace(/repository=~"\$repository"/g, ['repository=~"$repository"', ...values.map((v) => `all_users_guard!~"${v}"`)].join(", "));
     expect(q.increase(Metric.commits)).toBe(
       [
-        level("_all_users"),
-        guarded(level("_all_users_by_stream"), "$user$repository"),
-        guarded(level("_all_streams"), "$user$repository", "$user"),
-        guarded(perUserOnly, "$user$repository", "$user", "$repository"),
+        rolledUp("_all_users"),
+        rolledUp("_all_users_by_stream", "$user$repository"),
+        rolledUp("_all_streams", "$user$repository", "$user"),
+        perUserSums("$user$repository", "$user", "$repository"),
       ].join(" or "),
     );
-    expect(q.increase(Metric.commits, {}, "$__range", [Label.repository])).toBe(`${level("_all_users_by_stream")} or ${guarded(perUserOnly, "$user")}`);
-    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId])).toBe(`${level("_all_streams")} or ${guarded(perUserOnly, "$repository")}`);
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.repository])).toBe(`${rolledUp("_all_users_by_stream")} or ${perUserSums("$user")}`);
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId])).toBe(`${rolledUp("_all_streams")} or ${perUserSums("$repository")}`);
   });
 
   test("the benchmark's other readings use the per-interval sums or the raw counters", () => {

@@ -302,11 +302,13 @@ describe("recording rules", () => {
 
   const tokensRule = group.rules.find((rule: any) => rule.record === Metric.tokens.recorded);
 
-  test("twelve rules per catalog counter and per series of an event metric: its growth per interval over sessions, window total and running sum, then the same summed over streams per user, over users per stream, and over both", () => {
-    const outputs = (series: RecordedSeries) => [series.recorded, series.windowTotal, series.windowToDate];
+  test("ten rules per catalog counter and per series of an event metric: its growth per interval over sessions (no rollups), then growth, window total and running sum summed over streams per user, over users per stream, and over both", () => {
+    const outputs = (series: RecordedSeries) => [series.recorded, series.rollups!.windowTotal, series.rollups!.windowToDate];
+    const all = [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)];
+    for (const series of all) expect(series.rollups).toBeUndefined();
     expect(group.rules.map((rule: any) => rule.record)).toEqual(
-      [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)].flatMap((series) => [
-        ...outputs(series),
+      all.flatMap((series) => [
+        series.recorded,
         ...outputs(series.allStreamsByUser!),
         ...outputs(series.allUsersByStream!),
         ...outputs(series.allUsers!),
@@ -351,7 +353,8 @@ describe("recording rules", () => {
     expect(rule.expr.match(/\[60s\] anchored/g)).toHaveLength(CATCH_UP_WINDOWS + 1);
   });
 
-  const { recorded, windowToDate, windowTotal } = Metric.tokens;
+  const { recorded, rollups } = Metric.tokens.allStreamsByUser!;
+  const { windowToDate, windowTotal } = rollups!;
   const runningSum = [
     "sum without (part) (",
     `  label_replace(last_over_time(${recorded}[1ms]), "part", "this", "", "")`,

@@ -123,10 +123,14 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
    * returns the per-interval sums as written.
    */
   async function writeLevel(series: RecordedSeries, computed: SeriesSamples, firstRecorded: number): Promise<{ perInterval: SeriesSamples }> {
-    const firstRollup = Math.min((await api.firstSampleMs(series.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(series.windowToDate, lowestMs, nowMs)) ?? nowMs);
+    const rollups = series.rollups;
+    const firstRollup = rollups
+      ? Math.min((await api.firstSampleMs(rollups.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(rollups.windowToDate, lowestMs, nowMs)) ?? nowMs)
+      : nowMs;
     const closeAt = grid.before(firstRollup - 1);
     const tailStart = Math.ceil(closeAt / windowMs) * windowMs - windowMs;
-    const tailOpen = closeAt + intervalMs <= tailStart + windowMs;
+    // Without rollups no window is closed early.
+    const tailOpen = rollups !== undefined && closeAt + intervalMs <= tailStart + windowMs;
     // Computed sums carry the running rules' label; those in a window closed early carry none.
     const perInterval: SeriesSamples = new Map();
     for (const { labels, samples } of computed.values()) {
@@ -140,14 +144,16 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       files.write(series.recorded, labels, samples);
       written = true;
     }
-    const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
-    for (const { labels, samples } of rolledUp.values()) {
-      const before = samples.filter(([at]) => at < firstRollup);
-      if (before.length === 0) continue;
-      const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
-      files.write(series.windowToDate, labels, runningSums);
-      files.write(series.windowTotal, labels, totals);
-      written = true;
+    if (rollups) {
+      const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
+      for (const { labels, samples } of rolledUp.values()) {
+        const before = samples.filter(([at]) => at < firstRollup);
+        if (before.length === 0) continue;
+        const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
+        files.write(rollups.windowToDate, labels, runningSums);
+        files.write(rollups.windowTotal, labels, totals);
+        written = true;
+      }
     }
     if (written) seriesNames.push(series.recorded);
     return { perInterval };

@@ -172,12 +172,10 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const { metric, labels, windows } of groups.values()) {
           const series = level(Metric[metric]);
           const sorted = [...windows].sort(([a], [b]) => a - b);
-          const rollups = replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
-          for (const [name, samples] of [
-            [series.recorded, sorted],
-            [series.windowToDate, rollups.runningSums],
-            [series.windowTotal, rollups.totals],
-          ] as const) {
+          const rollups = series.rollups && replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
+          const outputs: [string, [number, number][]][] = [[series.recorded, sorted]];
+          if (series.rollups && rollups) outputs.push([series.rollups.windowToDate, rollups.runningSums], [series.rollups.windowTotal, rollups.totals]);
+          for (const [name, samples] of outputs) {
             recordedSeries.add(`${name}${labels}`);
             const recorded = options.recorded ?? "all";
             if (recorded === "all") for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);

@@ -126,11 +126,14 @@ export class QueryBuilder {
    * t - window. What is left is exactly the growth in (t - window, t], for any
    * t and window, and a long range reads one total per series and window
    * instead of one sum per rule interval. No part matches series against
-   * another, so labels a central store adds change nothing.
+   * another, so labels a central store adds change nothing. A series without
+   * rollups (the per-user series) is read as the sum of its per-interval sums.
    */
   private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window, extra: readonly string[]): string {
-    const totals = this.selector(metric, matchers, metric.windowTotal, extra);
-    const runningSum = this.selector(metric, matchers, metric.windowToDate, extra);
+    const rollups = metric.rollups;
+    if (rollups === undefined) return `sum_over_time(${this.selector(metric, matchers, metric.recorded, extra)}[${window}])`;
+    const totals = this.selector(metric, matchers, rollups.windowTotal, extra);
+    const runningSum = this.selector(metric, matchers, rollups.windowToDate, extra);
     const part = (expression: string, name: string) => `label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
     return [
       part(`sum_over_time(${totals}[${window}])`, "closed windows"),
@@ -149,10 +152,13 @@ export class QueryBuilder {
    * The label matchers pick one of the two, so the other reads nothing.
    * (The running sums are never read per step: a step ends at every multiple
    * of itself, and reading them there costs more than the per-interval sums.)
+   * A series without rollups is read from its per-interval sums at any step.
    */
   private stepGrowth(metric: RecordedSeries, matchers: Matchers, extra: readonly string[]): string {
+    const rollups = metric.rollups;
+    if (rollups === undefined) return `sum_over_time(${this.selector(metric, matchers, metric.recorded, extra)}[$__interval])`;
     const steps = `".*,$__interval,.*"`;
-    const totals = this.selector(metric, matchers, metric.windowTotal, [`${ROLLUP_STEPS_LABEL}=~${steps}`, ...extra]);
+    const totals = this.selector(metric, matchers, rollups.windowTotal, [`${ROLLUP_STEPS_LABEL}=~${steps}`, ...extra]);
     const sums = this.selector(metric, matchers, metric.recorded, [`${ROLLUP_STEPS_LABEL}!~${steps}`, ...extra]);
     return `sum_over_time(${totals}[$__interval] offset -${LATE_CLOSING_SECONDS}s) or sum_over_time(${sums}[$__interval])`;
   }

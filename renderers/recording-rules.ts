@@ -9,6 +9,7 @@ import {
   Metric,
   ROLLUP_STEPS_LABEL,
   RecordedSeries,
+  Rollups,
   SummedLevel,
   eventSeries,
   summedLevels,
@@ -105,12 +106,12 @@ export const CLOSED = -1;
  * previous running sum if that is still open (found by Prometheus's lookback,
  * 5 minutes).
  */
-function runningSum(series: RecordedSeries): string {
+function runningSum(recorded: string, rollups: Rollups): string {
   return [
     `sum without (${PART_LABEL}) (`,
-    `  label_replace(last_over_time(${series.recorded}[1ms]), "${PART_LABEL}", "this", "", "")`,
+    `  label_replace(last_over_time(${recorded}[1ms]), "${PART_LABEL}", "this", "", "")`,
     `  or`,
-    `  label_replace((${series.windowToDate} offset 1ms) >= 0, "${PART_LABEL}", "earlier", "", "")`,
+    `  label_replace((${rollups.windowToDate} offset 1ms) >= 0, "${PART_LABEL}", "earlier", "", "")`,
     `)`,
   ].join("\n");
 }
@@ -122,8 +123,8 @@ function runningSum(series: RecordedSeries): string {
  * (Prometheus down), the first one after it that still finds a running sum
  * open from an earlier window.
  */
-function closings(series: RecordedSeries, intervalSeconds: number, windowSeconds: number): { lastOfWindow: string; openFromEarlierWindow: string } {
-  const previous = `${series.windowToDate} offset 1ms`;
+function closings(rollups: Rollups, intervalSeconds: number, windowSeconds: number): { lastOfWindow: string; openFromEarlierWindow: string } {
+  const previous = `${rollups.windowToDate} offset 1ms`;
   // Time to the end of this evaluation's window (0 at the end itself); the window starts a window before that end.
   const toWindowEnd = `(${windowSeconds} - time() % ${windowSeconds}) % ${windowSeconds}`;
   return {
@@ -138,9 +139,9 @@ function closings(series: RecordedSeries, intervalSeconds: number, windowSeconds
  * exactly one total or in a running sum still open, which is what the
  * dashboards add up (see QueryBuilder.increase).
  */
-export function windowTotalRule(series: RecordedSeries, intervalSeconds: number, windowSeconds: number): string {
-  const sum = `(\n${runningSum(series)}\n)`;
-  const { lastOfWindow, openFromEarlierWindow } = closings(series, intervalSeconds, windowSeconds);
+export function windowTotalRule(recorded: string, rollups: Rollups, intervalSeconds: number, windowSeconds: number): string {
+  const sum = `(\n${runningSum(recorded, rollups)}\n)`;
+  const { lastOfWindow, openFromEarlierWindow } = closings(rollups, intervalSeconds, windowSeconds);
   return `(${sum} and ${lastOfWindow})\nor\n(${sum} and (${openFromEarlierWindow}))`;
 }
 
@@ -150,31 +151,34 @@ export function windowTotalRule(series: RecordedSeries, intervalSeconds: number,
  * evaluation whose window total (written just before, by windowTotalRule)
  * closes it.
  */
-export function windowToDateRule(series: RecordedSeries): string {
-  const closedNow = `last_over_time(${series.windowTotal}[1ms])`;
-  return `(\n${runningSum(series)}\n) unless ${closedNow}\nor\n${closedNow} * 0 + (${CLOSED})`;
+export function windowToDateRule(recorded: string, rollups: Rollups): string {
+  const closedNow = `last_over_time(${rollups.windowTotal}[1ms])`;
+  return `(\n${runningSum(recorded, rollups)}\n) unless ${closedNow}\nor\n${closedNow} * 0 + (${CLOSED})`;
 }
 
 /**
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
- * growth per interval, then its window total and running sum; then the same
- * three for each summed level: over streams per user, over users per
- * stream, then over both. Each reads what the rules before it wrote in the
- * same evaluation (rules of a group run in order).
+ * growth per interval; then for each summed level (over streams per user,
+ * over users per stream, then over both) its growth per interval, window
+ * total and running sum. Each reads what the rules before it wrote in the
+ * same evaluation (rules of a group run in order). The per-user sums have no
+ * rollups (see RecordedSeries.rollups) but keep ROLLUP_STEPS_LABEL, which the
+ * summed levels inherit: their series stay the ones earlier versions wrote.
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
   const rules: RecordingRule[] = [];
   // The window totals and running sums take the label from the per-interval sums they add up.
   const labels = { [ROLLUP_STEPS_LABEL]: rollupSteps(intervalSeconds, windowSeconds) };
-  const addRollups = (series: RecordedSeries, expr: string) => {
-    rules.push({ record: series.recorded, expr, labels: { ...labels } });
-    rules.push({ record: series.windowTotal, expr: windowTotalRule(series, intervalSeconds, windowSeconds) });
-    rules.push({ record: series.windowToDate, expr: windowToDateRule(series) });
+  const addOutputs = ({ recorded, rollups }: RecordedSeries, expr: string) => {
+    rules.push({ record: recorded, expr, labels: { ...labels } });
+    if (rollups === undefined) return;
+    rules.push({ record: rollups.windowTotal, expr: windowTotalRule(recorded, rollups, intervalSeconds, windowSeconds) });
+    rules.push({ record: rollups.windowToDate, expr: windowToDateRule(recorded, rollups) });
   };
   const add = (series: RecordedSeries, expr: string) => {
-    addRollups(series, expr);
+    addOutputs(series, expr);
     // Finest first, so the level each one reads is written before it.
-    for (const level of summedLevels(series).reverse()) addRollups(level.series, summedLevelRule(level));
+    for (const level of summedLevels(series).reverse()) addOutputs(level.series, summedLevelRule(level));
   };
   for (const { series, expr } of perIntervalRules(intervalSeconds)) add(series, expr);
   return rules;
