@@ -172,9 +172,11 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const { metric, labels, windows } of groups.values()) {
           const series = level(Metric[metric]);
           const sorted = [...windows].sort(([a], [b]) => a - b);
-          const rollups = series.rollups && replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
           const outputs: [string, [number, number][]][] = [[series.recorded, sorted]];
-          if (series.rollups && rollups) outputs.push([series.rollups.windowToDate, rollups.runningSums], [series.rollups.windowTotal, rollups.totals]);
+          if (series.rollups) {
+            const { runningSums, totals } = replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
+            outputs.push([series.rollups.windowToDate, runningSums], [series.rollups.windowTotal, totals]);
+          }
           for (const [name, samples] of outputs) {
             recordedSeries.add(`${name}${labels}`);
             const recorded = options.recorded ?? "all";
