@@ -24,7 +24,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROLLUP_STEPS_LABEL, RecordedSeries, summedLevels } from "../telemetry/catalog";
+import { ROLLUP_STEPS_LABEL, RecordedSeries, summedLevels, writtenRollups } from "../telemetry/catalog";
 import { CATCH_UP_WINDOWS, RULE_GROUP, perIntervalRules, rollupSteps } from "../renderers/recording-rules";
 import { durationSeconds } from "../config/stack-config";
 import { Sample, replayRollups } from "./rollup-replay";
@@ -123,14 +123,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
    * returns the per-interval sums as written.
    */
   async function writeLevel(series: RecordedSeries, computed: SeriesSamples, firstRecorded: number): Promise<{ perInterval: SeriesSamples }> {
-    const rollups = series.rollups;
-    const firstRollup = rollups
-      ? Math.min((await api.firstSampleMs(rollups.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(rollups.windowToDate, lowestMs, nowMs)) ?? nowMs)
-      : nowMs;
+    const rollups = writtenRollups(series);
+    const firstRollup = Math.min((await api.firstSampleMs(rollups.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(rollups.windowToDate, lowestMs, nowMs)) ?? nowMs);
     const closeAt = grid.before(firstRollup - 1);
     const tailStart = Math.ceil(closeAt / windowMs) * windowMs - windowMs;
-    // Without rollups no window is closed early.
-    const tailOpen = rollups !== undefined && closeAt + intervalMs <= tailStart + windowMs;
+    const tailOpen = closeAt + intervalMs <= tailStart + windowMs;
     // Computed sums carry the running rules' label; those in a window closed early carry none.
     const perInterval: SeriesSamples = new Map();
     for (const { labels, samples } of computed.values()) {
@@ -144,16 +141,14 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       files.write(series.recorded, labels, samples);
       written = true;
     }
-    if (rollups) {
-      const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
-      for (const { labels, samples } of rolledUp.values()) {
-        const before = samples.filter(([at]) => at < firstRollup);
-        if (before.length === 0) continue;
-        const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
-        files.write(rollups.windowToDate, labels, runningSums);
-        files.write(rollups.windowTotal, labels, totals);
-        written = true;
-      }
+    const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
+    for (const { labels, samples } of rolledUp.values()) {
+      const before = samples.filter(([at]) => at < firstRollup);
+      if (before.length === 0) continue;
+      const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
+      files.write(rollups.windowToDate, labels, runningSums);
+      files.write(rollups.windowTotal, labels, totals);
+      written = true;
     }
     if (written) seriesNames.push(series.recorded);
     return { perInterval };

@@ -106,12 +106,13 @@ export interface RecordedSeries {
    */
   readonly recorded: string;
   /**
-   * The rollups of `recorded`, which a long range reads instead of every
-   * interval's sum (see renderers/recording-rules.ts). Absent on the per-user
-   * series, which also keep the repository and request labels: only a picked
-   * user with a picked repository or stream reads them, a few series, while
-   * their rollups were the most costly rules (12.4 s of a 28.6 s evaluation
-   * at 10,000 developers, bench/results.md).
+   * The rollups of `recorded` that dashboards read over a long range instead
+   * of every interval's sum (see renderers/recording-rules.ts). Absent on the
+   * per-user series, which also keep the repository and request labels: only
+   * a picked user with a picked repository or stream reads them, a few
+   * series, while their rollups are the most costly rules (12.4 s of a 28.6 s
+   * evaluation at 10,000 developers, bench/results.md). The rules still write
+   * those (see writtenRollups).
    */
   readonly rollups?: Rollups;
   /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
@@ -139,6 +140,19 @@ export interface RecordedSeries {
    * user, repository and stream.
    */
   readonly allStreamsByUser?: RecordedSeries;
+}
+
+/**
+ * The rollups the rules write for a series: its own, or for a per-user series,
+ * which dashboards read without them, those 0.2.0's dashboards read: a stack
+ * rolled back to 0.2.0 finds them. The release after 0.3.0 stops writing them.
+ */
+export function writtenRollups(series: RecordedSeries): Rollups {
+  return series.rollups ?? rollupsOf(series.recorded);
+}
+
+function rollupsOf(recorded: string): Rollups {
+  return { windowToDate: `${recorded}_window_to_date`, windowTotal: `${recorded}_window` };
 }
 
 /** Labels the sums per user (RecordedSeries.allStreamsByUser) add up: the repository and the request attributes. */
@@ -189,7 +203,7 @@ export interface MetricDefinition extends RecordedSeries {
 }
 
 function recordedSeries(name: string, labels: readonly string[]): RecordedSeries {
-  const outputs = (recorded: string) => ({ name, recorded, rollups: { windowToDate: `${recorded}_window_to_date`, windowTotal: `${recorded}_window` }, labels });
+  const outputs = (recorded: string) => ({ name, recorded, rollups: rollupsOf(recorded), labels });
   return {
     name,
     recorded: `${name}:increase`,
