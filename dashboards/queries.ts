@@ -63,7 +63,7 @@ export class QueryBuilder {
       case "recorded":
         return this.recordedGrowth(metric, matchers, window, by);
       case "recorded-intervals":
-        return `sum_over_time(${selector}[${window}])`;
+        return this.perIntervalSums(metric, matchers, window);
       case "raw-increase":
         return `increase(${selector}[${window}] anchored)`;
       case "raw-sum":
@@ -131,7 +131,7 @@ export class QueryBuilder {
    */
   private rolledUpGrowth(metric: RecordedSeries, matchers: Matchers, window: Window, extra: readonly string[]): string {
     const rollups = metric.rollups;
-    if (rollups === undefined) return `sum_over_time(${this.selector(metric, matchers, metric.recorded, extra)}[${window}])`;
+    if (rollups === undefined) return this.perIntervalSums(metric, matchers, window, extra);
     const totals = this.selector(metric, matchers, rollups.windowTotal, extra);
     const runningSum = this.selector(metric, matchers, rollups.windowToDate, extra);
     const part = (expression: string, name: string) => `label_replace(${expression}, "${PART_LABEL}", "${name}", "", "")`;
@@ -156,11 +156,16 @@ export class QueryBuilder {
    */
   private stepGrowth(metric: RecordedSeries, matchers: Matchers, extra: readonly string[]): string {
     const rollups = metric.rollups;
-    if (rollups === undefined) return `sum_over_time(${this.selector(metric, matchers, metric.recorded, extra)}[$__interval])`;
+    if (rollups === undefined) return this.perIntervalSums(metric, matchers, "$__interval", extra);
     const steps = `".*,$__interval,.*"`;
     const totals = this.selector(metric, matchers, rollups.windowTotal, [`${ROLLUP_STEPS_LABEL}=~${steps}`, ...extra]);
     const sums = this.selector(metric, matchers, metric.recorded, [`${ROLLUP_STEPS_LABEL}!~${steps}`, ...extra]);
     return `sum_over_time(${totals}[$__interval] offset -${LATE_CLOSING_SECONDS}s) or sum_over_time(${sums}[$__interval])`;
+  }
+
+  /** The growth in (t - window, t] as the sum of the per-interval sums. */
+  private perIntervalSums(metric: RecordedSeries, matchers: Matchers, window: Window, extra: readonly string[] = []): string {
+    return `sum_over_time(${this.selector(metric, matchers, metric.recorded, extra)}[${window}])`;
   }
 
   /** Total growth over the dashboard range; 0 when nothing was counted. */
