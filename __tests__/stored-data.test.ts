@@ -24,6 +24,15 @@ describe("what a change does to stored numbers", () => {
     expect(storedDataChanges(before, after)).toEqual([expect.stringMatching(/record 1 new series \(`claude_code:new_series:increase`\).*npm run backfill/)]);
   });
 
+  test("recorded series a version stops writing are named, with what a rollback finds", () => {
+    const before = storedData(defaults);
+    const kept = before.recordedSeries.filter((name) => !name.endsWith(":increase_all_users"));
+    const changes = storedDataChanges(before, { ...before, recordedSeries: kept });
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatch(new RegExp(`^The recording rules no longer record ${before.recordedSeries.length - kept.length} series `));
+    expect(changes[0]).toMatch(/series \(`claude_code_[a-z_]+:increase_all_users`, .*, \.\.\.\).*a rollback to a version that reads them finds nothing there from the deploy on/);
+  });
+
   test("the plan review warns with them when the Prometheus container's label changes", () => {
     const container = (data: object) => ({ name: "stack-prometheus", labels: [{ label: STORED_DATA_LABEL, value: JSON.stringify(data) }] });
     const summary = summarizePlan({

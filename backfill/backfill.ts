@@ -24,7 +24,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROLLUP_STEPS_LABEL, RecordedSeries, summedLevels, writtenRollups } from "../telemetry/catalog";
+import { ROLLUP_STEPS_LABEL, RecordedSeries, summedLevels } from "../telemetry/catalog";
 import { CATCH_UP_WINDOWS, RULE_GROUP, perIntervalRules, rollupSteps } from "../renderers/recording-rules";
 import { durationSeconds } from "../config/stack-config";
 import { Sample, replayRollups } from "./rollup-replay";
@@ -119,16 +119,44 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
 
   /**
    * Writes one level's missing per-interval sums (`computed`, before its first
-   * recorded sample) and the rollups missing before the first rollup sample;
-   * returns the per-interval sums as written.
+   * recorded sample) and, for a level with rollups, the rollups missing before
+   * the first rollup sample; returns the per-interval sums as written.
    */
   async function writeLevel(series: RecordedSeries, computed: SeriesSamples, firstRecorded: number): Promise<{ perInterval: SeriesSamples }> {
-    const rollups = writtenRollups(series);
-    const firstRollup = Math.min((await api.firstSampleMs(rollups.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(rollups.windowToDate, lowestMs, nowMs)) ?? nowMs);
-    const closeAt = grid.before(firstRollup - 1);
-    const tailStart = Math.ceil(closeAt / windowMs) * windowMs - windowMs;
-    const tailOpen = closeAt + intervalMs <= tailStart + windowMs;
-    // Computed sums carry the running rules' label; those in a window closed early carry none.
+    const rollups = series.rollups;
+    const firstRollup =
+      rollups && Math.min((await api.firstSampleMs(rollups.windowTotal, lowestMs, nowMs)) ?? nowMs, (await api.firstSampleMs(rollups.windowToDate, lowestMs, nowMs)) ?? nowMs);
+    const closeAt = firstRollup === undefined ? undefined : grid.before(firstRollup - 1);
+    const perInterval = labelledSums(computed, closeAt);
+    let written = false;
+    for (const { labels, samples } of perInterval.values()) {
+      files.write(series.recorded, labels, samples);
+      written = true;
+    }
+    if (rollups && firstRollup !== undefined && closeAt !== undefined) {
+      const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
+      for (const { labels, samples } of rolledUp.values()) {
+        const before = samples.filter(([at]) => at < firstRollup);
+        if (before.length === 0) continue;
+        const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
+        files.write(rollups.windowToDate, labels, runningSums);
+        files.write(rollups.windowTotal, labels, totals);
+        written = true;
+      }
+    }
+    if (written) seriesNames.push(series.recorded);
+    return { perInterval };
+  }
+
+  /**
+   * Computed sums with the running rules' label, except those after `closeAt`
+   * in the window it falls in: the backfill closes that window early there
+   * (its total lacks them), so they carry none. A level without rollups
+   * closes no window.
+   */
+  function labelledSums(computed: SeriesSamples, closeAt: number | undefined): SeriesSamples {
+    const tailStart = closeAt === undefined ? Infinity : Math.ceil(closeAt / windowMs) * windowMs - windowMs;
+    const tailOpen = closeAt !== undefined && closeAt + intervalMs <= tailStart + windowMs;
     const perInterval: SeriesSamples = new Map();
     for (const { labels, samples } of computed.values()) {
       const tail = tailOpen ? samples.findIndex(([at]) => at > tailStart) : -1;
@@ -136,22 +164,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: steps }, samples.slice(0, split));
       add(perInterval, { ...labels, [ROLLUP_STEPS_LABEL]: "," }, samples.slice(split));
     }
-    let written = false;
-    for (const { labels, samples } of perInterval.values()) {
-      files.write(series.recorded, labels, samples);
-      written = true;
-    }
-    const rolledUp = firstRecorded < firstRollup ? await withExisting(series.recorded, perInterval, lowestMs, firstRollup) : perInterval;
-    for (const { labels, samples } of rolledUp.values()) {
-      const before = samples.filter(([at]) => at < firstRollup);
-      if (before.length === 0) continue;
-      const { runningSums, totals } = replayRollups(before, intervalMs, windowMs, closeAt);
-      files.write(rollups.windowToDate, labels, runningSums);
-      files.write(rollups.windowTotal, labels, totals);
-      written = true;
-    }
-    if (written) seriesNames.push(series.recorded);
-    return { perInterval };
+    return perInterval;
   }
 
   /** `written` plus the samples `name` already holds in [from, until). */

@@ -13,9 +13,9 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute, summedLevels, writtenRollups } from "../telemetry/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute, summedLevels } from "../telemetry/catalog";
 import { rollupSteps } from "../renderers/recording-rules";
-import { replayRollups } from "../backfill/rollup-replay";
+import { Sample, replayRollups } from "../backfill/rollup-replay";
 import {
   Attributes,
   DEFAULT_MODELS,
@@ -172,13 +172,12 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
         for (const { metric, labels, windows } of groups.values()) {
           const series = level(Metric[metric]);
           const sorted = [...windows].sort(([a], [b]) => a - b);
-          const rollups = replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
-          const { windowToDate, windowTotal } = writtenRollups(series);
-          for (const [name, samples] of [
-            [series.recorded, sorted],
-            [windowToDate, rollups.runningSums],
-            [windowTotal, rollups.totals],
-          ] as const) {
+          const outputs: [string, readonly Sample[]][] = [[series.recorded, sorted]];
+          if (series.rollups) {
+            const { runningSums, totals } = replayRollups(sorted, options.ruleIntervalSeconds, options.rollupWindowSeconds);
+            outputs.push([series.rollups.windowToDate, runningSums], [series.rollups.windowTotal, totals]);
+          }
+          for (const [name, samples] of outputs) {
             recordedSeries.add(`${name}${labels}`);
             const recorded = options.recorded ?? "all";
             if (recorded === "all") for (const [at, value] of samples) writer.sample(`${name}${labels}`, value, at);

@@ -20,6 +20,8 @@ export interface PreviousRelease {
   readonly dashboards: readonly any[];
   /** How many recording rules it runs (its dashboards/json/recording-rules.yml). */
   readonly recordingRules: number;
+  /** The series its recording rules write. */
+  readonly recordedSeries: ReadonlySet<string>;
 }
 
 /** Version and commit of the release before the newest entry of CHANGELOG.md. */
@@ -67,6 +69,6 @@ export function checkoutPreviousRelease(dir: string, log: (line: string) => void
       .map((file) => JSON.parse(fs.readFileSync(path.join(dashboardsDir, file), "utf8"))),
   );
   const rules = parse(fs.readFileSync(path.join(dashboardsDir, RULES_FILE), "utf8"));
-  const recordingRules = (rules.groups as any[]).reduce((count, group) => count + group.rules.length, 0);
-  return { version, commit, dir, dashboards, recordingRules };
+  const records: string[] = (rules.groups as any[]).flatMap((group) => group.rules.map((rule: any) => rule.record));
+  return { version, commit, dir, dashboards, recordingRules: records.length, recordedSeries: new Set(records) };
 }

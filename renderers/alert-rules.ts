@@ -291,7 +291,7 @@ function spendSpikeAlert(options: AlertRulesOptions): AlertingRule {
   const team = options.teamLabel;
   const user = [team, Label.userId].join(", ");
   const lastHour = `sum by (${user}) (sum_over_time(${Metric.cost.allStreamsByUser!.recorded}[1h]))`;
-  // The sums per user (over repositories and streams): nothing reads the per-user rollups (see writtenRollups).
+  // The sums per user (over repositories and streams): the per-user series have no rollups.
   const closedWindows = (series: RecordedSeries) => `sum by (${user}) (sum_over_time(${series.allStreamsByUser!.rollups!.windowTotal}[7d] offset 1h))`;
   const usualHour = `(${closedWindows(Metric.cost)} / (${closedWindows(Metric.activeTime)} / 3600 > 0))`;
   return {

@@ -13,7 +13,6 @@ import {
   SummedLevel,
   eventSeries,
   summedLevels,
-  writtenRollups,
 } from "../telemetry/catalog";
 import { ROUNDED_STEPS, intervalText } from "../telemetry/grafana-intervals";
 
@@ -159,20 +158,21 @@ export function windowToDateRule(recorded: string, rollups: Rollups): string {
 
 /**
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
- * growth per interval, then its window total and running sum; then the same
- * three for each summed level: over streams per user, over users per
- * stream, then over both. Each reads what the rules before it wrote in the
- * same evaluation (rules of a group run in order). The per-user rollups are
- * written for a rollback only (see writtenRollups).
+ * growth per interval (per user: no rollups, see RecordedSeries.rollups);
+ * then for each summed level (over streams per user, over users per stream,
+ * then over both) its growth per interval, window total and running sum.
+ * Each reads what the rules before it wrote in the same evaluation (rules of
+ * a group run in order).
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
   const rules: RecordingRule[] = [];
-  // The window totals and running sums take the label from the per-interval sums they add up.
+  // The window totals and running sums take the label from the per-interval sums they add up;
+  // the per-user sums, which have none, keep it so their series stay those of earlier releases.
   const labels = { [ROLLUP_STEPS_LABEL]: rollupSteps(intervalSeconds, windowSeconds) };
   const addOutputs = (series: RecordedSeries, expr: string) => {
-    const { recorded } = series;
-    const rollups = writtenRollups(series);
+    const { recorded, rollups } = series;
     rules.push({ record: recorded, expr, labels: { ...labels } });
+    if (rollups === undefined) return;
     rules.push({ record: rollups.windowTotal, expr: windowTotalRule(recorded, rollups, intervalSeconds, windowSeconds) });
     rules.push({ record: rollups.windowToDate, expr: windowToDateRule(recorded, rollups) });
   };

@@ -41,7 +41,13 @@ export function storedDataChanges(before: StoredData, after: StoredData): string
   const added = after.recordedSeries.filter((name) => !before.recordedSeries.includes(name));
   if (added.length > 0) {
     changes.push(
-      `The recording rules record ${added.length} new series (${added.slice(0, 3).map((name) => `\`${name}\``).join(", ")}${added.length > 3 ? ", ..." : ""}): panels that read them count only what comes after the deploy until you run \`npm run backfill\` after it.`,
+      `The recording rules record ${added.length} new series (${listed(added)}): panels that read them count only what comes after the deploy until you run \`npm run backfill\` after it.`,
+    );
+  }
+  const dropped = before.recordedSeries.filter((name) => !after.recordedSeries.includes(name));
+  if (dropped.length > 0) {
+    changes.push(
+      `The recording rules no longer record ${dropped.length} series (${listed(dropped)}): no panel of this version reads them; what they hold stays until the retention removes it, and a rollback to a version that reads them finds nothing there from the deploy on.`,
     );
   }
   if (before.ruleInterval !== after.ruleInterval) {
@@ -59,4 +65,9 @@ export function storedDataChanges(before: StoredData, after: StoredData): string
     changes.push("Team mode switches on: from the deploy on, each client's team comes from its token, whatever it sends; past data keeps the team it was sent with.");
   }
   return changes;
+}
+
+/** The first three names in backquotes, then "..." if there are more. */
+function listed(names: readonly string[]): string {
+  return `${names.slice(0, 3).map((name) => `\`${name}\``).join(", ")}${names.length > 3 ? ", ..." : ""}`;
 }

@@ -110,9 +110,9 @@ export interface RecordedSeries {
    * of every interval's sum (see renderers/recording-rules.ts). Absent on the
    * per-user series, which also keep the repository and request labels: only
    * a picked user with a picked repository or stream reads them, a few
-   * series, while their rollups are the most costly rules (12.4 s of a 28.6 s
-   * evaluation at 10,000 developers, bench/results.md). The rules still write
-   * those (see writtenRollups).
+   * series, while their rollups were the most costly rules (12.4 s of a 28.6 s
+   * evaluation at 10,000 developers, bench/results.md): the rules do not write
+   * them (0.3.0 was the last release that did).
    */
   readonly rollups?: Rollups;
   /** Labels of this series that dashboards filter or group on (Claude Code's own counters also carry session_id). */
@@ -140,15 +140,6 @@ export interface RecordedSeries {
    * user, repository and stream.
    */
   readonly allStreamsByUser?: RecordedSeries;
-}
-
-/**
- * The rollups the rules write for a series: its own, or for a per-user series,
- * which dashboards read without them, those 0.2.0's dashboards read: a stack
- * rolled back to 0.2.0 finds them. The release after 0.3.0 stops writing them.
- */
-export function writtenRollups(series: RecordedSeries): Rollups {
-  return series.rollups ?? rollupsOf(series.recorded);
 }
 
 function rollupsOf(recorded: string): Rollups {
