@@ -27,6 +27,7 @@ import { allDashboards } from "../dashboards";
 import { BudgetSeries, Metric, Severity, labelForAttribute, sessionMatcher } from "../telemetry/catalog";
 import { stackDashboardConfig } from "../dashboards/config";
 import { RULE_GROUP, recordingRules } from "../renderers/recording-rules";
+import { COLLECTOR_JOB } from "../renderers/prometheus-config";
 import { PER_USER_INTERVAL, dollars } from "../renderers/alert-rules";
 import { AnthropicStandIn, totalOf } from "./anthropic-stand-in";
 import { DockerEngine, bridgeGatewayAddress, docker, ensureDockerEngine } from "../testkit/docker-engine";
@@ -337,14 +338,15 @@ async function checkRunningStack(steps: Steps, ruleCount: number): Promise<void>
     return { found: ready ? "200" : "no answer", passed: ready };
   });
 
-  await steps.run("Collector target", "up", async () => {
+  await steps.run("Collector target", `the ${COLLECTOR_JOB} job's one target up`, async () => {
     let health = "missing";
-    await waitUntil(async () => {
-      const targets = await getJson(`${PROMETHEUS_URL}/api/v1/targets?state=active`);
-      health = targets.data.activeTargets.map((t: any) => `${t.labels.job}: ${t.health}`).join(", ") || "no target";
-      return health === "otel-collector: up";
+    const collectorUp = (targets: any[]) => targets.filter((t) => t.labels.job === COLLECTOR_JOB).map((t) => t.health).join() === "up";
+    const up = await waitUntil(async () => {
+      const targets = (await getJson(`${PROMETHEUS_URL}/api/v1/targets?state=active`)).data.activeTargets as any[];
+      health = targets.map((t) => `${t.labels.job}: ${t.health}`).join(", ") || "no target";
+      return collectorUp(targets);
     }, 60_000);
-    return { found: health, passed: health === "otel-collector: up" };
+    return { found: health, passed: up };
   });
 
   await steps.run("recording rules", `${ruleCount} rules in ${RULE_GROUP}, evaluated without error`, async () => {
