@@ -424,6 +424,7 @@ describe("query builder", () => {
     const filters = 'user_id=~"$user", repository=~"$repository"';
     expect(reading("recorded-intervals").total(Metric.commits)).toBe(`sum(sum_over_time(claude_code_commit_count_total:increase{${filters}}[$__range])) or vector(0)`);
     expect(reading("raw-increase").total(Metric.commits)).toBe(`sum(increase(claude_code_commit_count_total{${filters}}[$__range] anchored)) or vector(0)`);
+    expect(reading("raw-increase-metricsql").total(Metric.commits)).toBe(`sum(increase(claude_code_commit_count_total{${filters}}[$__range])) or vector(0)`);
     expect(reading("raw-sum").total(Metric.commits)).toBe(`sum(claude_code_commit_count_total{${filters}}) or vector(0)`);
   });
 });

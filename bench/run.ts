@@ -12,7 +12,9 @@
  * the alerting rules over 30 days of 1,000 developers; `-- --labels`: ingest
  * and 90 days of 100 developers with the repository and request labels
  * (sessions in 3 of their team's 10 repositories, a fifth of the requests by
- * subagents); each a section of bench/results.md).
+ * subagents); `-- --victoriametrics`: 30 days of 100 developers also in
+ * VictoriaMetrics, read as its users read raw counters and as the stack
+ * reads them; each a section of bench/results.md).
  * - Ingest: the load generator against the real Collector and Prometheus.
  * - Storage: D days of N developers of history in the real Prometheus.
  * - Dashboard load: the main dashboard over 7, 30 and 90 days of that
@@ -28,7 +30,7 @@ import { resolveConfig } from "../config/stack-config";
 import { markdownTable, runAsScript } from "../testkit/report";
 import { synthesize } from "../testkit/stack-files";
 import { PROJECT_DIR } from "../testkit/paths";
-import { buildAlertmanager, buildBlockWriter, buildCollector, buildPrometheus, buildThanos, imageVersion } from "../testkit/toolchain";
+import { buildAlertmanager, buildBlockWriter, buildCollector, buildPrometheus, buildThanos, buildVictoriaMetrics, imageVersion } from "../testkit/toolchain";
 import { FloodResult, runFlood } from "./flood";
 import { IngestCase, IngestResult, ingestRows, runIngest } from "./ingest";
 import { AlertRuleTiming, BackfillRun, HistoryCase, HistoryResult, LoadResult, READINGS, UserFilterTiming, ViewLoad, runHistory } from "./stored-history";
@@ -50,6 +52,8 @@ const TARGET_DASHBOARDS = [
 const ALL_EXACT: CounterReading[] = ["recorded", "recorded-intervals", "raw-increase"];
 const RECORDED_EXACT: CounterReading[] = ["recorded", "recorded-intervals"];
 const SEAM_RANGES = 20;
+/** What Prometheus answers beside VictoriaMetrics: the stack's reading, the raw counters read exactly, and the anchor. */
+const PROMETHEUS_AGAINST_VICTORIA_METRICS: CounterReading[] = ["recorded", "raw-increase", "raw-sum"];
 /** Histories at scale: recorded series only, every dashboard timed. */
 const AT_SCALE = { timedReadings: RECORDED_EXACT, exactReadings: RECORDED_EXACT, recordedOnly: true, timeEveryDashboard: true, ...WORKDAY };
 /** The histories the backfill completes: without any recorded series, and as a version before the rollups wrote them. */
@@ -64,7 +68,7 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
  * flood.ts; scale: ingest of 1,000 to 10,000 developers; scale-history: 30
  * days of 10,000 of them; long-history: 90 days of 1,000.
  */
-type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "long-history" | "backfill" | "alert-rules" | "labels";
+type Mode = "smoke" | "full" | "events" | "flood" | "scale" | "scale-history" | "long-history" | "backfill" | "alert-rules" | "labels" | "victoriametrics";
 
 async function main(mode: Mode): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "claude-code-bench-"));
@@ -79,6 +83,7 @@ async function main(mode: Mode): Promise<number> {
     // The stack runs Alertmanager by default: the local stacks of the ingest and the flood do too.
     alertmanager: files.alerting && buildAlertmanager(imageVersion(files.alerting.alertmanagerImage), log).alertmanager,
     thanos: mode === "full" ? buildThanos(log) : undefined,
+    victoriaMetrics: mode === "victoriametrics" ? buildVictoriaMetrics(log) : undefined,
   };
   if (mode === "flood") return floodReport(await runFlood(binaries, path.join(workRoot, "flood"), log), workRoot);
 
@@ -100,6 +105,7 @@ async function main(mode: Mode): Promise<number> {
     backfill: [],
     "alert-rules": [],
     labels: [{ developers: 100, exportIntervalMillis: 10_000, durationMillis: 120_000, requestsPerSession: 20, events: true }],
+    victoriametrics: [],
   }[mode as Exclude<Mode, "flood">];
   const historyCases: HistoryCase[] = {
     // 30 days: ranges past 29 days get hourly time series steps, which read the window totals.
@@ -125,6 +131,10 @@ async function main(mode: Mode): Promise<number> {
       { developers: 10_000, days: 8, rangesDays: [], exactReadings: ["recorded" as const], seamRanges: 0, recordedOnly: true, timeAlertRules: true, ...WORKDAY },
     ],
     labels: [{ developers: 100, days: 90, rangesDays: [7, 30, 90], exactReadings: RECORDED_EXACT, seamRanges: SEAM_RANGES, timeEveryDashboard: true, ...WORKDAY }],
+    // Raw series and recorded ones, for both engines: 30 days of 100 developers take about 8 minutes to write here.
+    victoriametrics: [
+      { developers: 100, days: 30, rangesDays: [7, 30], exactReadings: RECORDED_EXACT, timedReadings: PROMETHEUS_AGAINST_VICTORIA_METRICS, seamRanges: 0, onVictoriaMetrics: true, timeEveryDashboard: true, ...WORKDAY },
+    ],
   }[mode as Exclude<Mode, "flood">];
 
   const ingest: IngestResult[] = [];
@@ -210,6 +220,7 @@ const RESULTS_SECTIONS: Partial<Record<Mode, string>> = {
   backfill: "# Backfill",
   "alert-rules": "# Alerting rules",
   labels: "# Repository and request labels",
+  victoriametrics: "# VictoriaMetrics anchor",
 };
 
 /** The dashboard load table, when the run timed any load. */
@@ -219,7 +230,26 @@ function dashboardLoadSection(loads: readonly LoadResult[], rollupWindow: string
     "## Dashboard load",
     `All requests of the main dashboard (${READINGS.length} readings of the counters on the same data): variables, instant queries over the range for single values, range queries at the step of a 1200-pixel-wide panel; median of 3 rounds (one round for loads over 20 s; a load is abandoned after 60 s, shown as "> "). The anchor is "raw-sum", the way public copies of this dashboard read counters; "recorded" is what the stack provisions (rollup windows of ${rollupWindow}, read from the sums over users, as with the User filter at All here); "recorded-intervals" is its previous design (the per-user per-interval sums); "raw-increase" the one before (exact, without recording rules).`,
     table(loadRows(loads)),
+    ...victoriaMetricsRatios(loads),
   ];
+}
+
+/**
+ * Where VictoriaMetrics answered too: its users' reading (raw counters,
+ * MetricsQL's increase) against the stack's on Prometheus, one by one.
+ */
+function victoriaMetricsRatios(loads: readonly LoadResult[]): string[] {
+  const lines = loads
+    .filter((load) => load.engine === "VictoriaMetrics" && load.reading === "raw-increase-metricsql")
+    .flatMap((load) => {
+      const stack = loads.find((l) => l.engine === "Prometheus" && l.reading === "recorded" && l.developers === load.developers && l.rangeDays === load.rangeDays);
+      if (!stack) return [];
+      const ratio = load.timing.sequentialMs / stack.timing.sequentialMs;
+      return [
+        `- ${load.developers} developers, ${load.rangeDays} days: VictoriaMetrics reading the raw counters took ${load.timing.sequentialMs.toFixed(0)} ms one by one, the stack's reading on Prometheus ${stack.timing.sequentialMs.toFixed(0)} ms: ${ratio.toFixed(1)} times as long.`,
+      ];
+    });
+  return lines.length > 0 ? [lines.join("\n")] : [];
 }
 
 /** Every dashboard for All, one team and one user, and the User filter with one team picked. */
@@ -227,12 +257,14 @@ function everyDashboardSection(loads: readonly ViewLoad[], userFilter: readonly 
   if (loads.length === 0) return [];
   return [
     "## Every dashboard",
-    "Every dashboard the stack provisions, as it reads counters, timed as the main dashboard above (median of 3 rounds), for All, for one team (the first developer's) and for one user (that developer); then the User filter's request (label values over the range) with that team picked, median of 5.",
+    "Every dashboard the stack provisions, timed as the main dashboard above (median of 3 rounds), for All, for one team (the first developer's) and for one user (that developer); then the User filter's request (label values over the range) with that team picked, median of 5. \"recorded\" is how the stack reads counters.",
     table({
-      header: ["developers", "range (days)", "dashboard", "view", "requests answered", "one by one (ms)", "all at once (ms)", "errors"],
+      header: ["developers", "range (days)", "engine", "reading", "dashboard", "view", "requests answered", "one by one (ms)", "all at once (ms)", "errors"],
       rows: loads.map((l) => [
         String(l.developers),
         String(l.rangeDays),
+        l.engine,
+        l.reading,
         l.dashboard,
         l.view,
         `${l.timing.completed} of ${l.timing.requests}`,
@@ -242,8 +274,8 @@ function everyDashboardSection(loads: readonly ViewLoad[], userFilter: readonly 
       ]),
     }),
     table({
-      header: ["developers", "range (days)", "User filter with one team picked (ms)", "users offered"],
-      rows: userFilter.map((u) => [String(u.developers), String(u.rangeDays), u.milliseconds.toFixed(1), String(u.offered)]),
+      header: ["developers", "range (days)", "engine", "reading", "User filter with one team picked (ms)", "users offered"],
+      rows: userFilter.map((u) => [String(u.developers), String(u.rangeDays), u.engine, u.reading, u.milliseconds.toFixed(1), String(u.offered)]),
     }),
   ];
 }
@@ -318,6 +350,8 @@ function table({ header, rows }: { header: string[]; rows: string[][] }): string
 }
 
 function storageRows(history: readonly HistoryResult[]): { header: string[]; rows: string[][] } {
+  const onVictoriaMetrics = history.some(({ storage }) => storage.victoriaMetrics);
+  const victoriaMetricsColumns = (s: HistoryResult["storage"]) => (onVictoriaMetrics ? [String(s.victoriaMetrics?.bytesOnDisk ?? "-"), s.victoriaMetrics?.peakRssMiB.toFixed(0) ?? "-"] : []);
   return {
     header: [
       "developers",
@@ -333,6 +367,7 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
       "Prometheus peak RSS (MiB)",
       "history written in (s)",
       "passes' blocks merged in (s)",
+      ...(onVictoriaMetrics ? ["VictoriaMetrics: bytes on disk", "VictoriaMetrics peak RSS (MiB)"] : []),
     ],
     rows: history.map(({ storage: s }) => [
       String(s.developers),
@@ -348,6 +383,7 @@ function storageRows(history: readonly HistoryResult[]): { header: string[]; row
       s.prometheusPeakRssMiB.toFixed(0),
       s.writeSeconds.toFixed(0),
       s.mergeSeconds.toFixed(0),
+      ...victoriaMetricsColumns(s),
     ]),
   };
 }
@@ -418,5 +454,5 @@ function targets(ingest: readonly IngestResult[], loads: readonly LoadResult[]):
   return lines.length > 0 ? lines : ["- (this run measures none of the targets)"];
 }
 
-const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "long-history", "backfill", "alert-rules", "labels"];
+const MODES: readonly Mode[] = ["smoke", "events", "flood", "scale", "scale-history", "long-history", "backfill", "alert-rules", "labels", "victoriametrics"];
 runAsScript("bench", () => main(MODES.find((mode) => process.argv.includes(`--${mode}`)) ?? "full"));

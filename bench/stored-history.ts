@@ -16,7 +16,7 @@ import { CounterReading, stackDashboardConfig } from "../dashboards/config";
 import { mainDashboard } from "../dashboards/main";
 import { allDashboards } from "../dashboards";
 import { VariableValues, allValuesOf, variableRequest } from "../testkit/grafana-evaluation";
-import { queryNumber } from "../testkit/prometheus-api";
+import { exposedMetricSum, queryNumber } from "../testkit/prometheus-api";
 import { ManagedProcess, answersOk, freePort, peakRssMiB } from "../testkit/processes";
 import { SynthesizedFiles, localPrometheusFlags, localPrometheusYaml } from "../testkit/stack-files";
 import { LoadTiming, grafanaStep, timeDashboardLoad } from "./dashboard-load";
@@ -27,6 +27,7 @@ import { backfill } from "../backfill/backfill";
 import { localTsdb } from "../backfill/tsdb-access";
 import { expectWithin } from "../testkit/waits";
 import { startThanosStore } from "../testkit/thanos";
+import { startVictoriaMetrics } from "../testkit/victoriametrics";
 
 export interface HistoryCase {
   readonly developers: number;
@@ -44,6 +45,12 @@ export interface HistoryCase {
   readonly seamRanges: number;
   /** Also serve the blocks through Thanos (Store Gateway and Query) and check and time the stack's reading there. */
   readonly throughThanos?: boolean;
+  /**
+   * Also import the history into VictoriaMetrics single-node, and check and
+   * time there the raw counters read as its users read them
+   * ("raw-increase-metricsql") and the stack's reading. @default false
+   */
+  readonly onVictoriaMetrics?: boolean;
   /** Write only the recorded series (see HistoryOptions.recordedOnly); only recorded readings can then be timed. @default false */
   readonly recordedOnly?: boolean;
   /**
@@ -68,6 +75,8 @@ export interface HistoryCase {
 export interface ViewLoad {
   readonly developers: number;
   readonly rangeDays: number;
+  readonly engine: LoadResult["engine"];
+  readonly reading: CounterReading;
   readonly dashboard: string;
   /** "All", "one team" or "one user". */
   readonly view: string;
@@ -78,6 +87,8 @@ export interface ViewLoad {
 export interface UserFilterTiming {
   readonly developers: number;
   readonly rangeDays: number;
+  readonly engine: LoadResult["engine"];
+  readonly reading: CounterReading;
   /** Median of 5, in milliseconds. */
   readonly milliseconds: number;
   /** How many users it offered. */
@@ -115,6 +126,8 @@ export interface StorageResult {
   readonly mergeSeconds: number;
   /** Which series were written: "all", "recorded only" (the raw series' figures then count what was simulated), or the raw series and some recorded ones, for the backfill. */
   readonly seriesWritten: string;
+  /** The same history in VictoriaMetrics, when the case imports it there. */
+  readonly victoriaMetrics?: { readonly bytesOnDisk: number; readonly peakRssMiB: number };
 }
 
 /** The backfill's two runs over a history written without the recorded series. */
@@ -139,7 +152,7 @@ export interface LoadResult {
   readonly rangeDays: number;
   readonly reading: CounterReading;
   /** What answered the queries. */
-  readonly engine: "Prometheus" | "Thanos";
+  readonly engine: "Prometheus" | "Thanos" | "VictoriaMetrics";
   readonly timing: LoadTiming;
 }
 
@@ -156,6 +169,9 @@ export interface HistoryResult {
   readonly userFilter: readonly UserFilterTiming[];
 }
 
+/** What runs on VictoriaMetrics: the raw counters as its users read them, and the stack's reading. */
+const VICTORIA_METRICS_READINGS: readonly CounterReading[] = ["raw-increase-metricsql", "recorded"];
+
 /** The readings timed side by side; the last is the anchor the others are compared with. */
 export const READINGS: readonly CounterReading[] = ["recorded", "recorded-intervals", "raw-increase", "raw-sum"];
 
@@ -163,7 +179,7 @@ export async function runHistory(
   historyCase: HistoryCase,
   config: StackConfig,
   files: SynthesizedFiles,
-  binaries: { prometheus: string; promtool: string; blockWriter: string; thanos?: string },
+  binaries: { prometheus: string; promtool: string; blockWriter: string; thanos?: string; victoriaMetrics?: string },
   dir: string,
   log: (line: string) => void,
 ): Promise<HistoryResult> {
@@ -173,7 +189,10 @@ export async function runHistory(
   fs.mkdirSync(dbDir, { recursive: true });
   const end = Math.floor(Date.now() / 1000) - 3600;
 
-  log(`history: writing ${developers} developers x ${days} days`);
+  if (historyCase.onVictoriaMetrics && !binaries.victoriaMetrics) throw new Error("the history case asks for VictoriaMetrics but no VictoriaMetrics binary was built");
+  const victoriaMetricsDir = path.join(dir, "victoria-metrics");
+  const victoriaMetrics = binaries.victoriaMetrics && historyCase.onVictoriaMetrics ? await startVictoriaMetrics(binaries.victoriaMetrics, victoriaMetricsDir, days + 2) : undefined;
+  log(`history: writing ${developers} developers x ${days} days${victoriaMetrics ? ", into Prometheus's blocks and VictoriaMetrics" : ""}`);
   const started = Date.now();
   const written = await writeHistory(
     {
@@ -196,13 +215,18 @@ export async function runHistory(
     samplesDir,
     async (file) => {
       await run(binaries.blockWriter, [file, dbDir, String(BLOCK_HOURS)]);
+      if (victoriaMetrics) await victoriaMetrics.importSampleFile(file);
       fs.rmSync(file);
     },
   );
+  // Stopped while Prometheus is measured; started again on its data afterwards.
+  await victoriaMetrics?.flush();
+  await victoriaMetrics?.process.stop();
   const writeSeconds = (Date.now() - started) / 1000;
   log(`history: ${written.samples} samples, ${written.rawSeries} raw series, in ${writeSeconds.toFixed(0)} s`);
 
   const exact: Record<string, { passed: boolean; summary: string }> = {};
+  let victoriaMetricsStorage: StorageResult["victoriaMetrics"];
   const whole = { from: end - days * 86400 - 60, to: end + 60 };
   // Mid-afternoon of the last day, while sessions are live: raw sums have something to add up.
   const to = end - 86400 + 13 * 3600;
@@ -226,7 +250,7 @@ export async function runHistory(
     for (const rangeDays of historyCase.rangesDays) {
       for (const reading of historyCase.timedReadings ?? READINGS) loads.push(await timeLoad(url, "Prometheus", rangeDays, reading));
     }
-    const views = historyCase.timeEveryDashboard ? await timeEveryDashboard(url, config, historyCase, to, log) : { viewLoads: [], userFilter: [] };
+    const views = historyCase.timeEveryDashboard ? await timeEveryDashboard(url, "Prometheus", "recorded", config, historyCase, to, log) : { viewLoads: [], userFilter: [] };
     const storage: StorageResult = {
       developers,
       days,
@@ -253,7 +277,32 @@ export async function runHistory(
         await thanos.stop();
       }
     }
-    return { storage, loads, exact, seams, backfill, alertRules, ...views };
+    if (victoriaMetrics) {
+      await victoriaMetrics.process.start();
+      try {
+        await expectWithin("VictoriaMetrics's merges of the imported history", async () => (await exposedMetricSum(`${victoriaMetrics.url}/metrics`, "vm_active_merges")) === 0, MERGE_TIMEOUT_SECONDS * 1000);
+        for (const reading of VICTORIA_METRICS_READINGS) {
+          const model = dashboardOf(config, reading);
+          const name = `${reading}, on VictoriaMetrics`;
+          exact[name] = await checkExact(victoriaMetrics.url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
+          log(`history: ${name} equals the oracle: ${exact[name].summary}`);
+        }
+        for (const rangeDays of historyCase.rangesDays) {
+          for (const reading of VICTORIA_METRICS_READINGS) loads.push(await timeLoad(victoriaMetrics.url, "VictoriaMetrics", rangeDays, reading));
+        }
+        if (historyCase.timeEveryDashboard) {
+          for (const reading of VICTORIA_METRICS_READINGS) {
+            const timed = await timeEveryDashboard(victoriaMetrics.url, "VictoriaMetrics", reading, config, historyCase, to, log);
+            views.viewLoads.push(...timed.viewLoads);
+            views.userFilter.push(...timed.userFilter);
+          }
+        }
+        victoriaMetricsStorage = { bytesOnDisk: directoryBytes(victoriaMetricsDir), peakRssMiB: peakRssMiB(victoriaMetrics.process.pid!) };
+      } finally {
+        await victoriaMetrics.process.stop();
+      }
+    }
+    return { storage: { ...storage, victoriaMetrics: victoriaMetricsStorage }, loads, exact, seams, backfill, alertRules, ...views };
   } finally {
     await prometheus.process.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -342,12 +391,15 @@ async function ruleGroupEvaluated(url: string): Promise<boolean> {
 }
 
 /**
- * Every dashboard the stack provisions, as it reads counters, over each timed
- * range ending at `to`: for All, for the first developer's team, and for that
- * developer; and the User filter's request with the team picked.
+ * Every dashboard the stack provisions, reading counters `reading`'s way
+ * from `engine`, over each timed range ending at `to`: for All, for the first
+ * developer's team, and for that developer; and the User filter's request
+ * with the team picked.
  */
 async function timeEveryDashboard(
   url: string,
+  engine: LoadResult["engine"],
+  reading: CounterReading,
   config: StackConfig,
   historyCase: HistoryCase,
   to: number,
@@ -356,7 +408,7 @@ async function timeEveryDashboard(
   const first = developer(0);
   const team = { ...ALL, team_id: [first.resource["team.id"]] };
   const views: [string, VariableValues][] = [["All", ALL], ["one team", team], ["one user", { ...ALL, user: [first.userId] }]];
-  const dashboards = Object.values(allDashboards(stackDashboardConfig(config, "recorded"))) as any[];
+  const dashboards = Object.values(allDashboards(stackDashboardConfig(config, reading))) as any[];
   const viewLoads: ViewLoad[] = [];
   const userFilter: UserFilterTiming[] = [];
   const { developers } = historyCase;
@@ -365,8 +417,8 @@ async function timeEveryDashboard(
     for (const model of dashboards) {
       for (const [view, variables] of views) {
         const timing = await timeDashboardLoad(url, model, variables, range);
-        viewLoads.push({ developers, rangeDays, dashboard: model.title, view, timing });
-        log(`history: ${model.title}, ${view}, ${rangeDays} days: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once`);
+        viewLoads.push({ developers, rangeDays, engine, reading, dashboard: model.title, view, timing });
+        log(`history: ${model.title}, ${view}, ${rangeDays} days, ${reading} on ${engine}: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once`);
       }
     }
     const userVariable = dashboards[0].templating.list.find((variable: any) => variable.name === "user");
@@ -379,7 +431,7 @@ async function timeEveryDashboard(
       rounds.push(performance.now() - started);
       offered = body.data.length;
     }
-    userFilter.push({ developers, rangeDays, milliseconds: rounds.sort((a, b) => a - b)[2], offered });
+    userFilter.push({ developers, rangeDays, engine, reading, milliseconds: rounds.sort((a, b) => a - b)[2], offered });
   }
   return { viewLoads, userFilter };
 }

@@ -39,11 +39,15 @@ export interface BudgetsView {
  *   stack's previous design: exact, one sample per rule interval);
  * - "raw-increase": anchored increase() over every session's series (exact,
  *   but reads every sample ever scraped in the range);
+ * - "raw-increase-metricsql": increase() over every session's series as a
+ *   user of VictoriaMetrics writes it (MetricsQL has no `anchored`: its
+ *   increase() starts from the last sample before the window and does not
+ *   extrapolate);
  * - "raw-sum": sum of the counters' current values, as public copies of this
  *   dashboard do (ignores the time picker, drops finished sessions).
- * The last three exist so the benchmark can time them on the same data.
+ * All but the first exist so the benchmark can time them on the same data.
  */
-export type CounterReading = "recorded" | "recorded-intervals" | "raw-increase" | "raw-sum";
+export type CounterReading = "recorded" | "recorded-intervals" | "raw-increase" | "raw-increase-metricsql" | "raw-sum";
 
 /** A template variable bound to one label. */
 export interface FilterVariable {

@@ -66,6 +66,8 @@ export class QueryBuilder {
         return this.perIntervalSums(metric, matchers, window);
       case "raw-increase":
         return `increase(${selector}[${window}] anchored)`;
+      case "raw-increase-metricsql":
+        return `increase(${selector}[${window}])`;
       case "raw-sum":
         return selector;
     }

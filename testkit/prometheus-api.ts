@@ -37,3 +37,12 @@ export async function everyTargetScrapedSince(prometheusUrl: string, sinceMs: nu
   const targets: { lastScrape: string }[] = body.data.activeTargets;
   return targets.length > 0 && targets.every((target) => Date.parse(target.lastScrape) >= sinceMs);
 }
+
+/** The sum of every series of `name` a program exposes on its own /metrics page (Prometheus's text format). */
+export async function exposedMetricSum(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((total, line) => total + Number(line.split(" ").at(-1)), 0);
+}

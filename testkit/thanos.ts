@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ManagedProcess, answersOk, freePort } from "./processes";
+import { exposedMetricSum } from "./prometheus-api";
 
 export interface RunningThanos {
   /** Prometheus's HTTP API over everything the engine holds. */
@@ -81,18 +82,9 @@ export async function startThanosReceive(binary: string, dir: string, nodes: num
     ...query,
     nodes: ports.map(({ http, remoteWrite }) => ({
       remoteWriteUrl: tls ? `https://${tls.serverName}:${remoteWrite}/api/v1/receive` : `http://${local(remoteWrite)}/api/v1/receive`,
-      headSeries: () => headSeries(`http://${local(http)}/metrics`),
+      headSeries: () => exposedMetricSum(`http://${local(http)}/metrics`, "prometheus_tsdb_head_series"),
     })),
   };
-}
-
-/** Series in the heads of every tenant's TSDB on one Receive node, from its own metrics. */
-async function headSeries(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith("prometheus_tsdb_head_series{") || line.startsWith("prometheus_tsdb_head_series "))
-    .reduce((total, line) => total + Number(line.split(" ").at(-1)), 0);
 }
 
 /**

@@ -213,6 +213,20 @@ export function buildAlertmanager(version: string, log: (line: string) => void):
   return { alertmanager, amtool };
 }
 
+/** The VictoriaMetrics single-node release the benchmark's anchor runs (newer ones may need a newer Go than this machine's). */
+export const VICTORIA_METRICS_VERSION = "v1.151.0";
+
+/** Builds (or reuses) VictoriaMetrics single-node from its module, as `go install` builds it. */
+export function buildVictoriaMetrics(log: (line: string) => void): string {
+  const buildDir = path.join(CACHE_DIR, `victoria-metrics-${VICTORIA_METRICS_VERSION}`);
+  const binary = path.join(buildDir, "bin", "victoria-metrics");
+  if (fs.existsSync(binary)) return binary;
+  fs.mkdirSync(buildDir, { recursive: true });
+  log(`building VictoriaMetrics ${VICTORIA_METRICS_VERSION} from its module; the first build takes several minutes`);
+  run("go", ["install", `github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics@${VICTORIA_METRICS_VERSION}`], buildDir, { GOBIN: path.join(buildDir, "bin") });
+  return binary;
+}
+
 /**
  * The Thanos release the central-store test runs: the newest v0.42 the Go
  * module proxy serves that builds with this machine's Go (v0.42.5 asks for
