@@ -21,6 +21,8 @@ export interface RunningVictoriaMetrics {
 
 /** Bytes of JSON lines sent in one import request. */
 const IMPORT_REQUEST_BYTES = 16 * 1024 * 1024;
+/** Samples read from a file before those held are sent. */
+const IMPORT_BATCH_SAMPLES = 5_000_000;
 
 /**
  * VictoriaMetrics on `dir`, keeping `retentionDays` (its default, one month,
@@ -52,12 +54,37 @@ export async function startVictoriaMetrics(binary: string, dir: string, retentio
 }
 
 /**
- * One sample file as JSON lines, each series' samples on one line:
- * `{"metric":{...},"values":[...],"timestamps":[...]}`.
+ * One sample file as JSON lines, `{"metric":{...},"values":[...],"timestamps":[...]}`,
+ * each line a series' samples since its last line: the samples held in memory
+ * are sent every IMPORT_BATCH_SAMPLES (a block file of 1,000 developers holds
+ * about 100 million).
  */
 async function importSampleFile(url: string, file: string): Promise<number> {
   const series: { metric: Record<string, string>; values: number[]; timestamps: number[] }[] = [];
   let samples = 0;
+  let held = 0;
+  const send = async () => {
+    let body: string[] = [];
+    let bytes = 0;
+    const post = async () => {
+      if (body.length === 0) return;
+      const response = await fetch(`${url}/api/v1/import`, { method: "POST", body: body.join("") });
+      if (!response.ok) throw new Error(`VictoriaMetrics refused an import of ${file}: HTTP ${response.status} ${await response.text()}`);
+      body = [];
+      bytes = 0;
+    };
+    for (const one of series) {
+      if (one.values.length === 0) continue;
+      const line = `${JSON.stringify(one)}\n`;
+      body.push(line);
+      bytes += line.length;
+      one.values = [];
+      one.timestamps = [];
+      if (bytes >= IMPORT_REQUEST_BYTES) await post();
+    }
+    await post();
+    held = 0;
+  };
   for await (const line of readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })) {
     if (line.startsWith("=")) {
       const [id, ...pairs] = line.slice(1).split("\t");
@@ -71,23 +98,8 @@ async function importSampleFile(url: string, file: string): Promise<number> {
       one.timestamps.push(Number(millis));
       one.values.push(Number(value));
       samples++;
+      if (++held === IMPORT_BATCH_SAMPLES) await send();
     }
-  }
-  let body: string[] = [];
-  let bytes = 0;
-  const send = async () => {
-    if (body.length === 0) return;
-    const response = await fetch(`${url}/api/v1/import`, { method: "POST", body: body.join("") });
-    if (!response.ok) throw new Error(`VictoriaMetrics refused an import of ${file}: HTTP ${response.status} ${await response.text()}`);
-    body = [];
-    bytes = 0;
-  };
-  for (const one of series) {
-    if (one.values.length === 0) continue;
-    const line = `${JSON.stringify(one)}\n`;
-    body.push(line);
-    bytes += line.length;
-    if (bytes >= IMPORT_REQUEST_BYTES) await send();
   }
   await send();
   return samples;
