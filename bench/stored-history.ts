@@ -238,11 +238,7 @@ export async function runHistory(
     const bytesOnDisk = directoryBytes(dbDir);
     log(`history: ${bytesOnDisk} bytes on disk in ${written.blocks} blocks, merged in ${mergeSeconds.toFixed(0)} s`);
     const backfill = historyCase.backfillFrom ? await backfillTwice(url, dbDir, binaries.promtool, config, path.join(dir, "backfill"), historyCase, log) : undefined;
-    for (const reading of historyCase.exactReadings) {
-      const model = dashboardOf(config, reading);
-      exact[reading] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
-      log(`history: ${reading} reading equals the oracle: ${exact[reading].summary}`);
-    }
+    for (const reading of historyCase.exactReadings) await checkWholeHistory(url, reading, reading);
     const seams = historyCase.seamRanges > 0 ? await checkSeams(url, dashboardOf(config, "recorded"), dashboardOf(config, "recorded-intervals"), whole, historyCase.seamRanges) : undefined;
     if (seams) log(`history: recorded reading equals the per-interval reading on random ranges: ${seams.summary}`);
     const activeSeries = await queryNumber(url, `count({__name__=~"claude_code_.+"} @ ${to})`);
@@ -269,9 +265,7 @@ export async function runHistory(
       if (!binaries.thanos) throw new Error("the history case asks for Thanos but no Thanos binary was built");
       const thanos = await startThanosStore(binaries.thanos, dbDir, { site: "bench" }, path.join(dir, "thanos"));
       try {
-        const model = dashboardOf(config, "recorded");
-        exact["recorded, through Thanos"] = await checkExact(thanos.queryUrl, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
-        log(`history: recorded reading through Thanos equals the oracle: ${exact["recorded, through Thanos"].summary}`);
+        await checkWholeHistory(thanos.queryUrl, "recorded", "recorded, through Thanos");
         for (const rangeDays of historyCase.rangesDays) loads.push(await timeLoad(thanos.queryUrl, "Thanos", rangeDays, "recorded"));
       } finally {
         await thanos.stop();
@@ -281,12 +275,7 @@ export async function runHistory(
       await victoriaMetrics.process.start();
       try {
         await expectWithin("VictoriaMetrics's merges of the imported history", async () => (await exposedMetricSum(`${victoriaMetrics.url}/metrics`, "vm_active_merges")) === 0, MERGE_TIMEOUT_SECONDS * 1000);
-        for (const reading of VICTORIA_METRICS_READINGS) {
-          const model = dashboardOf(config, reading);
-          const name = `${reading}, on VictoriaMetrics`;
-          exact[name] = await checkExact(victoriaMetrics.url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
-          log(`history: ${name} equals the oracle: ${exact[name].summary}`);
-        }
+        for (const reading of VICTORIA_METRICS_READINGS) await checkWholeHistory(victoriaMetrics.url, reading, `${reading}, on VictoriaMetrics`);
         for (const rangeDays of historyCase.rangesDays) {
           for (const reading of VICTORIA_METRICS_READINGS) loads.push(await timeLoad(victoriaMetrics.url, "VictoriaMetrics", rangeDays, reading));
         }
@@ -306,6 +295,13 @@ export async function runHistory(
   } finally {
     await prometheus.process.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** The main dashboard read `reading`'s way from `url` against the oracle over the whole history, recorded in `exact` as `name`. */
+  async function checkWholeHistory(url: string, reading: CounterReading, name: string): Promise<void> {
+    const model = dashboardOf(config, reading);
+    exact[name] = await checkExact(url, [model], written.totals, { ...whole, step: grafanaStep(whole.to - whole.from, model) });
+    log(`history: ${name} equals the oracle: ${exact[name].summary}`);
   }
 
   async function timeLoad(url: string, engine: LoadResult["engine"], rangeDays: number, reading: CounterReading): Promise<LoadResult> {
