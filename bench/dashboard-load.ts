@@ -18,6 +18,13 @@ export interface LoadTiming {
   readonly errors: readonly string[];
   /** Requests answered before the load was abandoned (all of them unless it took over a minute). */
   readonly completed: number;
+  /** Each panel's (and variable's) requests one by one (median of the rounds), slowest first. */
+  readonly bySource: readonly { readonly source: string; readonly ms: number }[];
+}
+
+/** A request of a dashboard load, with what issues it: a panel's title or a variable's name. */
+interface SourcedRequest extends ApiRequest {
+  readonly source: string;
 }
 
 /** A load slower than this one by one is timed once, not `rounds` times, and not all at once. */
@@ -39,18 +46,23 @@ export async function timeDashboardLoad(
   const errors = new Set<string>();
   const sequential: number[] = [];
   const concurrent: number[] = [];
+  const bySource = new Map<string, number[]>();
   let completed = 0;
   for (let round = 0; round < rounds; round++) {
     let total = 0;
     completed = 0;
+    const thisRound = new Map<string, number>();
     for (const request of requests) {
       const started = performance.now();
       const error = await send(prometheusUrl, request, LOAD_BUDGET_MS - total);
-      total += performance.now() - started;
+      const took = performance.now() - started;
+      total += took;
+      thisRound.set(request.source, (thisRound.get(request.source) ?? 0) + took);
       if (error) errors.add(error);
       else completed++;
       if (total >= LOAD_BUDGET_MS) break;
     }
+    for (const [source, ms] of thisRound) bySource.set(source, [...(bySource.get(source) ?? []), ms]);
     sequential.push(total);
     if (total > SLOW_LOAD_MS) break;
     const started = performance.now();
@@ -63,27 +75,28 @@ export async function timeDashboardLoad(
     concurrentMs: concurrent.length > 0 ? median(concurrent) : NaN,
     errors: [...errors],
     completed,
+    bySource: [...bySource].map(([source, times]) => ({ source, ms: median(times) })).sort((a, b) => b.ms - a.ms),
   };
 }
 
 /** What Grafana requests for `model` over `range`. */
-export function dashboardRequests(model: any, variables: VariableValues, range: { from: number; to: number }): ApiRequest[] {
+export function dashboardRequests(model: any, variables: VariableValues, range: { from: number; to: number }): SourcedRequest[] {
   const step = grafanaStep(range.to - range.from, model);
   const timeRange = { ...range, step };
   const allValues = allValuesOf(model);
-  const requests: ApiRequest[] = [];
+  const requests: SourcedRequest[] = [];
   for (const variable of model.templating.list as any[]) {
     const request = variableRequest(variable, range, variables, allValues);
-    if (request) requests.push(request);
+    if (request) requests.push({ ...request, source: `$${variable.name}` });
   }
   for (const panel of panelsOf(model)) {
     for (const target of panel.targets) {
       const query = resolveVariables(target.expr, variables, timeRange, allValues);
       if (target.range) {
         const { start, end } = alignedToStep(timeRange);
-        requests.push({ path: "/api/v1/query_range", params: { query, start: String(start), end: String(end), step: String(step) } });
+        requests.push({ path: "/api/v1/query_range", params: { query, start: String(start), end: String(end), step: String(step) }, source: panel.title });
       } else {
-        requests.push({ path: "/api/v1/query", params: { query, time: String(range.to) } });
+        requests.push({ path: "/api/v1/query", params: { query, time: String(range.to) }, source: panel.title });
       }
     }
   }

@@ -257,9 +257,9 @@ function everyDashboardSection(loads: readonly ViewLoad[], userFilter: readonly 
   if (loads.length === 0) return [];
   return [
     "## Every dashboard",
-    "Every dashboard the stack provisions, timed as the main dashboard above (median of 3 rounds), for All, for one team (the first developer's) and for one user (that developer); then the User filter's request (label values over the range) with that team picked, median of 5. \"recorded\" is how the stack reads counters.",
+    "Every dashboard the stack provisions, timed as the main dashboard above (median of 3 rounds), for All, for one team (the first developer's) and for one user (that developer); then the User filter's request (label values over the range) with that team picked, median of 5. \"recorded\" is how the stack reads counters; the slowest panel is the one whose requests took longest one by one.",
     table({
-      header: ["developers", "range (days)", "engine", "reading", "dashboard", "view", "requests answered", "one by one (ms)", "all at once (ms)", "errors"],
+      header: ["developers", "range (days)", "engine", "reading", "dashboard", "view", "requests answered", "one by one (ms)", "all at once (ms)", "slowest panel (ms)", "errors"],
       rows: loads.map((l) => [
         String(l.developers),
         String(l.rangeDays),
@@ -270,6 +270,7 @@ function everyDashboardSection(loads: readonly ViewLoad[], userFilter: readonly 
         `${l.timing.completed} of ${l.timing.requests}`,
         l.timing.completed < l.timing.requests ? `> ${l.timing.sequentialMs.toFixed(0)}` : l.timing.sequentialMs.toFixed(0),
         Number.isNaN(l.timing.concurrentMs) ? "not run (slow)" : l.timing.concurrentMs.toFixed(0),
+        `${l.timing.bySource[0].source} (${l.timing.bySource[0].ms.toFixed(0)})`,
         l.timing.errors.length ? l.timing.errors.join("; ") : "-",
       ]),
     }),

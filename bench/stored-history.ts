@@ -414,7 +414,7 @@ async function timeEveryDashboard(
       for (const [view, variables] of views) {
         const timing = await timeDashboardLoad(url, model, variables, range);
         viewLoads.push({ developers, rangeDays, engine, reading, dashboard: model.title, view, timing });
-        log(`history: ${model.title}, ${view}, ${rangeDays} days, ${reading} on ${engine}: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once`);
+        log(`history: ${model.title}, ${view}, ${rangeDays} days, ${reading} on ${engine}: ${timing.sequentialMs.toFixed(0)} ms one by one, ${timing.concurrentMs.toFixed(0)} ms at once, slowest ${timing.bySource.slice(0, 3).map(({ source, ms }) => `${source} (${ms.toFixed(0)} ms)`).join(", ")}`);
       }
     }
     const userVariable = dashboards[0].templating.list.find((variable: any) => variable.name === "user");
