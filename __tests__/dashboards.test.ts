@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load-config";
 import { allDashboards, dashboardJson } from "../dashboards";
-import { AlertSeries, BUCKET_LABEL, BudgetSeries, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, SUMMED_BY_STREAM, SUMMED_OVER_STREAMS, SUMMED_OVER_USERS, eventSeries, labelForAttribute } from "../telemetry/catalog";
+import { AlertSeries, BUCKET_LABEL, BudgetSeries, EventLabel, EventMetric, KEPT_ATTRIBUTES, Label, Metric, RecordedSeries, SUMMED_BY_REPOSITORY, SUMMED_BY_STREAM, SUMMED_OVER_USERS, eventSeries, summedLevels, labelForAttribute } from "../telemetry/catalog";
 import { dashboardConfig, stackDashboardConfig } from "../dashboards/config";
 import { QueryBuilder, UNKNOWN } from "../dashboards/queries";
 import { OTHER_REPOSITORIES, SPEND_DASHBOARD_UID, TOP_REPOSITORIES } from "../dashboards/spend";
@@ -126,7 +126,7 @@ describe("health dashboard", () => {
     const [p50, p95, p99] = exprs("API Latency by Model");
     const q = new QueryBuilder(config);
     const { bucket, count } = EventMetric.apiDuration;
-    expect(p95).toBe(`histogram_quantile(0.95, sum by (${BUCKET_LABEL}, model) (${q.increase(bucket)}) and on (model) (sum by (model) (${q.increase(count)}) > 0))`);
+    expect(p95).toBe(`histogram_quantile(0.95, sum by (${BUCKET_LABEL}, model) (${q.increase(bucket, {}, "$__range", [BUCKET_LABEL, "model"])}) and on (model) (sum by (model) (${q.increase(count, {}, "$__range", ["model"])}) > 0))`);
     expect(p50).toContain("histogram_quantile(0.5,");
     expect(p99).toContain("histogram_quantile(0.99,");
   });
@@ -179,8 +179,8 @@ describe("spend dashboard", () => {
   test("per repository: the largest by name, the rest summed as one value, missing ones as unknown", () => {
     const cost = expr("Cost by Repository");
     expect(cost.startsWith(`topk(${TOP_REPOSITORIES}, label_replace(`)).toBe(true);
-    expect(cost).toContain(`and on () (count(`);
-    expect(cost).toContain(`> ${TOP_REPOSITORIES}), "repository", "${OTHER_REPOSITORIES}", "", "")`);
+    expect(cost).toContain(` unless on (repository) topk(${TOP_REPOSITORIES}, `);
+    expect(cost).toMatch(new RegExp(`\\)\\), "repository", "${OTHER_REPOSITORIES}", "", ""\\)$`));
     expect(cost).toContain(`"repository", "${UNKNOWN}", "repository", "")`);
   });
 
@@ -252,8 +252,8 @@ describe.each([
     };
     const recorded = (series: readonly RecordedSeries[]) => series.map((metric) => metric.recorded).sort();
     // The users of the picked teams only.
-    expect(offered("user")).toEqual({ names: recorded(read.map((metric) => metric.allStreamsByUser!)), matchers: ', team_id=~"$team_id", department=~"$department"', label: "user_id" });
-    expect(offered("repository")).toEqual({ names: recorded(read.map((metric) => metric.allUsersByStream!)), matchers: "", label: "repository" });
+    expect(offered("user")).toEqual({ names: recorded(read.map((metric) => metric.byUser!)), matchers: ', team_id=~"$team_id", department=~"$department"', label: "user_id" });
+    expect(offered("repository")).toEqual({ names: recorded(read.map((metric) => metric.allUsersByRepository ?? metric.allUsersByStream!)), matchers: "", label: "repository" });
     expect(offered("model")).toEqual({ names: recorded(read.filter((metric) => metric.labels.includes(Label.model)).map((metric) => metric.allUsers!)), matchers: "", label: "model" });
     expect(offered("model").names).toContain(EventMetric.apiErrors.allUsers!.recorded);
     expect(offered("team_id")).toEqual({ names: recorded(read.map((metric) => metric.allUsers!)), matchers: "", label: "team_id" });
@@ -280,13 +280,14 @@ describe.each([
       expect(query.selectors.length).toBeGreaterThan(0);
       const allUsersLevels = RECORDED.map((series) => series.allUsers!);
       const byStreamLevels = RECORDED.map((series) => series.allUsersByStream!);
-      const byUserLevels = RECORDED.map((series) => series.allStreamsByUser!);
+      const byUserLevels = RECORDED.map((series) => series.byUser!);
+      const byRepositoryLevels = RECORDED.flatMap((series) => (series.allUsersByRepository ? [series.allUsersByRepository] : []));
       const outputs = (level: RecordedSeries) => [level.recorded, ...(level.rollups ? [level.rollups.windowTotal, level.rollups.windowToDate] : [])];
       const reads = (levels: RecordedSeries[]) => query.selectors.some((selector) => levels.some((level) => outputs(level).includes(selector.metric)));
-      const [readsAllUsers, readsByStream, readsByUser] = [reads(allUsersLevels), reads(byStreamLevels), reads(byUserLevels)];
+      const [readsAllUsers, readsByStream, readsByUser, readsByRepository] = [reads(allUsersLevels), reads(byStreamLevels), reads(byUserLevels), reads(byRepositoryLevels)];
       for (const selector of query.selectors) {
         // Counters are read through the recording rules (a range through the rollups, a step through the per-interval sums), never raw.
-        const level = [...RECORDED, ...allUsersLevels, ...byStreamLevels, ...byUserLevels].find((series) => outputs(series).includes(selector.metric));
+        const level = [...RECORDED, ...allUsersLevels, ...byStreamLevels, ...byUserLevels, ...byRepositoryLevels].find((series) => outputs(series).includes(selector.metric));
         expect(level && outputs(level)).toContain(selector.metric);
         // A time series step reads the window totals or, at steps that are not whole windows, the per-interval sums: never both.
         if (selector.metric === level!.recorded && level!.rollups) expect(selector.matchers).toContain('rollup_steps!~".*,1m,.*"');
@@ -296,14 +297,24 @@ describe.each([
         // A finer level reads nothing while the filters on the labels a coarser one adds up are "All".
         const finer = !allUsersLevels.includes(level!);
         if (readsAllUsers && finer) expect(selector.matchers).toContain('all_users_guard!~"$user$repository"');
-        if (readsByStream && finer && !byStreamLevels.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$user"');
-        if (readsByUser && RECORDED.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$repository"');
+        if (readsByStream && finer && !byStreamLevels.includes(level!) && !byRepositoryLevels.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$user"');
+        if (readsByRepository && byStreamLevels.includes(level!)) expect(selector.matchers).toContain('all_users_guard!~"$user$model"');
+        if (readsByUser && RECORDED.includes(level!)) expect(selector.matchers).toContainEqual(expect.stringMatching(/^all_users_guard!~"[$a-z_]*\$repository[$a-z_]*"$/));
       }
-      // The sums per stream unless the query is by user, per user unless it is by repository or request stream, over both unless either.
+      // The sums per stream unless the query is by user, over both unless by user, repository or stream,
+      // per user unless it is by or matches on any other label of Claude Code's.
       const grouping = (labels: readonly string[]) => query.groupingLabels.some((label) => labels.includes(label));
+      const catalogLabels: string[] = [...Object.values(Label), ...Object.values(EventLabel)];
+      const otherThanUser = (labels: readonly string[]) => labels.some((label) => catalogLabels.includes(label) && label !== Label.userId && label !== BUCKET_LABEL);
+      const matchedLabels = (selector: (typeof query.selectors)[number]) =>
+        selector.matchers.filter((matcher) => !matcher.includes('"$') && !/^(rollup_steps|all_users_guard)/.test(matcher)).map((matcher) => /^\w+/.exec(matcher)![0]);
       expect(readsByStream).toBe(!grouping(SUMMED_BY_STREAM));
-      expect(readsByUser).toBe(!grouping(SUMMED_OVER_STREAMS));
+      expect(readsByUser).toBe(!otherThanUser(query.groupingLabels) && query.selectors.some((selector) => !otherThanUser(matchedLabels(selector))));
       expect(readsAllUsers).toBe(!grouping(SUMMED_OVER_USERS));
+      // A panel by repository reads the sums by repository where a series has them, unless it is also by user, model or stream.
+      const withByRepository = RECORDED.filter((series) => series.allUsersByRepository && query.selectors.some((selector) => summedLevels(series).some((l) => outputs(l.series).includes(selector.metric))));
+      if (grouping([Label.repository]) && !grouping(SUMMED_BY_REPOSITORY) && withByRepository.length > 0) expect(readsByRepository).toBe(true);
+      if (grouping(SUMMED_BY_REPOSITORY)) expect(readsByRepository).toBe(false);
       expect(query.groupingLabels).not.toContain(Label.sessionId);
       // A sum of two sums is empty as soon as one side has no series (e.g. no rejected edits yet).
       expect(target.expr).not.toMatch(/\)\)\s*\+\s*sum\(/);
@@ -391,15 +402,15 @@ describe("query builder", () => {
 
   test("a range reads a summed level's window totals and its running sums still open at both ends, and the per-user series' per-interval sums", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
-    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId]).split(" or ")).toEqual([...rolledUp("_all_streams").split(" or "), perUserSums("$repository")]);
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId]).split(" or ")).toEqual([...rolledUp("_by_user").split(" or "), perUserSums("$repository")]);
     expect(q.increase(Metric.commits, {}, "$__range", [Label.userId, Label.repository])).toBe(perUserSums());
   });
 
   test("a time series step reads a summed level's window totals where it is whole windows, else the per-interval sums; the per-user series always the per-interval sums", () => {
     const q = new QueryBuilder(dashboardConfig({ teamAttributeKeys: [], ruleInterval: "1m" }));
     expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId])).toBe(
-      `sum_over_time(${commitSelector(`${commits}_all_streams_window`).replace("}", ', rollup_steps=~".*,$__interval,.*"}')}[$__interval] offset -300s)` +
-        ` or sum_over_time(${commitSelector(`${commits}_all_streams`).replace("}", ', rollup_steps!~".*,$__interval,.*"}')}[$__interval])` +
+      `sum_over_time(${commitSelector(`${commits}_by_user_window`).replace("}", ', rollup_steps=~".*,$__interval,.*"}')}[$__interval] offset -300s)` +
+        ` or sum_over_time(${commitSelector(`${commits}_by_user`).replace("}", ', rollup_steps!~".*,$__interval,.*"}')}[$__interval])` +
         ` or sum_over_time(${commitSelector(commits, "$repository")}[$__interval])`,
     );
     expect(q.increase(Metric.commits, {}, "$__interval", [Label.userId, Label.repository])).toBe(`sum_over_time(${commitSelector(commits)}[$__interval])`);
@@ -411,12 +422,12 @@ describe("query builder", () => {
       [
         rolledUp("_all_users"),
         rolledUp("_all_users_by_stream", "$user$repository"),
-        rolledUp("_all_streams", "$user$repository", "$user"),
+        rolledUp("_by_user", "$user$repository", "$user"),
         perUserSums("$user$repository", "$user", "$repository"),
       ].join(" or "),
     );
     expect(q.increase(Metric.commits, {}, "$__range", [Label.repository])).toBe(`${rolledUp("_all_users_by_stream")} or ${perUserSums("$user")}`);
-    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId])).toBe(`${rolledUp("_all_streams")} or ${perUserSums("$repository")}`);
+    expect(q.increase(Metric.commits, {}, "$__range", [Label.userId])).toBe(`${rolledUp("_by_user")} or ${perUserSums("$repository")}`);
   });
 
   test("the benchmark's other readings use the per-interval sums or the raw counters", () => {

@@ -302,15 +302,16 @@ describe("recording rules", () => {
 
   const tokensRule = group.rules.find((rule: any) => rule.record === Metric.tokens.recorded);
 
-  test("ten rules per catalog counter and per series of an event metric: its growth per interval over sessions, then the same with its window total and running sum summed over streams per user, over users per stream, and over both", () => {
+  test("ten or thirteen rules per catalog counter and per series of an event metric: its growth per interval over sessions, then the same with its window total and running sum summed per user, over users per stream, over users per repository (with a model or streams) and over all users", () => {
     const outputs = (series: RecordedSeries) => [series.recorded, series.rollups!.windowTotal, series.rollups!.windowToDate];
     const all = [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)];
     for (const series of all) expect(series.rollups).toBeUndefined();
     expect(group.rules.map((rule: any) => rule.record)).toEqual(
       all.flatMap((series) => [
         series.recorded,
-        ...outputs(series.allStreamsByUser!),
+        ...outputs(series.byUser!),
         ...outputs(series.allUsersByStream!),
+        ...(series.allUsersByRepository ? outputs(series.allUsersByRepository) : []),
         ...outputs(series.allUsers!),
       ]),
     );
@@ -319,16 +320,20 @@ describe("recording rules", () => {
     expect(tokens.endsWith("\n) > 0")).toBe(true);
   });
 
-  test("the summed levels add up the per-interval sums a rule before wrote in the same evaluation: over streams per user, over users per stream, then over both", () => {
-    const byUser = group.rules.find((r: any) => r.record === Metric.tokens.allStreamsByUser!.recorded);
+  test("the summed levels add up the per-interval sums a rule before wrote in the same evaluation: per user, over users per stream, then per repository and over all users", () => {
+    const byUser = group.rules.find((r: any) => r.record === Metric.tokens.byUser!.recorded);
     const byStream = group.rules.find((r: any) => r.record === Metric.tokens.allUsersByStream!.recorded);
     const allUsers = group.rules.find((r: any) => r.record === Metric.tokens.allUsers!.recorded);
     for (const rule of [byUser, byStream, allUsers]) expect(parsePromQL(rule.expr).errors).toEqual([]);
     const streams = "repository, query_source, effort, speed, agent_name, skill_name, plugin_name, marketplace_name, mcp_server_name, mcp_tool_name";
-    expect(byUser.expr).toBe(`sum without (${streams}) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
+    expect(byUser.expr).toBe(`sum without (repository, type, model, ${streams.replace("repository, ", "")}) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
     expect(byStream.expr).toBe(`sum without (user_id) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
     expect(allUsers.expr).toBe(`sum without (user_id, ${streams}) (last_over_time(${Metric.tokens.allUsersByStream!.recorded}[1ms]))`);
+    const byRepository = group.rules.find((r: any) => r.record === Metric.tokens.allUsersByRepository!.recorded);
+    expect(byRepository.expr).toBe(`sum without (user_id, model, ${streams.replace("repository, ", "")}) (last_over_time(${Metric.tokens.allUsersByStream!.recorded}[1ms]))`);
+    expect(Metric.sessions.allUsersByRepository).toBeUndefined();
     const order = (record: string) => group.rules.findIndex((r: any) => r.record === record);
+    expect(order(Metric.tokens.allUsersByStream!.recorded)).toBeLessThan(order(Metric.tokens.allUsersByRepository!.recorded));
     expect(order(Metric.tokens.recorded)).toBeLessThan(order(Metric.tokens.allUsersByStream!.recorded));
     expect(order(Metric.tokens.allUsersByStream!.recorded)).toBeLessThan(order(Metric.tokens.allUsers!.recorded));
   });
@@ -353,7 +358,7 @@ describe("recording rules", () => {
     expect(rule.expr.match(/\[60s\] anchored/g)).toHaveLength(CATCH_UP_WINDOWS + 1);
   });
 
-  const { recorded, rollups } = Metric.tokens.allStreamsByUser!;
+  const { recorded, rollups } = Metric.tokens.byUser!;
   const { windowToDate, windowTotal } = rollups!;
   const runningSum = [
     "sum without (part) (",
@@ -378,7 +383,7 @@ describe("recording rules", () => {
 
   test("the per-interval sums carry the steps at which time series read window totals; the rollups inherit the label", () => {
     for (const rule of group.rules) {
-      if (/:increase(_all_users(_by_stream)?|_all_streams)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
+      if (/:increase(_all_users(_by_stream)?|_by_user|_all_users_by_repository)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
       else expect(rule.labels).toBeUndefined();
     }
     expect(rollupSteps(60, 600)).toBe(",10m,20m,30m,1h,2h,3h,6h,12h,1d,");

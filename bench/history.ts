@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, labelForAttribute, summedLevels } from "../telemetry/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, SummedLevel, labelForAttribute, summedLevels } from "../telemetry/catalog";
 import { rollupSteps } from "../renderers/recording-rules";
 import { Sample, replayRollups } from "../backfill/rollup-replay";
 import {
@@ -95,12 +95,8 @@ const DAY_SECONDS = 86_400;
 const WORKDAY_START_HOURS = 8;
 const WORKDAY_START_SPREAD_HOURS = 9;
 
-const perUser = (series: RecordedSeries) => series;
-
-/** The summed levels every Claude Code metric has (the same for each). */
-const LEVELS = summedLevels(Metric.tokens);
-/** Indexes of the LEVELS that keep the user. */
-const PER_PASS_LEVELS = LEVELS.flatMap(({ summedAway }, index) => (summedAway.includes(Label.userId) ? [] : [index]));
+/** The per-user series, in the list of levels a day's sums are written to. */
+const perUser = "per user";
 
 interface Increment {
   readonly at: number;
@@ -131,9 +127,9 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
   let rawSeries = 0;
   let samples = 0;
   const perPass = options.developersPerPass ?? 1000;
-  // The summed levels of each day, one map per level, added up pass by pass; a level that keeps
-  // the user is complete with its pass (each developer is in one), the others with the last.
-  const sumsByDay = new Map<number, Map<string, RecordedGroup>[]>();
+  // The summed levels of each day, one map per level (by its recorded name), added up pass by pass;
+  // a level that keeps the user is complete with its pass (each developer is in one), the others with the last.
+  const sumsByDay = new Map<number, Map<string, { level: SummedLevel; groups: Map<string, RecordedGroup> }>>();
 
   for (let first = 0; first < options.developers; first += perPass) {
     const last = Math.min(options.developers, first + perPass);
@@ -151,26 +147,29 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
           for (const one of series) writeSessionSeries(options, one, writer, recorded);
         }
       }
-      if (!sumsByDay.has(day)) sumsByDay.set(day, LEVELS.map(() => new Map()));
+      if (!sumsByDay.has(day)) sumsByDay.set(day, new Map());
       const sumsOfDay = sumsByDay.get(day)!;
       for (const group of recorded.values()) {
-        group.levelLabels.forEach((labels, level) => {
+        summedLevels(Metric[group.metric]).forEach((level, index) => {
+          const labels = group.levelLabels[index];
+          if (!sumsOfDay.has(level.series.recorded)) sumsOfDay.set(level.series.recorded, { level, groups: new Map() });
+          const groups = sumsOfDay.get(level.series.recorded)!.groups;
           const key = `${group.metric}${labels}`;
-          if (!sumsOfDay[level].has(key)) sumsOfDay[level].set(key, { ...group, labels, windows: new Map() });
-          const sums = sumsOfDay[level].get(key)!.windows;
+          if (!groups.has(key)) groups.set(key, { ...group, labels, windows: new Map() });
+          const sums = groups.get(key)!.windows;
           for (const [at, value] of group.windows) sums.set(at, (sums.get(at) ?? 0) + value);
         });
       }
-      const levels: [Map<string, RecordedGroup>, (series: RecordedSeries) => RecordedSeries][] = [[recorded, perUser]];
-      sumsOfDay.forEach((groups, level) => {
-        if (last < options.developers && !PER_PASS_LEVELS.includes(level)) return;
-        levels.push([groups, (series) => summedLevels(series)[level].series]);
-        sumsOfDay[level] = new Map();
-      });
+      const levels: [Map<string, RecordedGroup>, RecordedSeries | typeof perUser][] = [[recorded, perUser]];
+      for (const [name, { level, groups }] of sumsOfDay) {
+        if (last < options.developers && level.summedAway.includes(Label.userId)) continue;
+        levels.push([groups, level.series]);
+        sumsOfDay.delete(name);
+      }
       if (last === options.developers) sumsByDay.delete(day);
       for (const [groups, level] of levels) {
         for (const { metric, labels, windows } of groups.values()) {
-          const series = level(Metric[metric]);
+          const series = level === perUser ? Metric[metric] : level;
           const sorted = [...windows].sort(([a], [b]) => a - b);
           const outputs: [string, readonly Sample[]][] = [[series.recorded, sorted]];
           if (series.rollups) {
@@ -241,7 +240,7 @@ function seriesLabels(
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
     groupLabels: `{${text(groupPairs)}}`,
-    levelLabels: LEVELS.map(({ summedAway }) => `{${text(groupPairs.filter(([name]) => !summedAway.includes(name)))}}`),
+    levelLabels: summedLevels(Metric[metric]).map(({ summedAway }) => `{${text(groupPairs.filter(([name]) => !summedAway.includes(name)))}}`),
   };
 }
 

@@ -187,12 +187,14 @@ export class QueryBuilder {
 
   /**
    * The `count` largest values of totalByStated, and the rest summed into one
-   * value named `others` when there are more than `count`.
+   * value named `others` when there are more than `count`. The values are
+   * read three times (largest, all, and largest again to leave out of the
+   * rest); PromQL has no way to name one result and read it twice.
    */
   topWithOthers(metric: RecordedSeries, label: string, count: number, others: string, matchers: Matchers = {}): string {
     const all = this.totalByStated(metric, label, matchers);
-    const rest = `(sum(${all}) - sum(topk(${count}, ${all}))) and on () (count(${all}) > ${count})`;
-    return `topk(${count}, ${all}) or label_replace(${rest}, "${label}", "${others}", "", "")`;
+    const largest = `topk(${count}, ${all})`;
+    return `${largest} or label_replace(sum(${all} unless on (${label}) ${largest}), "${label}", "${others}", "", "")`;
   }
 
   /** Growth in each time series step, summed per value of `by`; steps without growth are left out. */

@@ -176,7 +176,7 @@ function budgetRules(options: AlertRulesOptions): { team: Rule[]; perUser: Rule[
     });
   }
   if (needs("userDailyUsd")) {
-    perUser.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost.allStreamsByUser!, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
+    perUser.push({ record: BudgetSeries.userToday, expr: spendSincePeriodStart(cost.byUser!, [team, Label.userId], "day", intervalSeconds, offsetSeconds) });
   }
 
   const periods = [
@@ -290,9 +290,9 @@ function spendSpikeAlert(options: AlertRulesOptions): AlertingRule {
   const { alerting } = options;
   const team = options.teamLabel;
   const user = [team, Label.userId].join(", ");
-  const lastHour = `sum by (${user}) (sum_over_time(${Metric.cost.allStreamsByUser!.recorded}[1h]))`;
-  // The sums per user (over repositories and streams): the per-user series have no rollups.
-  const closedWindows = (series: RecordedSeries) => `sum by (${user}) (sum_over_time(${series.allStreamsByUser!.rollups!.windowTotal}[7d] offset 1h))`;
+  const lastHour = `sum by (${user}) (sum_over_time(${Metric.cost.byUser!.recorded}[1h]))`;
+  // The sums per user: the per-user series have no rollups.
+  const closedWindows = (series: RecordedSeries) => `sum by (${user}) (sum_over_time(${series.byUser!.rollups!.windowTotal}[7d] offset 1h))`;
   const usualHour = `(${closedWindows(Metric.cost)} / (${closedWindows(Metric.activeTime)} / 3600 > 0))`;
   return {
     alert: "SpendSpike",

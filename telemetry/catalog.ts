@@ -134,20 +134,39 @@ export interface RecordedSeries {
    */
   readonly allUsersByStream?: RecordedSeries;
   /**
-   * The same three rule outputs summed over repositories and request streams
-   * (without SUMMED_OVER_STREAMS), per user: what the leaderboards by user and
-   * a picked user read, a few series per user and model instead of a few per
-   * user, repository and stream.
+   * The same three rule outputs summed over users, request streams and
+   * models (without SUMMED_BY_REPOSITORY), which dashboards read when they
+   * filter or group by a repository but by no stream or model: a few series
+   * per team and repository. Absent where it would be the sums by stream
+   * again (a series without a model or request labels).
    */
-  readonly allStreamsByUser?: RecordedSeries;
+  readonly allUsersByRepository?: RecordedSeries;
+  /**
+   * The same three rule outputs summed per user over every other label of the
+   * series but a bucket's bound (see summedPerUser): what the leaderboards by
+   * user, the User filter and a picked user's totals read, one series per user
+   * (per bound) instead of one per user, model, token type, repository and
+   * stream. A picked user's values by model or type read the per-user series.
+   */
+  readonly byUser?: RecordedSeries;
 }
 
 function rollupsOf(recorded: string): Rollups {
   return { windowToDate: `${recorded}_window_to_date`, windowTotal: `${recorded}_window` };
 }
 
-/** Labels the sums per user (RecordedSeries.allStreamsByUser) add up: the repository and the request attributes. */
-export const SUMMED_OVER_STREAMS: readonly string[] = [Label.repository, ...requestLabels()];
+/**
+ * Labels the sums per user (RecordedSeries.byUser) add up: all of the series'
+ * labels but the user and a histogram bucket's bound. Summed over the
+ * repository and request streams only (0.4.0), they kept a few series per user
+ * and model (ten of token usage): over 7 days of 1,000 developers the
+ * leaderboard of tokens by user took 210 ms of the Activity dashboard's 350
+ * (bench/results.md), and their rules were a third of the rule evaluation at
+ * 10,000 developers.
+ */
+export function summedPerUser(series: RecordedSeries): string[] {
+  return series.labels.filter((label) => label !== Label.userId && label !== BUCKET_LABEL);
+}
 
 /**
  * Labels the sums over users (RecordedSeries.allUsers) add up: the user, the
@@ -156,7 +175,7 @@ export const SUMMED_OVER_STREAMS: readonly string[] = [Label.repository, ...requ
  * "All" reads them: the main dashboard over 30 days of 100 developers took
  * 1,065 ms instead of 204 (bench/results.md).
  */
-export const SUMMED_OVER_USERS: readonly string[] = [Label.userId, ...SUMMED_OVER_STREAMS];
+export const SUMMED_OVER_USERS: readonly string[] = [Label.userId, Label.repository, ...requestLabels()];
 
 /**
  * Labels the sums over users by stream (RecordedSeries.allUsersByStream) add
@@ -165,6 +184,15 @@ export const SUMMED_OVER_USERS: readonly string[] = [Label.userId, ...SUMMED_OVE
  * developers (bench/results.md).
  */
 export const SUMMED_BY_STREAM: readonly string[] = [Label.userId];
+
+/**
+ * Labels the sums over users by repository (RecordedSeries.allUsersByRepository)
+ * add up: the user, the model and the request attributes. Without them, the
+ * Spend dashboard's panels by repository added up every model and stream of
+ * each repository: 164 ms of its 490 over 7 days of 1,000 developers for the
+ * tokens by repository (bench/results.md).
+ */
+export const SUMMED_BY_REPOSITORY: readonly string[] = [Label.userId, Label.model, ...requestLabels()];
 
 /** One summed level of a per-user series: its rule outputs, the labels it adds up, and the level its rule reads. */
 export interface SummedLevel {
@@ -182,8 +210,9 @@ export interface SummedLevel {
 export function summedLevels(series: RecordedSeries): SummedLevel[] {
   const levels: SummedLevel[] = [];
   if (series.allUsers) levels.push({ series: series.allUsers, summedAway: SUMMED_OVER_USERS, from: series.allUsersByStream ?? series });
+  if (series.allUsersByRepository) levels.push({ series: series.allUsersByRepository, summedAway: SUMMED_BY_REPOSITORY, from: series.allUsersByStream ?? series });
   if (series.allUsersByStream) levels.push({ series: series.allUsersByStream, summedAway: SUMMED_BY_STREAM, from: series });
-  if (series.allStreamsByUser) levels.push({ series: series.allStreamsByUser, summedAway: SUMMED_OVER_STREAMS, from: series });
+  if (series.byUser) levels.push({ series: series.byUser, summedAway: summedPerUser(series), from: series });
   return levels;
 }
 
@@ -201,7 +230,8 @@ function recordedSeries(name: string, labels: readonly string[]): RecordedSeries
     labels,
     allUsers: outputs(`${name}:increase_all_users`),
     allUsersByStream: outputs(`${name}:increase_all_users_by_stream`),
-    allStreamsByUser: outputs(`${name}:increase_all_streams`),
+    ...(labels.some((label) => label !== Label.userId && SUMMED_BY_REPOSITORY.includes(label)) ? { allUsersByRepository: outputs(`${name}:increase_all_users_by_repository`) } : {}),
+    byUser: outputs(`${name}:increase_by_user`),
   };
 }
 
