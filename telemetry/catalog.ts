@@ -123,7 +123,7 @@ export interface RecordedSeries {
    * filter and group by none of those: a few series per team and model
    * instead of a few per user and stream. Its `labels` still name them, so
    * the user and repository filters reach it (see QueryBuilder.increase).
-   * Absent on itself, as are the two below.
+   * Absent on itself, as are the three below.
    */
   readonly allUsers?: RecordedSeries;
   /**
