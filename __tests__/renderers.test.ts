@@ -302,7 +302,7 @@ describe("recording rules", () => {
 
   const tokensRule = group.rules.find((rule: any) => rule.record === Metric.tokens.recorded);
 
-  test("ten or thirteen rules per catalog counter and per series of an event metric: its growth per interval over sessions, then the same with its window total and running sum summed per user, over users per stream, over users per repository (with a model or streams) and over all users", () => {
+  test("thirteen or sixteen rules per catalog counter and per series of an event metric: its growth per interval over sessions, then the same with its window total and running sum summed per user, over users per stream, over users per repository (with a model or streams), over all users, and over streams per user for a rollback to 0.4.0", () => {
     const outputs = (series: RecordedSeries) => [series.recorded, series.rollups!.windowTotal, series.rollups!.windowToDate];
     const all = [...Object.values(Metric), ...Object.values(EventMetric).flatMap(eventSeries)];
     for (const series of all) expect(series.rollups).toBeUndefined();
@@ -313,6 +313,7 @@ describe("recording rules", () => {
         ...outputs(series.allUsersByStream!),
         ...(series.allUsersByRepository ? outputs(series.allUsersByRepository) : []),
         ...outputs(series.allUsers!),
+        ...outputs({ ...series, recorded: `${series.name}:increase_all_streams`, rollups: { windowTotal: `${series.name}:increase_all_streams_window`, windowToDate: `${series.name}:increase_all_streams_window_to_date` } }),
       ]),
     );
     const tokens = tokensRule.expr as string;
@@ -332,6 +333,9 @@ describe("recording rules", () => {
     const byRepository = group.rules.find((r: any) => r.record === Metric.tokens.allUsersByRepository!.recorded);
     expect(byRepository.expr).toBe(`sum without (user_id, model, ${streams.replace("repository, ", "")}) (last_over_time(${Metric.tokens.allUsersByStream!.recorded}[1ms]))`);
     expect(Metric.sessions.allUsersByRepository).toBeUndefined();
+    // 0.4.0's sums over streams per user, still written for a rollback, as 0.4.0 wrote them.
+    const allStreams = group.rules.find((r: any) => r.record === `${Metric.tokens.name}:increase_all_streams`);
+    expect(allStreams.expr).toBe(`sum without (${streams}) (last_over_time(${Metric.tokens.recorded}[1ms]))`);
     const order = (record: string) => group.rules.findIndex((r: any) => r.record === record);
     expect(order(Metric.tokens.allUsersByStream!.recorded)).toBeLessThan(order(Metric.tokens.allUsersByRepository!.recorded));
     expect(order(Metric.tokens.recorded)).toBeLessThan(order(Metric.tokens.allUsersByStream!.recorded));
@@ -383,7 +387,7 @@ describe("recording rules", () => {
 
   test("the per-interval sums carry the steps at which time series read window totals; the rollups inherit the label", () => {
     for (const rule of group.rules) {
-      if (/:increase(_all_users(_by_stream)?|_by_user|_all_users_by_repository)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
+      if (/:increase(_all_users(_by_stream)?|_by_user|_all_users_by_repository|_all_streams)?$/.test(rule.record)) expect(rule.labels).toEqual({ rollup_steps: ",1h,2h,3h,6h,12h,1d," });
       else expect(rule.labels).toBeUndefined();
     }
     expect(rollupSteps(60, 600)).toBe(",10m,20m,30m,1h,2h,3h,6h,12h,1d,");

@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, SummedLevel, labelForAttribute, summedLevels } from "../telemetry/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, SummedLevel, labelForAttribute, rollbackLevels, summedLevels } from "../telemetry/catalog";
 import { rollupSteps } from "../renderers/recording-rules";
 import { Sample, replayRollups } from "../backfill/rollup-replay";
 import {
@@ -95,6 +95,9 @@ const DAY_SECONDS = 86_400;
 const WORKDAY_START_HOURS = 8;
 const WORKDAY_START_SPREAD_HOURS = 9;
 
+/** The summed levels the rules write for a series: those the dashboards read, and those a rollback reads. */
+const writtenLevels = (series: RecordedSeries) => [...summedLevels(series), ...rollbackLevels(series)];
+
 /** The per-user series, in the list of levels a day's sums are written to. */
 const perUser = "per user";
 
@@ -150,7 +153,7 @@ export async function writeHistory(options: HistoryOptions, dir: string, blockWr
       if (!sumsByDay.has(day)) sumsByDay.set(day, new Map());
       const sumsOfDay = sumsByDay.get(day)!;
       for (const group of recorded.values()) {
-        summedLevels(Metric[group.metric]).forEach((level, index) => {
+        writtenLevels(Metric[group.metric]).forEach((level, index) => {
           const labels = group.levelLabels[index];
           if (!sumsOfDay.has(level.series.recorded)) sumsOfDay.set(level.series.recorded, { level, groups: new Map() });
           const groups = sumsOfDay.get(level.series.recorded)!.groups;
@@ -240,7 +243,7 @@ function seriesLabels(
   return {
     labels: `${Metric[metric].name}{${text(pairs)}}`,
     groupLabels: `{${text(groupPairs)}}`,
-    levelLabels: summedLevels(Metric[metric]).map(({ summedAway }) => `{${text(groupPairs.filter(([name]) => !summedAway.includes(name)))}}`),
+    levelLabels: writtenLevels(Metric[metric]).map(({ summedAway }) => `{${text(groupPairs.filter(([name]) => !summedAway.includes(name)))}}`),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   Rollups,
   SummedLevel,
   eventSeries,
+  rollbackLevels,
   summedLevels,
 } from "../telemetry/catalog";
 import { ROUNDED_STEPS, intervalText } from "../telemetry/grafana-intervals";
@@ -159,10 +160,11 @@ export function windowToDateRule(recorded: string, rollups: Rollups): string {
 /**
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
  * growth per interval (per user: no rollups, see RecordedSeries.rollups);
- * then for each summed level (over streams per user, over users per stream,
- * then over both) its growth per interval, window total and running sum.
- * Each reads what the rules before it wrote in the same evaluation (rules of
- * a group run in order).
+ * then for each summed level (per user, over users per stream, over users
+ * per repository, then over all users) its growth per interval, window total and running sum, and
+ * the same for the levels a rollback to the previous release reads (see
+ * rollbackLevels). Each reads what the rules before it wrote in the same
+ * evaluation (rules of a group run in order).
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
   const rules: RecordingRule[] = [];
@@ -180,6 +182,7 @@ export function recordingRules(intervalSeconds: number, windowSeconds: number): 
     addOutputs(series, expr);
     // Finest first, so the level each one reads is written before it.
     for (const level of summedLevels(series).reverse()) addOutputs(level.series, summedLevelRule(level));
+    for (const level of rollbackLevels(series)) addOutputs(level.series, summedLevelRule(level));
   };
   for (const { series, expr } of perIntervalRules(intervalSeconds)) add(series, expr);
   return rules;

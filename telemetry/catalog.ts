@@ -216,6 +216,20 @@ export function summedLevels(series: RecordedSeries): SummedLevel[] {
   return levels;
 }
 
+/**
+ * The sums over repositories and request streams per user that 0.4.0's
+ * leaderboards by user and picked user read (`<series>:increase_all_streams`,
+ * with their window totals and running sums): the rules still write them, so
+ * a stack rolled back to 0.4.0 finds them for the time this release ran; no
+ * dashboard or alert of this release reads them. The next release stops
+ * writing them.
+ */
+export function rollbackLevels(series: RecordedSeries): SummedLevel[] {
+  if (series.byUser === undefined) return [];
+  const recorded = `${series.name}:increase_all_streams`;
+  return [{ series: { name: series.name, recorded, rollups: rollupsOf(recorded), labels: series.labels }, summedAway: [Label.repository, ...requestLabels()], from: series }];
+}
+
 export interface MetricDefinition extends RecordedSeries {
   /** Name of the OTel instrument in Claude Code. */
   readonly otelName: string;
