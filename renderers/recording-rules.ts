@@ -161,10 +161,10 @@ export function windowToDateRule(recorded: string, rollups: Rollups): string {
  * Every rule: for each counter, and a histogram's buckets, sum and count, its
  * growth per interval (per user: no rollups, see RecordedSeries.rollups);
  * then for each summed level (per user, over users per stream, over users
- * per repository, then over all users) its growth per interval, window total and running sum, and
- * the same for the levels a rollback to the previous release reads (see
- * rollbackLevels). Each reads what the rules before it wrote in the same
- * evaluation (rules of a group run in order).
+ * per repository, then over all users) its growth per interval, window
+ * total and running sum, and the same for the levels a rollback to the
+ * previous release reads (see rollbackLevels). Each reads what the rules
+ * before it wrote in the same evaluation (rules of a group run in order).
  */
 export function recordingRules(intervalSeconds: number, windowSeconds: number): RecordingRule[] {
   const rules: RecordingRule[] = [];
