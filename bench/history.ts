@@ -13,7 +13,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, SummedLevel, labelForAttribute, rollbackLevels, summedLevels } from "../telemetry/catalog";
+import { KEPT_ATTRIBUTES, Label, Metric, MetricKey, ROLLUP_STEPS_LABEL, RecordedSeries, SummedLevel, labelForAttribute, writtenLevels } from "../telemetry/catalog";
 import { rollupSteps } from "../renderers/recording-rules";
 import { Sample, replayRollups } from "../backfill/rollup-replay";
 import {
@@ -94,9 +94,6 @@ const DAY_SECONDS = 86_400;
 /** Sessions start between 08:00 and 17:00 UTC, so none crosses midnight. */
 const WORKDAY_START_HOURS = 8;
 const WORKDAY_START_SPREAD_HOURS = 9;
-
-/** The summed levels the rules write for a series: those the dashboards read, and those a rollback reads. */
-const writtenLevels = (series: RecordedSeries) => [...summedLevels(series), ...rollbackLevels(series)];
 
 /** The per-user series, in the list of levels a day's sums are written to. */
 const perUser = "per user";

@@ -12,8 +12,7 @@ import {
   Rollups,
   SummedLevel,
   eventSeries,
-  rollbackLevels,
-  summedLevels,
+  writtenLevels,
 } from "../telemetry/catalog";
 import { ROUNDED_STEPS, intervalText } from "../telemetry/grafana-intervals";
 
@@ -180,9 +179,7 @@ export function recordingRules(intervalSeconds: number, windowSeconds: number): 
   };
   const add = (series: RecordedSeries, expr: string) => {
     addOutputs(series, expr);
-    // Finest first, so the level each one reads is written before it.
-    for (const level of summedLevels(series).reverse()) addOutputs(level.series, summedLevelRule(level));
-    for (const level of rollbackLevels(series)) addOutputs(level.series, summedLevelRule(level));
+    for (const level of writtenLevels(series)) addOutputs(level.series, summedLevelRule(level));
   };
   for (const { series, expr } of perIntervalRules(intervalSeconds)) add(series, expr);
   return rules;

@@ -69,6 +69,11 @@ export const REQUEST_ATTRIBUTES = [
   "mcp_tool.name",
 ] as const;
 
+/** The repository and the request labels: what tells a user's streams apart. */
+function repositoryAndStreams(): string[] {
+  return [Label.repository, ...requestLabels()];
+}
+
 /** REQUEST_ATTRIBUTES as labels (all in Label). */
 function requestLabels(): CatalogLabel[] {
   return REQUEST_ATTRIBUTES.map((key) => labelForAttribute(key) as CatalogLabel);
@@ -175,7 +180,7 @@ export function summedPerUser(series: RecordedSeries): string[] {
  * "All" reads them: the main dashboard over 30 days of 100 developers took
  * 1,065 ms instead of 204 (bench/results.md).
  */
-export const SUMMED_OVER_USERS: readonly string[] = [Label.userId, Label.repository, ...requestLabels()];
+export const SUMMED_OVER_USERS: readonly string[] = [Label.userId, ...repositoryAndStreams()];
 
 /**
  * Labels the sums over users by stream (RecordedSeries.allUsersByStream) add
@@ -227,7 +232,15 @@ export function summedLevels(series: RecordedSeries): SummedLevel[] {
 export function rollbackLevels(series: RecordedSeries): SummedLevel[] {
   if (series.byUser === undefined) return [];
   const recorded = `${series.name}:increase_all_streams`;
-  return [{ series: { name: series.name, recorded, rollups: rollupsOf(recorded), labels: series.labels }, summedAway: [Label.repository, ...requestLabels()], from: series }];
+  return [{ series: { name: series.name, recorded, rollups: rollupsOf(recorded), labels: series.labels }, summedAway: repositoryAndStreams(), from: series }];
+}
+
+/**
+ * Every level the rules write for a per-user series, each after the level its
+ * rule reads: the summed levels finest first, then those a rollback reads.
+ */
+export function writtenLevels(series: RecordedSeries): SummedLevel[] {
+  return [...summedLevels(series).reverse(), ...rollbackLevels(series)];
 }
 
 export interface MetricDefinition extends RecordedSeries {
